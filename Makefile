@@ -24,7 +24,7 @@ install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 $(VENV)/.installed: requirements/dev.lock mcp/requirements.lock mcp/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e mcp
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e mcp
 	touch $@
 
 $(CHECKOV_VENV)/.installed: requirements/checkov.lock
