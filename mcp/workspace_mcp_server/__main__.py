@@ -1,0 +1,78 @@
+"""Entry point: ``workspace-mcp-server`` and ``python -m workspace_mcp_server``.
+
+Configuration is validated before anything else; an invalid value stops the process with one
+line naming the variable and exit code 2, before a port is bound.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import sys
+
+EXIT_CONFIG = 2
+# ECS waits stopTimeout (30 s by default) after SIGTERM: finish in-flight requests well within it.
+GRACEFUL_SHUTDOWN_SECONDS = 20
+
+
+def _listen_host() -> str:
+    host = os.environ.get("WORKSPACE_MCP_HOST", "").strip() or "0.0.0.0"
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        from workspace_mcp_server.config import ConfigError
+
+        raise ConfigError(f"WORKSPACE_MCP_HOST: must be an IP address to listen on (got {host!r})") from None
+    return host
+
+
+def main() -> int:
+    from workspace_mcp_server.config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_env()
+        host = _listen_host()
+    except ConfigError as exc:
+        print(f"workspace-mcp-server: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+    from workspace_mcp_server.logs import configure_logging
+
+    # stdio speaks MCP on stdout, so logs go to stderr there.
+    configure_logging(settings.log_level, stream=sys.stderr if settings.transport == "stdio" else sys.stdout)
+    log = logging.getLogger("workspace_mcp_server")
+
+    if settings.transport == "stdio":
+        from workspace_mcp_server.app import build_mcp, open_store
+
+        build_mcp(settings, open_store(settings)).run(transport="stdio", show_banner=False)
+        return 0
+
+    import uvicorn
+
+    from workspace_mcp_server.app import build_app
+
+    app = build_app(settings)
+    log.info(
+        "starting on %s:%d, public URL %s",
+        host,
+        settings.port,
+        settings.public_url,
+        extra={"event": "start", "mode": "oauth21" if settings.oauth21 else "single-user", "token_store": settings.token_store},
+    )
+    uvicorn.run(
+        app,
+        host=host,
+        port=settings.port,
+        log_config=None,  # keep our JSON handler
+        access_log=False,  # our request log omits query strings (OAuth codes)
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        server_header=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

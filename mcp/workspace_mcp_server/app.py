@@ -1,0 +1,178 @@
+"""The ASGI application: health and readiness, the prefix mount, OAuth discovery at every
+location a spec-following client tries, and the MCP endpoint at ``<prefix>/mcp``.
+
+Layout with prefix ``/google-workspace`` (``P``)::
+
+    /health, P/health                      liveness (no I/O), also by IP for the ALB
+    /ready,  P/ready                       readiness: the token store answers
+    /.well-known/oauth-protected-resource/P/mcp   RFC 9728, path inserted (what the 401 points at)
+    /.well-known/oauth-authorization-server/P     RFC 8414, path inserted
+    /.well-known/openid-configuration/P           OIDC, path inserted
+    P/.well-known/openid-configuration            OIDC, path appended
+    P/...                                  FastMCP's app: /mcp, /authorize, /token, /register, ...
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from fastmcp import FastMCP
+from fastmcp.server.middleware import Middleware as McpMiddleware
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from workspace_mcp_server import __version__
+from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserResolver, install_resolver
+from workspace_mcp_server.auth.google import build_google_proxy
+from workspace_mcp_server.config import Settings
+from workspace_mcp_server.http.middleware import HostCheckMiddleware, RequestLogMiddleware, TrailingSlashMiddleware
+from workspace_mcp_server.logs import user_label, user_var
+from workspace_mcp_server.storage import EncryptedKeyValue, StorageError, TokenCipher, open_blob_store
+
+log = logging.getLogger("workspace_mcp_server")
+SERVER_NAME = "Google Workspace"
+MCP_PATH = "/mcp"
+AS_METADATA = "/.well-known/oauth-authorization-server"
+PR_METADATA = "/.well-known/oauth-protected-resource"
+OIDC_METADATA = "/.well-known/openid-configuration"
+
+
+class ToolLogMiddleware(McpMiddleware):
+    """One log line per tool call: tool name, user, duration, outcome."""
+
+    def __init__(self, log_user: str):
+        self.log_user = log_user
+
+    async def on_call_tool(self, context, call_next):
+        from fastmcp.server.dependencies import get_access_token
+
+        token = get_access_token()
+        claims = (token.claims or {}) if token is not None else {}
+        if claims:
+            user_var.set(user_label(claims.get("sub"), claims.get("email"), self.log_user))
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await call_next(context)
+            outcome = "ok"
+            return result
+        finally:
+            log.info(
+                "tool %s %s",
+                context.message.name,
+                outcome,
+                extra={
+                    "event": "tool_call",
+                    "tool": context.message.name,
+                    "outcome": outcome,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+
+
+def register_tools(mcp: FastMCP, settings: Settings) -> list[str]:
+    if settings.tool_selection is None:
+        log.warning("tools package not available: serving no tools", extra={"event": "no_tools"})
+        return []
+    from workspace_mcp_server.tools import register_tools as register
+
+    try:
+        return register(mcp, settings.tool_selection)
+    except ImportError as exc:  # TEMPORARY while the tools package is being written
+        log.error("tools package incomplete: %s", exc, extra={"event": "no_tools"})
+        return []
+
+
+def tool_scopes(settings: Settings) -> list[str]:
+    return list(settings.tool_selection.scopes()) if settings.tool_selection is not None else []
+
+
+def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
+    auth = None
+    if settings.oauth21:
+        auth = build_google_proxy(
+            endpoints=settings.google,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            public_url=settings.public_url,
+            scopes=tool_scopes(settings),
+            storage=store,
+        )
+        resolver = MultiUserResolver(settings.log_user)
+    else:
+        resolver = SingleUserResolver(store, settings.credentials_dir, settings.log_user)
+    mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=[ToolLogMiddleware(settings.log_user)])
+    names = register_tools(mcp, settings)
+    install_resolver(resolver)
+    log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})
+    return mcp
+
+
+def discovery_routes(child: Starlette, prefix: str) -> list[BaseRoute]:
+    """Serve the child's metadata documents at every location clients try, including the root forms."""
+    endpoints = {}
+    for route in child.routes:
+        if isinstance(route, Route) and route.path.startswith(AS_METADATA):
+            endpoints["as"] = route.endpoint
+        elif isinstance(route, Route) and route.path.startswith(PR_METADATA):
+            endpoints["pr"] = route.endpoint
+    wanted = []
+    if "as" in endpoints:
+        wanted += [
+            (f"{AS_METADATA}{prefix}", endpoints["as"]),
+            (f"{OIDC_METADATA}{prefix}", endpoints["as"]),
+            (f"{prefix}{AS_METADATA}", endpoints["as"]),
+            (f"{prefix}{OIDC_METADATA}", endpoints["as"]),
+        ]
+    if "pr" in endpoints:
+        wanted += [
+            (f"{PR_METADATA}{prefix}{MCP_PATH}", endpoints["pr"]),
+            (f"{prefix}{PR_METADATA}{MCP_PATH}", endpoints["pr"]),
+            (f"{prefix}{PR_METADATA}", endpoints["pr"]),
+        ]
+    seen: dict[str, BaseRoute] = {}
+    for path, endpoint in wanted:
+        seen.setdefault(path, Route(path, endpoint=endpoint, methods=["GET", "HEAD", "OPTIONS"]))
+    return list(seen.values())
+
+
+def open_store(settings: Settings) -> EncryptedKeyValue:
+    return EncryptedKeyValue(open_blob_store(settings.token_store), TokenCipher(settings.encryption_keys))
+
+
+def build_app(settings: Settings) -> Starlette:
+    store = open_store(settings)
+    blobs = store.blobs
+    mcp = build_mcp(settings, store)
+    # Stateless streamable HTTP with JSON responses: no per-process session state, so any task
+    # behind the load balancer can serve any request of any session.
+    child = mcp.http_app(path=MCP_PATH, stateless_http=True, json_response=True)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def ready(request: Request) -> JSONResponse:
+        try:
+            await blobs.check()
+        except StorageError as exc:
+            return JSONResponse({"status": "unavailable", "version": __version__, "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready", "version": __version__})
+
+    prefix = settings.path_prefix
+    routes: list[BaseRoute] = []
+    for path in dict.fromkeys(["/health", f"{prefix}/health"]):
+        routes.append(Route(path, health, methods=["GET", "HEAD"]))
+    for path in dict.fromkeys(["/ready", f"{prefix}/ready"]):
+        routes.append(Route(path, ready, methods=["GET", "HEAD"]))
+    routes += discovery_routes(child, prefix)
+    routes.append(Mount(prefix, app=child))
+    app = Starlette(routes=routes, lifespan=child.router.lifespan_context)
+    app.state.settings = settings
+    app.state.mcp = mcp
+
+    health_paths = frozenset(["/health", f"{prefix}/health", "/ready", f"{prefix}/ready"])
+    wrapped = TrailingSlashMiddleware(app, frozenset([f"{prefix}{MCP_PATH}/"]))
+    wrapped = HostCheckMiddleware(wrapped, settings.allowed_hosts, health_paths)
+    return RequestLogMiddleware(wrapped, settings.log_user)

@@ -1,0 +1,1 @@
+"""Authentication: the OAuth 2.1 proxy in front of Google and the Google-credential resolvers."""

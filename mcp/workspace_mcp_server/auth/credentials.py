@@ -1,0 +1,117 @@
+"""Google credentials for the current request: the hand-off to the tools.
+
+Multi-user: the Google access token behind the request's own FastMCP token (the OAuth proxy
+has just validated and, if needed, refreshed it), so a request can only act as its own user.
+Single-user: the one credential in the token store, seeded from an authorized-user JSON file.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import anyio
+from fastmcp.exceptions import ToolError
+from fastmcp.server.dependencies import get_access_token
+from google.oauth2.credentials import Credentials
+
+from workspace_mcp_server.logs import user_label, user_var
+from workspace_mcp_server.storage import EncryptedKeyValue, StorageError
+
+log = logging.getLogger("workspace_mcp_server.auth")
+
+SINGLE_USER_COLLECTION = "google-credentials"
+SINGLE_USER_KEY = "single-user"
+
+
+class MultiUserResolver:
+    def __init__(self, log_user: str = "hash"):
+        self.log_user = log_user
+
+    async def __call__(self) -> Credentials:
+        token = get_access_token()
+        if token is None or not token.token:
+            raise ToolError("Not signed in: connect with OAuth (MCP_ENABLE_OAUTH21) to use Google tools")
+        claims = token.claims or {}
+        user_var.set(user_label(claims.get("sub"), claims.get("email"), self.log_user))
+        expiry = None
+        if token.expires_at:
+            # google-auth compares naive UTC datetimes.
+            expiry = datetime.fromtimestamp(token.expires_at, timezone.utc).replace(tzinfo=None)
+        return Credentials(token=token.token, expiry=expiry, scopes=token.scopes or None)
+
+
+class SingleUserResolver:
+    """The one stored credential; refreshed with its refresh token and written back when it expires."""
+
+    def __init__(self, store: EncryptedKeyValue, credentials_dir: Path, log_user: str = "hash"):
+        self.store = store
+        self.credentials_dir = credentials_dir
+        self.log_user = log_user
+        self._lock = anyio.Lock()
+
+    def _seed(self) -> dict | None:
+        files = sorted(self.credentials_dir.glob("*.json")) if self.credentials_dir.is_dir() else []
+        for path in files:
+            try:
+                info = json.loads(path.read_text())
+            except (OSError, ValueError) as exc:
+                raise ToolError(f"credentials file {path.name} is not readable JSON: {exc}") from None
+            if isinstance(info, dict) and (info.get("refresh_token") or info.get("token")):
+                log.info("seeding single-user credential from %s", path.name, extra={"event": "credential_seeded"})
+                return info
+        return None
+
+    async def load_info(self) -> dict | None:
+        try:
+            info = await self.store.get(SINGLE_USER_KEY, collection=SINGLE_USER_COLLECTION)
+        except StorageError as exc:
+            raise ToolError(f"Token store error: {exc}") from None
+        if info is None:
+            info = await anyio.to_thread.run_sync(self._seed)
+        return info
+
+    async def __call__(self) -> Credentials:
+        async with self._lock:
+            info = await self.load_info()
+            if info is None:
+                raise ToolError(
+                    f"Not signed in: no stored Google credential and no *.json credentials file in {self.credentials_dir}"
+                )
+            try:
+                creds = Credentials.from_authorized_user_info(info)
+            except ValueError as exc:
+                raise ToolError(f"stored Google credential is incomplete: {exc}") from None
+            if info.get("token") and not creds.token:
+                creds.token = info["token"]
+            user_var.set(user_label(info.get("account") or info.get("client_id"), None, self.log_user))
+            if not creds.valid and creds.refresh_token:
+                await anyio.to_thread.run_sync(self._refresh, creds)
+                try:
+                    await self.store.put(
+                        SINGLE_USER_KEY, {**info, **json.loads(creds.to_json())}, collection=SINGLE_USER_COLLECTION
+                    )
+                except StorageError as exc:
+                    raise ToolError(f"Token store error: refreshed credential not saved: {exc}") from None
+            return creds
+
+    @staticmethod
+    def _refresh(creds: Credentials) -> None:
+        from google.auth.exceptions import RefreshError
+        from google.auth.transport.requests import Request
+
+        try:
+            creds.refresh(Request())
+        except RefreshError as exc:
+            raise ToolError(f"Google refused to refresh the stored credential: {exc}") from None
+
+
+def install_resolver(resolver) -> bool:
+    """Hand the resolver to the tools package; False while that package does not exist yet."""
+    try:
+        from workspace_mcp_server.google.credentials import set_credentials_resolver
+    except ImportError:
+        return False
+    set_credentials_resolver(resolver)
+    return True

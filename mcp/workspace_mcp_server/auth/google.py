@@ -1,0 +1,113 @@
+"""FastMCP's OAuth proxy in front of Google, with every Google endpoint configurable.
+
+FastMCP's own ``GoogleProvider`` hard-codes Google's URLs; this one takes them from
+configuration so the whole flow runs against a stand-in in tests, and keeps all proxy state
+(client registrations, transactions, codes, upstream tokens) in the shared encrypted store.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx2
+from fastmcp.server.auth import TokenVerifier
+from fastmcp.server.auth.auth import AccessToken
+from fastmcp.server.auth.oauth_proxy import OAuthProxy
+from key_value.aio.protocols import AsyncKeyValue
+from starlette.middleware import Middleware
+
+from workspace_mcp_server.config import GoogleEndpoints
+from workspace_mcp_server.http.middleware import StorageErrorMiddleware
+
+log = logging.getLogger("workspace_mcp_server.auth")
+
+BASE_SCOPES = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
+_SCOPE_ALIASES = {
+    "email": "https://www.googleapis.com/auth/userinfo.email",
+    "profile": "https://www.googleapis.com/auth/userinfo.profile",
+}
+
+
+def normalize_scopes(scopes: list[str]) -> list[str]:
+    return list(dict.fromkeys(_SCOPE_ALIASES.get(s, s) for s in scopes))
+
+
+class GoogleTokenVerifier(TokenVerifier):
+    """Validates a Google access token with tokeninfo (audience = our client) and reads the user."""
+
+    def __init__(self, endpoints: GoogleEndpoints, client_id: str, timeout_seconds: float = 10):
+        # Scopes are checked by the proxy against what Google granted, not per request here.
+        super().__init__(required_scopes=None)
+        self.endpoints = endpoints
+        self.client_id = client_id
+        self.timeout_seconds = timeout_seconds
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            async with httpx2.AsyncClient(timeout=self.timeout_seconds) as client:
+                info = await client.get(self.endpoints.tokeninfo_url, headers=headers)
+                if info.status_code != 200:
+                    log.info("Google rejected an access token", extra={"event": "token_rejected", "status": info.status_code})
+                    return None
+                data = info.json()
+                if data.get("aud") != self.client_id and data.get("azp") != self.client_id:
+                    log.warning("Google token was issued to another OAuth client", extra={"event": "token_audience_mismatch"})
+                    return None
+                sub = data.get("sub")
+                if not sub:
+                    return None
+                email = data.get("email")
+                if not email:
+                    profile = await client.get(self.endpoints.userinfo_url, headers=headers)
+                    if profile.status_code == 200:
+                        email = profile.json().get("email")
+        except (httpx2.HTTPError, ValueError) as exc:
+            log.warning("Google token verification failed: %s", type(exc).__name__, extra={"event": "token_verify_error"})
+            return None
+        expires_in = data.get("expires_in")
+        expires_at = int(time.time()) + int(expires_in) if str(expires_in or "").isdigit() else None
+        scopes = str(data.get("scope", "")).split()
+        return AccessToken(
+            token=token,
+            client_id=self.client_id,
+            scopes=scopes,
+            expires_at=expires_at,
+            subject=sub,
+            claims={"sub": sub, "email": email, "aud": data.get("aud")},
+        )
+
+
+class WorkspaceOAuthProxy(OAuthProxy):
+    def get_middleware(self) -> list:
+        # Outermost, so token-store failures inside authentication and the OAuth routes become a 503.
+        return [Middleware(StorageErrorMiddleware), *super().get_middleware()]
+
+
+def build_google_proxy(
+    *,
+    endpoints: GoogleEndpoints,
+    client_id: str,
+    client_secret: str,
+    public_url: str,
+    scopes: list[str],
+    storage: AsyncKeyValue,
+) -> OAuthProxy:
+    """The OAuth 2.1 authorization server clients see (DCR, PKCE), proxying to Google."""
+    scopes = normalize_scopes(BASE_SCOPES + scopes)
+    return WorkspaceOAuthProxy(
+        upstream_authorization_endpoint=endpoints.authorization_url,
+        upstream_token_endpoint=endpoints.token_url,
+        upstream_revocation_endpoint=endpoints.revoke_url,
+        upstream_client_id=client_id,
+        upstream_client_secret=client_secret,
+        token_verifier=GoogleTokenVerifier(endpoints, client_id),
+        base_url=public_url,
+        issuer_url=public_url,
+        valid_scopes=scopes,
+        client_storage=storage,
+        forward_pkce=True,
+        # access_type=offline + prompt=consent: Google only returns a refresh token this way.
+        extra_authorize_params={"access_type": "offline", "prompt": "consent", "scope": " ".join(scopes)},
+        require_authorization_consent=True,
+    )

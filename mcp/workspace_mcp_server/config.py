@@ -1,0 +1,302 @@
+"""Typed server configuration read from environment variables, validated at start-up.
+
+Every problem raises :class:`ConfigError` whose message starts with the variable name, so
+``__main__`` can stop the process with one clear line before any port is bound.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+DEFAULT_PORT = 8000
+DEFAULT_BASE_URI = "http://localhost"
+DEFAULT_CREDENTIALS_DIR = "~/.google_workspace_mcp/credentials"
+
+GOOGLE_ENDPOINT_DEFAULTS = {
+    "GOOGLE_OAUTH_AUTHORIZATION_URL": "https://accounts.google.com/o/oauth2/v2/auth",
+    "GOOGLE_OAUTH_TOKEN_URL": "https://oauth2.googleapis.com/token",
+    "GOOGLE_OAUTH_USERINFO_URL": "https://www.googleapis.com/oauth2/v2/userinfo",
+    "GOOGLE_OAUTH_TOKENINFO_URL": "https://oauth2.googleapis.com/tokeninfo",
+    "GOOGLE_OAUTH_REVOKE_URL": "https://oauth2.googleapis.com/revoke",
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+TRANSPORTS = ("streamable-http", "stdio")
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; the message starts with the variable name."""
+
+
+@dataclass(frozen=True)
+class GoogleEndpoints:
+    authorization_url: str
+    token_url: str
+    userinfo_url: str
+    tokeninfo_url: str
+    revoke_url: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int
+    base_uri: str
+    oauth21: bool
+    single_user: bool
+    insecure_transport: bool
+    client_id: str | None
+    client_secret: str | None = field(repr=False)
+    credentials_dir: Path
+    path_prefix: str
+    public_url: str
+    token_store: str
+    encryption_keys: tuple[bytes, ...] = field(repr=False)
+    allowed_hosts: frozenset[str]
+    log_level: str
+    log_user: str
+    transport: str
+    google: GoogleEndpoints
+    # Tool selection from the tools package (None until that package exists).
+    tool_selection: object | None = field(default=None, compare=False)
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.public_url}/mcp"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        port = _port(env)
+        base_uri = _url(env, "WORKSPACE_MCP_BASE_URI", DEFAULT_BASE_URI, allow_path=False)
+        oauth21 = _bool(env, "MCP_ENABLE_OAUTH21")
+        single_user = _bool(env, "MCP_SINGLE_USER_MODE")
+        insecure = _bool(env, "OAUTHLIB_INSECURE_TRANSPORT")
+        transport = _choice(env, "WORKSPACE_MCP_TRANSPORT", TRANSPORTS, "streamable-http")
+        if oauth21 and single_user:
+            raise ConfigError(
+                "MCP_SINGLE_USER_MODE: cannot be 1 while MCP_ENABLE_OAUTH21=true; choose one mode"
+            )
+        if not oauth21 and not single_user and transport == "streamable-http":
+            # An HTTP server without either mode would have no way to know whose Google account to use.
+            raise ConfigError(
+                "MCP_ENABLE_OAUTH21: set MCP_ENABLE_OAUTH21=true (multi-user) or MCP_SINGLE_USER_MODE=1 "
+                "(single-user, local use) for the streamable-http transport"
+            )
+        if transport == "stdio":
+            single_user = not oauth21
+            if oauth21:
+                raise ConfigError("MCP_ENABLE_OAUTH21: OAuth 2.1 needs WORKSPACE_MCP_TRANSPORT=streamable-http")
+        client_id = env.get("GOOGLE_OAUTH_CLIENT_ID", "").strip() or None
+        client_secret = env.get("GOOGLE_OAUTH_CLIENT_SECRET", "").strip() or None
+        if oauth21 and not client_id:
+            raise ConfigError("GOOGLE_OAUTH_CLIENT_ID: required when MCP_ENABLE_OAUTH21=true")
+        if oauth21 and not client_secret:
+            raise ConfigError("GOOGLE_OAUTH_CLIENT_SECRET: required when MCP_ENABLE_OAUTH21=true")
+        credentials_dir = Path(
+            env.get("GOOGLE_MCP_CREDENTIALS_DIR", "").strip() or DEFAULT_CREDENTIALS_DIR
+        ).expanduser()
+        prefix = _prefix(env)
+        public_url = _public_url(env, base_uri, port, prefix)
+        if oauth21 and urlsplit(public_url).scheme != "https" and not insecure:
+            raise ConfigError(
+                f"WORKSPACE_MCP_PUBLIC_URL: {public_url!r} is not https; OAuth needs https "
+                "(set OAUTHLIB_INSECURE_TRANSPORT=1 only for local testing)"
+            )
+        token_store = _token_store(env, credentials_dir)
+        keys = _encryption_keys(env, client_secret)
+        allowed = _allowed_hosts(env, public_url, base_uri)
+        log_level = _choice(env, "WORKSPACE_MCP_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True)
+        log_user = _choice(env, "WORKSPACE_MCP_LOG_USER", ("hash", "email"), "hash")
+        google = GoogleEndpoints(
+            **{
+                name.removeprefix("GOOGLE_OAUTH_").lower(): _url(env, name, default, allow_path=True)
+                for name, default in GOOGLE_ENDPOINT_DEFAULTS.items()
+            }
+        )
+        return cls(
+            port=port,
+            base_uri=base_uri,
+            oauth21=oauth21,
+            single_user=single_user,
+            insecure_transport=insecure,
+            client_id=client_id,
+            client_secret=client_secret,
+            credentials_dir=credentials_dir,
+            path_prefix=prefix,
+            public_url=public_url,
+            token_store=token_store,
+            encryption_keys=keys,
+            allowed_hosts=allowed,
+            log_level=log_level,
+            log_user=log_user,
+            transport=transport,
+            google=google,
+            tool_selection=_tool_selection(env),
+        )
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}: must be true/false or 1/0 (got {env[name]!r})")
+
+
+def _choice(env, name: str, choices: tuple[str, ...], default: str, upper: bool = False) -> str:
+    raw = env.get(name, "").strip() or default
+    value = raw.upper() if upper else raw.lower()
+    if value not in choices:
+        raise ConfigError(f"{name}: must be one of {', '.join(choices)} (got {raw!r})")
+    return value
+
+
+def _port_value(env, name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"{name}: must be a TCP port number 1-65535 (got {raw!r})")
+    return int(raw)
+
+
+def _port(env) -> int:
+    port = _port_value(env, "PORT")
+    mcp_port = _port_value(env, "WORKSPACE_MCP_PORT")
+    if port is not None and mcp_port is not None and port != mcp_port:
+        raise ConfigError(f"WORKSPACE_MCP_PORT: {mcp_port} disagrees with PORT={port}; set them equal")
+    return mcp_port or port or DEFAULT_PORT
+
+
+def _url(env, name: str, default: str, *, allow_path: bool) -> str:
+    raw = env.get(name, "").strip() or default
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name}: must be an http(s) URL such as https://host/path (got {raw!r})")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name}: must not contain a query or fragment (got {raw!r})")
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"{name}: invalid port in {raw!r}") from None
+    if not allow_path and parts.path not in ("", "/"):
+        raise ConfigError(f"{name}: must be scheme://host[:port] without a path (got {raw!r})")
+    return raw.rstrip("/")
+
+
+def _prefix(env) -> str:
+    raw = env.get("WORKSPACE_MCP_PATH_PREFIX", "").strip()
+    if raw in ("", "/"):
+        return ""
+    prefix = "/" + raw.strip("/")
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
+    if not set(prefix) <= allowed or "//" in prefix or "/." in prefix:
+        raise ConfigError(
+            f"WORKSPACE_MCP_PATH_PREFIX: must be a path such as /google-workspace (got {raw!r})"
+        )
+    return prefix
+
+
+def _public_url(env, base_uri: str, port: int, prefix: str) -> str:
+    if not env.get("WORKSPACE_MCP_PUBLIC_URL", "").strip():
+        base = base_uri if urlsplit(base_uri).port else f"{base_uri}:{port}"
+        return base + prefix
+    url = _url(env, "WORKSPACE_MCP_PUBLIC_URL", "", allow_path=True)
+    path = urlsplit(url).path.rstrip("/")
+    if path != prefix:
+        raise ConfigError(
+            f"WORKSPACE_MCP_PUBLIC_URL: its path {path or '/'!r} must equal WORKSPACE_MCP_PATH_PREFIX "
+            f"({prefix or '/'!r})"
+        )
+    return url
+
+
+def _token_store(env, credentials_dir: Path) -> str:
+    raw = env.get("WORKSPACE_MCP_TOKEN_STORE", "").strip()
+    if not raw:
+        return str(credentials_dir)
+    if raw.startswith("s3://"):
+        bucket, _, _ = raw[5:].partition("/")
+        if not bucket or not all(c.islower() or c.isdigit() or c in "-." for c in bucket):
+            raise ConfigError(f"WORKSPACE_MCP_TOKEN_STORE: must be s3://bucket/prefix (got {raw!r})")
+        return raw.rstrip("/")
+    if "://" in raw:
+        raise ConfigError(
+            f"WORKSPACE_MCP_TOKEN_STORE: must be s3://bucket/prefix or a local directory (got {raw!r})"
+        )
+    return str(Path(raw).expanduser())
+
+
+def _encryption_keys(env, client_secret: str | None) -> tuple[bytes, ...]:
+    raw = env.get("WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY", "").strip()
+    if raw:
+        keys = []
+        for position, key in enumerate(k.strip() for k in raw.split(",")):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                # Never echo the value: it is a secret.
+                raise ConfigError(
+                    f"WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY: key #{position + 1} is not a Fernet key "
+                    "(32 url-safe base64-encoded bytes; make one with "
+                    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+                ) from None
+            keys.append(key.encode())
+        return tuple(keys)
+    if client_secret:
+        from workspace_mcp_server.storage.crypto import derive_key
+
+        return (derive_key(client_secret),)
+    raise ConfigError(
+        "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY: required when GOOGLE_OAUTH_CLIENT_SECRET is not set "
+        "(the token store is encrypted with it, or with a key derived from the client secret)"
+    )
+
+
+def _allowed_hosts(env, public_url: str, base_uri: str) -> frozenset[str]:
+    hosts = {urlsplit(public_url).hostname, urlsplit(base_uri).hostname}
+    for raw in env.get("WORKSPACE_MCP_ALLOWED_HOSTS", "").split(","):
+        host = raw.strip().lower()
+        if not host:
+            continue
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host.strip("[]")
+        if not name or any(c in name for c in "/ @?#"):
+            raise ConfigError(f"WORKSPACE_MCP_ALLOWED_HOSTS: {raw.strip()!r} is not a host name")
+        hosts.add(name)
+    return frozenset(h.lower() for h in hosts if h)
+
+
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _tool_selection(env):
+    """The tools package's validated selection, or None while that package does not exist yet."""
+    try:
+        from workspace_mcp_server.tools.selection import ToolSelection
+    except ImportError:
+        return None
+    try:
+        selection = ToolSelection.from_env(env)
+        try:
+            from workspace_mcp_server.google.settings import GoogleApiSettings
+        except ImportError:
+            pass
+        else:
+            GoogleApiSettings.from_env(env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return selection

@@ -1,0 +1,1 @@
+"""ASGI middleware around the whole app: host checking, request ids and request logs."""

@@ -1,0 +1,155 @@
+"""Pure ASGI middleware (no response buffering, so streamed MCP responses pass straight through)."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from workspace_mcp_server.config import is_ip_literal
+from workspace_mcp_server.storage.blobs import StorageError
+from workspace_mcp_server.logs import request_id_var, user_label, user_var
+
+log = logging.getLogger("workspace_mcp_server.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=;/+-]{1,128}$")
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _hostname(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:8000
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+async def _send_json(send, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class HostCheckMiddleware:
+    """Refuses requests whose Host header is not ours (DNS rebinding, misrouted traffic).
+
+    Accepted: the configured hosts (public host, Cloud Map name, extras). Load balancer health
+    checks address the task by IP, so an IP Host is accepted on the health paths only.
+    """
+
+    def __init__(self, app, allowed_hosts: frozenset[str], health_paths: frozenset[str]):
+        self.app = app
+        self.allowed_hosts = allowed_hosts
+        self.health_paths = health_paths
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = _hostname(_header(scope, b"host") or "")
+        if host in self.allowed_hosts or (scope["path"] in self.health_paths and is_ip_literal(host)):
+            return await self.app(scope, receive, send)
+        log.warning("refused request for host %r", host[:100], extra={"event": "bad_host", "path": scope["path"]})
+        await _send_json(send, 421, {"error": "misdirected_request", "error_description": f"host {host[:100]!r} is not served here"})
+
+
+class TrailingSlashMiddleware:
+    """``/mcp/`` is served as ``/mcp`` instead of answering 307 (clients don't all follow it for POST)."""
+
+    def __init__(self, app, paths: frozenset[str]):
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            scope = dict(scope, path=scope["path"].rstrip("/"), raw_path=scope["path"].rstrip("/").encode())
+        return await self.app(scope, receive, send)
+
+
+class RequestLogMiddleware:
+    """Request id (from X-Request-Id / the ALB trace header, or new), one log line per request."""
+
+    def __init__(self, app, log_user: str):
+        self.app = app
+        self.log_user = log_user
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        incoming = _header(scope, b"x-request-id") or _header(scope, b"x-amzn-trace-id") or ""
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        id_token = request_id_var.set(request_id)
+        user_token = user_var.set(None)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = dict(message, headers=[*message.get("headers", []), (b"x-request-id", request_id.encode())])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            user = scope.get("user")
+            token = getattr(user, "access_token", None)
+            claims = getattr(token, "claims", None) or {}
+            label = user_label(claims.get("sub"), claims.get("email"), self.log_user) if claims else user_var.get()
+            user_var.set(label)
+            # Path only: query strings can carry OAuth codes and state.
+            # Health checks arrive every few seconds from the ALB and ECS: keep them out of INFO.
+            level = logging.DEBUG if scope["path"].endswith(("/health", "/ready")) and status < 400 else logging.INFO
+            log.log(
+                level,
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "event": "request",
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            user_var.reset(user_token)
+            request_id_var.reset(id_token)
+
+
+class StorageErrorMiddleware:
+    """A token-store failure becomes 503 with a clear JSON error (the store already logged it)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except StorageError as exc:
+            if started:
+                raise
+            await _send_json(
+                send, 503, {"error": "temporarily_unavailable", "error_description": f"token store unavailable: {exc}"}
+            )
