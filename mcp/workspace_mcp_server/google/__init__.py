@@ -1,0 +1,1 @@
+"""Google API access: settings, per-request credentials, one service object per API, error mapping."""

@@ -1,0 +1,146 @@
+"""One service object per Google API per process; every request runs with the caller's credentials.
+
+Service objects are built lazily from the discovery documents shipped with google-api-python-client
+(never fetched at run time) and shared by all users: a request is built from the shared object and
+executed through a short-lived ``AuthorizedHttp`` wrapping the caller's credentials around this
+thread's connection pool, so nothing per-user outlives the call.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from fastmcp.exceptions import ToolError
+
+from . import errors, scopes
+from .credentials import current_credentials
+from .settings import GoogleApiSettings
+
+# Tool-facing API name -> (discovery name, version).
+APIS = {
+    "gmail": ("gmail", "v1"),
+    "drive": ("drive", "v3"),
+    "calendar": ("calendar", "v3"),
+    "docs": ("docs", "v1"),
+    "sheets": ("sheets", "v4"),
+    "tasks": ("tasks", "v1"),
+    "people": ("people", "v1"),
+}
+HTTP_TIMEOUT = 60  # seconds per HTTP request
+
+
+class GoogleClient:
+    """Builds and caches service objects; executes requests with retries and error mapping."""
+
+    def __init__(self, settings: GoogleApiSettings):
+        self.settings = settings
+        self._services: dict[str, Any] = {}
+        self._documents: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()  # httplib2.Http is not thread-safe: one pool per worker thread
+
+    def service(self, api: str) -> Any:
+        service = self._services.get(api)
+        if service is None:
+            with self._lock:
+                service = self._services.get(api)
+                if service is None:
+                    service = self._services[api] = self._build(api)
+        return service
+
+    def _build(self, api: str) -> Any:
+        import httplib2
+        from googleapiclient.discovery import build_from_document
+        from googleapiclient.discovery_cache import get_static_doc
+
+        name, version = APIS[api]
+        document = json.loads(get_static_doc(name, version))
+        if self.settings.root_url:
+            document["rootUrl"] = document["mtlsRootUrl"] = self.settings.root_url
+        self._documents[api] = document
+        # A bare Http: credentials are supplied per request, never bound to the shared object.
+        return build_from_document(document, http=httplib2.Http(timeout=HTTP_TIMEOUT))
+
+    def method_scopes(self, api: str, method_id: str) -> list[str]:
+        """Scopes the discovery document lists for ``method_id`` (e.g. gmail.users.messages.get)."""
+        pending = [self._documents.get(api, {})]
+        while pending:
+            node = pending.pop()
+            for method in node.get("methods", {}).values():
+                if method.get("id") == method_id:
+                    return list(method.get("scopes", []))
+            pending.extend(node.get("resources", {}).values())
+        return []
+
+    def _execute(self, request: Any, credentials: Any) -> Any:
+        import httplib2
+        from google_auth_httplib2 import AuthorizedHttp
+
+        http = getattr(self._local, "http", None)
+        if http is None:
+            http = self._local.http = httplib2.Http(timeout=HTTP_TIMEOUT)
+        return request.execute(http=AuthorizedHttp(credentials, http=http), num_retries=0)
+
+    async def call(self, api: str, build: Callable[[Any], Any], what: str | None) -> Any:
+        credentials = await current_credentials()
+        try:
+            request = await anyio.to_thread.run_sync(lambda: build(self.service(api)))
+        except (TypeError, ValueError) as exc:  # the client library's own parameter validation
+            raise ToolError(f"Invalid argument: {exc}") from exc
+        return await self._attempts(api, request, credentials, what)
+
+    async def _attempts(self, api: str, request: Any, credentials: Any, what: str | None) -> Any:
+        import httplib2
+        from google.auth.exceptions import RefreshError
+        from googleapiclient.errors import HttpError
+
+        method_id = getattr(request, "methodId", None) or api
+        for attempt in range(errors.MAX_ATTEMPTS):
+            last = attempt == errors.MAX_ATTEMPTS - 1
+            try:
+                return await anyio.to_thread.run_sync(self._execute, request, credentials)
+            except HttpError as exc:
+                status = int(exc.resp.status)
+                message, reasons = errors.error_details(status, exc.content)
+                if last or not errors.is_retryable(status, reasons):
+                    scope = errors.narrowest_scope(self.method_scopes(api, method_id), scopes.PREFERENCE)
+                    raise errors.tool_error(
+                        status, message, reasons, method_id=method_id, what=what, scope=scope,
+                        attempts=attempt + 1,
+                    ) from None
+                await anyio.sleep(errors.backoff_delay(attempt, exc.resp.get("retry-after")))
+            except RefreshError as exc:
+                raise ToolError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
+            except (OSError, httplib2.HttpLib2Error) as exc:  # connection refused/reset, timeouts
+                if last:
+                    raise ToolError(
+                        f"Could not reach the Google API for {method_id} after {attempt + 1} attempts: {exc}"
+                    ) from None
+                await anyio.sleep(errors.backoff_delay(attempt))
+        raise AssertionError("unreachable")
+
+
+_client: GoogleClient | None = None
+
+
+def configure(settings: GoogleApiSettings) -> GoogleClient:
+    """Use ``settings`` for every later call (the server calls this once, at start-up)."""
+    global _client
+    _client = GoogleClient(settings)
+    return _client
+
+
+def client() -> GoogleClient:
+    return _client or configure(GoogleApiSettings.from_env(os.environ))
+
+
+async def call(api: str, build: Callable[[Any], Any], *, what: str | None = None) -> Any:
+    """Build a request from ``api``'s shared service object and execute it as the caller.
+
+    ``what`` names the item for a not-found error, e.g. "message '18c2...'".
+    """
+    return await client().call(api, build, what)

@@ -1,0 +1,34 @@
+"""Google Workspace tools. The server calls ``register_tools`` once while building the app."""
+from __future__ import annotations
+
+import os
+
+from fastmcp import FastMCP
+from mcp.types import ToolAnnotations
+
+from ..google.client import configure
+from ..google.settings import GoogleApiSettings
+from .selection import ToolSelection
+
+READ_ONLY_TAG = "read-only"
+
+
+def register_tools(mcp: FastMCP, selection: ToolSelection, settings: GoogleApiSettings | None = None) -> list[str]:
+    """Add the selected tools to ``mcp``; returns their names in registration order.
+
+    ``settings`` defaults to ``GoogleApiSettings.from_env(os.environ)`` (a ValueError names a bad variable).
+    """
+    configure(settings or GoogleApiSettings.from_env(os.environ))
+    names = []
+    for spec in selection.tools():
+        if spec.read_only:
+            annotations = ToolAnnotations(readOnlyHint=True)
+        else:
+            annotations = ToolAnnotations(readOnlyHint=False, destructiveHint=spec.destructive)
+        tags = {spec.service, READ_ONLY_TAG} if spec.read_only else {spec.service}
+        mcp.tool(spec.fn, name=spec.name, tags=tags, annotations=annotations)
+        names.append(spec.name)
+    return names
+
+
+__all__ = ["ToolSelection", "register_tools"]

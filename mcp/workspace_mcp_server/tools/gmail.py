@@ -1,0 +1,338 @@
+"""Gmail tools: search, read, send, drafts, labels, filters, attachments."""
+from __future__ import annotations
+
+import base64
+import html
+import re
+from typing import Any
+
+from fastmcp.exceptions import ToolError
+from fastmcp.tools import ToolResult
+
+from ..google.client import call
+from ..google.scopes import GMAIL_READ, GMAIL_SETTINGS, GMAIL_WRITE
+from .common import check_page_size, email_list, gather, header, page_note, respond
+from .registry import read, write
+
+SUMMARY_HEADERS = ["From", "To", "Subject", "Date"]
+_TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|csv|javascript)|.*\+xml$|.*\+json$)")
+
+
+def _users(service: Any) -> Any:
+    return service.users()
+
+
+def _b64decode(data: str) -> bytes:
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+
+
+def _html_to_text(markup: str) -> str:
+    markup = re.sub(r"(?is)<(script|style).*?</\1>", "", markup)
+    markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</tr>", "\n", markup)
+    return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
+
+
+def _walk(part: dict) -> list[dict]:
+    parts = [part]
+    for child in part.get("parts", []) or []:
+        parts.extend(_walk(child))
+    return parts
+
+
+def _body_and_attachments(payload: dict) -> tuple[str, list[dict]]:
+    plain, rich, attachments = "", "", []
+    for part in _walk(payload):
+        body = part.get("body", {}) or {}
+        mime = part.get("mimeType", "")
+        if part.get("filename"):
+            attachments.append({
+                "filename": part["filename"], "mimeType": mime, "size": body.get("size", 0),
+                "attachmentId": body.get("attachmentId", ""),
+            })
+        elif mime == "text/plain" and body.get("data") and not plain:
+            plain = _b64decode(body["data"]).decode("utf-8", "replace")
+        elif mime == "text/html" and body.get("data") and not rich:
+            rich = _b64decode(body["data"]).decode("utf-8", "replace")
+    return (plain or _html_to_text(rich)).strip(), attachments
+
+
+def _render(message: dict, with_body: bool = True) -> tuple[str, dict]:
+    payload = message.get("payload", {}) or {}
+    headers = payload.get("headers", []) or []
+    fields = {name.lower(): header(headers, name) for name in SUMMARY_HEADERS + ["Cc"]}
+    data = {"id": message.get("id"), "threadId": message.get("threadId"), "labelIds": message.get("labelIds", []),
+            **{k: v for k, v in fields.items() if v}}
+    lines = [f"Message {message.get('id')} (thread {message.get('threadId')})"]
+    lines += [f"{name}: {fields[name.lower()]}" for name in SUMMARY_HEADERS + ["Cc"] if fields[name.lower()]]
+    if message.get("labelIds"):
+        lines.append("Labels: " + ", ".join(message["labelIds"]))
+    if with_body:
+        body, attachments = _body_and_attachments(payload)
+        data["attachments"] = attachments
+        for item in attachments:
+            lines.append(f"Attachment: {item['filename']} ({item['mimeType']}, {item['size']} bytes) "
+                         f"attachment_id={item['attachmentId']}")
+        lines += ["", body or "(no text body)"]
+    else:
+        lines.append(f"Snippet: {message.get('snippet', '')}")
+    return "\n".join(lines), data
+
+
+async def _get_message(message_id: str, fmt: str = "full") -> dict:
+    extra = {"metadataHeaders": SUMMARY_HEADERS} if fmt == "metadata" else {}
+    return await call(
+        "gmail", lambda s: _users(s).messages().get(userId="me", id=message_id, format=fmt, **extra),
+        what=f"message '{message_id}'",
+    )
+
+
+@read("core", GMAIL_READ)
+async def search_gmail_messages(query: str, page_size: int = 10, page_token: str | None = None) -> ToolResult:
+    """Search Gmail with Gmail query syntax (e.g. "from:ann is:unread after:2025/01/01").
+
+    Args:
+        query: Gmail search query.
+        page_size: 1-50 messages per page.
+        page_token: from a previous page.
+    """
+    check_page_size(page_size, 50)
+    listing = await call("gmail", lambda s: _users(s).messages().list(
+        userId="me", q=query, maxResults=page_size, pageToken=page_token))
+    ids = [m["id"] for m in listing.get("messages", [])]
+    messages = await gather([_get_message(i, "metadata") for i in ids])
+    summaries = [_render(m, with_body=False) for m in messages]
+    token = listing.get("nextPageToken")
+    text = "\n\n".join(t for t, _ in summaries) or f"No messages match {query!r}."
+    return respond(text + page_note(token), {"messages": [d for _, d in summaries], "nextPageToken": token})
+
+
+@read("core", GMAIL_READ)
+async def get_gmail_message(message_id: str) -> ToolResult:
+    """Get one message: headers, plain-text body and attachment list."""
+    text, data = _render(await _get_message(message_id))
+    return respond(text, data)
+
+
+@read("core", GMAIL_READ)
+async def get_gmail_messages(message_ids: list[str]) -> ToolResult:
+    """Get up to 25 messages at once (headers, body, attachments)."""
+    if not 1 <= len(message_ids) <= 25:
+        raise ToolError(f"message_ids: give between 1 and 25 ids (got {len(message_ids)})")
+    rendered = [_render(m) for m in await gather([_get_message(i) for i in message_ids])]
+    return respond("\n\n---\n\n".join(t for t, _ in rendered), {"messages": [d for _, d in rendered]})
+
+
+@read("core", GMAIL_READ)
+async def get_gmail_thread(thread_id: str) -> ToolResult:
+    """Get every message of a thread, oldest first."""
+    thread = await call("gmail", lambda s: _users(s).threads().get(userId="me", id=thread_id, format="full"),
+                        what=f"thread '{thread_id}'")
+    rendered = [_render(m) for m in thread.get("messages", [])]
+    text = f"Thread {thread_id}: {len(rendered)} messages\n\n" + "\n\n---\n\n".join(t for t, _ in rendered)
+    return respond(text, {"id": thread_id, "messages": [d for _, d in rendered]})
+
+
+async def _mime(to: str, subject: str, body: str, cc: str | None, bcc: str | None, html_body: bool,
+                reply_to_message_id: str | None) -> dict:
+    """The Gmail API message resource ({raw, threadId}) for a new message or a reply."""
+    from email.message import EmailMessage
+
+    recipients = {"to": email_list("to", to), "cc": email_list("cc", cc), "bcc": email_list("bcc", bcc)}
+    if not recipients["to"]:
+        raise ToolError("to: at least one recipient is required")
+    message = EmailMessage()
+    for field, addresses in recipients.items():
+        if addresses:
+            message[field.capitalize()] = ", ".join(addresses)
+    resource: dict[str, Any] = {}
+    if reply_to_message_id:
+        original = await call("gmail", lambda s: _users(s).messages().get(
+            userId="me", id=reply_to_message_id, format="metadata",
+            metadataHeaders=["Message-ID", "References", "Subject"]), what=f"message '{reply_to_message_id}'")
+        headers = original.get("payload", {}).get("headers", [])
+        parent = header(headers, "Message-ID")
+        if parent:
+            message["In-Reply-To"] = parent
+            message["References"] = " ".join(filter(None, [header(headers, "References"), parent]))
+        resource["threadId"] = original.get("threadId")
+        if not subject:
+            original_subject = header(headers, "Subject")
+            subject = original_subject if original_subject.lower().startswith("re:") else f"Re: {original_subject}"
+    message["Subject"] = subject
+    if html_body:
+        message.set_content(_html_to_text(body))
+        message.add_alternative(body, subtype="html")
+    else:
+        message.set_content(body)
+    resource["raw"] = base64.urlsafe_b64encode(message.as_bytes()).decode()
+    return resource
+
+
+@write("core", GMAIL_WRITE)
+async def send_gmail_message(
+    to: str, subject: str, body: str, cc: str | None = None, bcc: str | None = None, html: bool = False,
+    reply_to_message_id: str | None = None,
+) -> ToolResult:
+    """Send an email. To reply in a thread give reply_to_message_id (subject may then be empty).
+
+    Args:
+        to: comma-separated addresses, e.g. "Ann <ann@x.com>, bo@y.org".
+        html: body is HTML (a plain-text part is added).
+    """
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id)
+    sent = await call("gmail", lambda s: _users(s).messages().send(userId="me", body=message))
+    return respond(f"Sent message {sent['id']} in thread {sent.get('threadId')}.",
+                   {"id": sent["id"], "threadId": sent.get("threadId")})
+
+
+@read("extended", GMAIL_READ)
+async def list_gmail_labels() -> ToolResult:
+    """List labels (system and user) with their ids."""
+    labels = (await call("gmail", lambda s: _users(s).labels().list(userId="me"))).get("labels", [])
+    items = [{"id": label["id"], "name": label["name"], "type": label.get("type", "user")} for label in labels]
+    return respond("\n".join(f"{i['name']} (id={i['id']}, {i['type']})" for i in items), {"labels": items})
+
+
+async def _label_ids(names: list[str]) -> list[str]:
+    """Label ids for names or ids; a ToolError names an unknown label."""
+    if not names:
+        return []
+    labels = (await call("gmail", lambda s: _users(s).labels().list(userId="me"))).get("labels", [])
+    by_key = {label["id"]: label["id"] for label in labels}
+    by_key.update({label["name"].lower(): label["id"] for label in labels})
+    ids = []
+    for name in names:
+        label_id = by_key.get(name) or by_key.get(name.lower())
+        if label_id is None:
+            raise ToolError(f"Unknown label {name!r}; list_gmail_labels shows the available ones")
+        ids.append(label_id)
+    return ids
+
+
+@write("extended", GMAIL_WRITE)
+async def modify_gmail_labels(
+    message_ids: list[str], add_labels: list[str] | None = None, remove_labels: list[str] | None = None
+) -> ToolResult:
+    """Add/remove labels (names or ids) on up to 1000 messages, e.g. remove UNREAD to mark read."""
+    if not 1 <= len(message_ids) <= 1000:
+        raise ToolError(f"message_ids: give between 1 and 1000 ids (got {len(message_ids)})")
+    add, remove = await _label_ids(add_labels or []), await _label_ids(remove_labels or [])
+    if not add and not remove:
+        raise ToolError("add_labels/remove_labels: give at least one label")
+    await call("gmail", lambda s: _users(s).messages().batchModify(
+        userId="me", body={"ids": message_ids, "addLabelIds": add, "removeLabelIds": remove}))
+    return respond(f"Updated labels on {len(message_ids)} message(s): +{add} -{remove}.")
+
+
+@write("complete", GMAIL_WRITE)
+async def create_gmail_label(name: str) -> ToolResult:
+    """Create a user label (use "/" for nesting, e.g. "Projects/Alpha")."""
+    label = await call("gmail", lambda s: _users(s).labels().create(
+        userId="me", body={"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}))
+    return respond(f"Created label {label['name']} (id={label['id']}).", {"id": label["id"], "name": label["name"]})
+
+
+@write("extended", GMAIL_WRITE)
+async def create_gmail_draft(
+    to: str, subject: str, body: str, cc: str | None = None, bcc: str | None = None, html: bool = False,
+    reply_to_message_id: str | None = None,
+) -> ToolResult:
+    """Create a draft (same arguments as send_gmail_message)."""
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id)
+    draft = await call("gmail", lambda s: _users(s).drafts().create(userId="me", body={"message": message}))
+    return respond(f"Created draft {draft['id']}.", {"id": draft["id"], "messageId": draft["message"]["id"]})
+
+
+@read("extended", GMAIL_READ)
+async def list_gmail_drafts(page_size: int = 20, page_token: str | None = None) -> ToolResult:
+    """List drafts with their ids and subjects."""
+    check_page_size(page_size, 100)
+    listing = await call("gmail", lambda s: _users(s).drafts().list(
+        userId="me", maxResults=page_size, pageToken=page_token))
+    drafts = listing.get("drafts", [])
+    messages = await gather([_get_message(d["message"]["id"], "metadata") for d in drafts])
+    items = []
+    for draft, message in zip(drafts, messages):
+        headers = message.get("payload", {}).get("headers", [])
+        items.append({"id": draft["id"], "to": header(headers, "To"), "subject": header(headers, "Subject")})
+    token = listing.get("nextPageToken")
+    text = "\n".join(f"{i['id']}: to {i['to']} - {i['subject']}" for i in items) or "No drafts."
+    return respond(text + page_note(token), {"drafts": items, "nextPageToken": token})
+
+
+@write("complete", GMAIL_WRITE, destructive=True)
+async def update_gmail_draft(
+    draft_id: str, to: str, subject: str, body: str, cc: str | None = None, bcc: str | None = None,
+    html: bool = False, reply_to_message_id: str | None = None,
+) -> ToolResult:
+    """Replace a draft's recipients, subject and body."""
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id)
+    draft = await call("gmail", lambda s: _users(s).drafts().update(
+        userId="me", id=draft_id, body={"id": draft_id, "message": message}), what=f"draft '{draft_id}'")
+    return respond(f"Updated draft {draft['id']}.", {"id": draft["id"]})
+
+
+@write("complete", GMAIL_WRITE)
+async def send_gmail_draft(draft_id: str) -> ToolResult:
+    """Send an existing draft."""
+    sent = await call("gmail", lambda s: _users(s).drafts().send(userId="me", body={"id": draft_id}),
+                      what=f"draft '{draft_id}'")
+    return respond(f"Sent draft {draft_id} as message {sent['id']}.", {"id": sent["id"], "threadId": sent.get("threadId")})
+
+
+@read("extended", GMAIL_READ)
+async def get_gmail_attachment(message_id: str, attachment_id: str) -> ToolResult:
+    """Get an attachment's content: text as text, other types as base64."""
+    message = await _get_message(message_id)
+    _, attachments = _body_and_attachments(message.get("payload", {}))
+    meta = next((a for a in attachments if a["attachmentId"] == attachment_id), None)
+    if meta is None:
+        raise ToolError(f"Not found: attachment '{attachment_id}' is not in message '{message_id}'")
+    part = await call("gmail", lambda s: _users(s).messages().attachments().get(
+        userId="me", messageId=message_id, id=attachment_id), what=f"attachment '{attachment_id}'")
+    content = _b64decode(part.get("data", ""))
+    info = {"filename": meta["filename"], "mimeType": meta["mimeType"], "size": len(content)}
+    if _TEXT_TYPES.match(meta["mimeType"]):
+        return respond(f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes):\n\n"
+                       + content.decode("utf-8", "replace"), info)
+    encoded = base64.b64encode(content).decode()
+    return respond(f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes), base64:\n{encoded}", info)
+
+
+@read("complete", GMAIL_SETTINGS)
+async def list_gmail_filters() -> ToolResult:
+    """List mail filters (criteria and actions)."""
+    filters = (await call("gmail", lambda s: _users(s).settings().filters().list(userId="me"))).get("filter", [])
+    lines = [f"{f['id']}: if {f.get('criteria', {})} then {f.get('action', {})}" for f in filters]
+    return respond("\n".join(lines) or "No filters.", {"filters": filters})
+
+
+@write("complete", GMAIL_SETTINGS)
+async def create_gmail_filter(
+    from_address: str | None = None, to_address: str | None = None, subject: str | None = None,
+    query: str | None = None, add_labels: list[str] | None = None, remove_labels: list[str] | None = None,
+    forward_to: str | None = None,
+) -> ToolResult:
+    """Create a filter: messages matching all given criteria get labels added/removed or are forwarded.
+
+    Args:
+        remove_labels: e.g. ["INBOX"] to skip the inbox.
+    """
+    criteria = {k: v for k, v in {"from": from_address, "to": to_address, "subject": subject, "query": query}.items() if v}
+    if not criteria:
+        raise ToolError("Give at least one criterion: from_address, to_address, subject or query")
+    action: dict[str, Any] = {"addLabelIds": await _label_ids(add_labels or []),
+                              "removeLabelIds": await _label_ids(remove_labels or [])}
+    if forward_to:
+        action["forward"] = email_list("forward_to", forward_to)[0]
+    created = await call("gmail", lambda s: _users(s).settings().filters().create(
+        userId="me", body={"criteria": criteria, "action": action}))
+    return respond(f"Created filter {created['id']}.", {"id": created["id"]})
+
+
+@write("complete", GMAIL_SETTINGS, destructive=True)
+async def delete_gmail_filter(filter_id: str) -> ToolResult:
+    """Delete a mail filter."""
+    await call("gmail", lambda s: _users(s).settings().filters().delete(userId="me", id=filter_id),
+               what=f"filter '{filter_id}'")
+    return respond(f"Deleted filter {filter_id}.")
