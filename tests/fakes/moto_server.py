@@ -1,7 +1,8 @@
 """Start moto in server mode on loopback: the emulated AWS that every test talks to.
 
 Real API round trips (boto3, the AWS CLI, Terraform's AWS provider) go to this
-process over HTTP; nothing in boto3 is patched.
+process over HTTP; nothing in boto3 is patched. moto runs behind the small shim in
+tests/fakes/moto_shim.py, which fills the few API gaps Terraform's AWS provider trips over.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Iterator
 
 from tests.fakes.ports import free_port, wait_for_http
 
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 # moto accepts any credentials; fixed fake ones keep real ones out of the tests.
 FAKE_CREDENTIALS = {
@@ -50,12 +52,13 @@ class MotoServer:
 
 @contextlib.contextmanager
 def run_moto(log_path: Path) -> Iterator[MotoServer]:
-    """Run ``moto_server`` on a free loopback port until the context exits."""
+    """Run moto (behind tests/fakes/moto_shim.py) on a free loopback port until the context exits."""
     port = free_port()
     env = {**os.environ, **FAKE_CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "tests.fakes.moto_shim", "-H", "127.0.0.1", "-p", str(port)],
+            cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
