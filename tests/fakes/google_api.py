@@ -545,3 +545,340 @@ def _gmail_filter_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
 def _gmail_filter_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
     get_or_404(fake.state["filters"], ctx.params["id"], "filter")
     del fake.state["filters"][ctx.params["id"]]
+
+
+# ============================================================================================
+# Drive
+# ============================================================================================
+FOLDER = "application/vnd.google-apps.folder"
+GOOGLE_DOC = "application/vnd.google-apps.document"
+GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
+
+
+def add_file(fake: GoogleApiFake, file_id: str, name: str, mime: str, content: bytes = b"",
+             parents: list[str] | None = None, drive_id: str | None = None) -> dict:
+    item = {"id": file_id, "name": name, "mimeType": mime, "parents": parents or ["root"], "trashed": False,
+            "modifiedTime": f"2025-03-{1 + len(fake.state['files']) % 28:02d}T10:00:00.000Z",
+            "webViewLink": f"https://drive.google.com/file/d/{file_id}/view", "content": content}
+    if drive_id:
+        item["driveId"] = drive_id
+    if mime not in (FOLDER, GOOGLE_DOC, GOOGLE_SHEET):
+        item["size"] = str(len(content))
+    fake.state["files"][file_id] = item
+    fake.state["permissions"][file_id] = [{"id": "owner", "type": "user", "role": "owner",
+                                           "emailAddress": "me@example.com"}]
+    return item
+
+
+def _seed_drive(fake: GoogleApiFake) -> None:
+    fake.state["files"], fake.state["permissions"] = {}, {}
+    fake.state["drives"] = [{"id": f"sd{i}", "name": f"Team {i}", "kind": "drive#drive"} for i in range(1, 4)]
+    add_file(fake, "folder1", "Projects", FOLDER)
+    add_file(fake, "txt1", "plan.txt", "text/plain", b"Step 1: plan\nStep 2: ship\n", ["folder1"])
+    add_file(fake, "pdf1", "scan.pdf", "application/pdf", b"%PDF-1.4 binary\x00\x01")
+    add_file(fake, "doc1", "Design doc", GOOGLE_DOC, b"Design\nThe plan is simple.")
+    add_file(fake, "sheet1", "Budget", GOOGLE_SHEET, b"")
+    add_file(fake, "shared1", "team-notes.md", "text/markdown", b"# Team", ["sd1"], drive_id="sd1")
+    for index in range(1, 8):
+        add_file(fake, f"note{index}", f"note {index}.txt", "text/plain", f"note {index}".encode(), ["folder1"])
+
+
+SEEDERS.append(_seed_drive)
+
+_CLAUSE = re.compile(r"""^\s*(?:
+    '(?P<parent>(?:[^'\\]|\\.)*)'\s+in\s+parents |
+    (?P<field>name|mimeType|fullText)\s+(?P<op>contains|=|!=)\s+'(?P<value>(?:[^'\\]|\\.)*)' |
+    trashed\s*=\s*(?P<trashed>true|false)
+)\s*$""", re.X)
+
+
+def _drive_match(fake: GoogleApiFake, item: dict, q: str) -> bool:
+    """The subset of Drive's query language the tools produce: clauses joined by 'and'."""
+    q = q.strip()
+    while q.startswith("(") and ")" in q:
+        inner, _, rest = q[1:].partition(")")
+        q = (inner + rest).strip()
+    for clause in re.split(r"\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)", q):
+        clause = clause.strip().strip("()")
+        found = _CLAUSE.match(clause)
+        if not found:
+            raise ApiError(400, f"Invalid Value: unsupported query clause {clause!r}", "invalid")
+        if found["parent"] is not None and found["parent"] not in item["parents"]:
+            return False
+        if found["trashed"] is not None and item["trashed"] != (found["trashed"] == "true"):
+            return False
+        if found["field"]:
+            value = found["value"].replace("\\'", "'")
+            actual = item["name"] if found["field"] == "name" else item["mimeType"]
+            if found["field"] == "fullText":
+                actual = item["name"] + " " + item["content"].decode("utf-8", "ignore")
+            ok = value.lower() in actual.lower() if found["op"] == "contains" else actual == value
+            if ok == (found["op"] == "!="):
+                return False
+    return True
+
+
+def _file_out(item: dict) -> dict:
+    return {k: v for k, v in item.items() if k != "content"}
+
+
+@handles("drive.files.list")
+def _drive_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    items = [f for f in fake.state["files"].values()
+             if (not ctx.params.get("driveId") or f.get("driveId") == ctx.params["driveId"])
+             and _drive_match(fake, f, ctx.params.get("q", "trashed = false"))]
+    chunk, token = page(items, ctx.params, "pageSize", 100)
+    out: dict[str, Any] = {"files": [_file_out(f) for f in chunk]}
+    if token:
+        out["nextPageToken"] = token
+    return out
+
+
+@handles("drive.files.get")
+def _drive_get(fake: GoogleApiFake, ctx: Ctx) -> Any:
+    item = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
+    if ctx.params.get("alt") == "media":
+        if item["mimeType"].startswith("application/vnd.google-apps."):
+            raise ApiError(403, "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+                           "fileNotDownloadable")
+        return item["content"], item["mimeType"]
+    return _file_out(item)
+
+
+@handles("drive.files.export")
+def _drive_export(fake: GoogleApiFake, ctx: Ctx) -> Any:
+    item = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
+    if item["mimeType"] == GOOGLE_SHEET:
+        values = fake.state.get("sheet_values", {}).get((item["id"], "Sheet1"), [])
+        return "\n".join(",".join(map(str, row)) for row in values).encode(), "text/csv"
+    return item["content"], ctx.params["mimeType"]
+
+
+@handles("drive.files.create")
+def _drive_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    body = ctx.body or {}
+    for parent in body.get("parents", []):
+        get_or_404(fake.state["files"], parent, "file")
+    item = add_file(fake, fake.new_id("file"), body.get("name", "Untitled"),
+                    body.get("mimeType") or ctx.media_type or "application/octet-stream", ctx.media or b"",
+                    body.get("parents") or None)
+    return _file_out(item)
+
+
+@handles("drive.files.update")
+def _drive_update(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    item = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
+    body = ctx.body or {}
+    for key in ("name", "trashed", "description"):
+        if key in body:
+            item[key] = body[key]
+    if ctx.params.get("addParents"):
+        get_or_404(fake.state["files"], ctx.params["addParents"], "file")
+        removed = set((ctx.params.get("removeParents") or "").split(","))
+        item["parents"] = [p for p in item["parents"] if p not in removed] + [ctx.params["addParents"]]
+    if ctx.media is not None:
+        item["content"] = ctx.media
+        item["size"] = str(len(ctx.media))
+    return _file_out(item)
+
+
+@handles("drive.files.copy")
+def _drive_copy(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    source = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
+    body = ctx.body or {}
+    item = add_file(fake, fake.new_id("file"), body.get("name") or f"Copy of {source['name']}", source["mimeType"],
+                    source["content"], body.get("parents") or source["parents"])
+    return _file_out(item)
+
+
+@handles("drive.permissions.list")
+def _drive_permissions(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    return {"permissions": get_or_404(fake.state["permissions"], ctx.params["fileId"], "file")}
+
+
+@handles("drive.permissions.create")
+def _drive_share(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    perms = get_or_404(fake.state["permissions"], ctx.params["fileId"], "file")
+    body = ctx.body
+    if body["type"] in ("user", "group") and "@" not in body.get("emailAddress", ""):
+        raise ApiError(400, "The permission emailAddress field is required", "required")
+    perm = {"id": fake.new_id("perm"), **body}
+    perms.append(perm)
+    return perm
+
+
+@handles("drive.permissions.delete")
+def _drive_unshare(fake: GoogleApiFake, ctx: Ctx) -> None:
+    perms = get_or_404(fake.state["permissions"], ctx.params["fileId"], "file")
+    remaining = [p for p in perms if p["id"] != ctx.params["permissionId"]]
+    if len(remaining) == len(perms):
+        raise not_found("permission", ctx.params["permissionId"])
+    perms[:] = remaining
+
+
+@handles("drive.drives.list")
+def _drive_drives(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    chunk, token = page(fake.state["drives"], ctx.params, "pageSize", 10)
+    return {"drives": chunk, **({"nextPageToken": token} if token else {})}
+
+
+# ============================================================================================
+# Calendar
+# ============================================================================================
+def _seed_calendar(fake: GoogleApiFake) -> None:
+    fake.state["calendars"] = {
+        "me@example.com": {"id": "me@example.com", "summary": "Me", "accessRole": "owner",
+                           "timeZone": "Europe/Berlin", "primary": True},
+        "team@group.calendar.google.com": {"id": "team@group.calendar.google.com", "summary": "Team",
+                                           "accessRole": "reader", "timeZone": "UTC"},
+    }
+    fake.state["events"] = {cal: {} for cal in fake.state["calendars"]}
+    mine = fake.state["events"]["me@example.com"]
+    for day in range(3, 9):
+        mine[f"ev{day}"] = {"id": f"ev{day}", "summary": f"Standup {day}", "status": "confirmed",
+                            "start": {"dateTime": f"2025-03-{day:02d}T09:00:00Z"},
+                            "end": {"dateTime": f"2025-03-{day:02d}T09:15:00Z"}}
+    mine["allday"] = {"id": "allday", "summary": "Offsite", "start": {"date": "2025-03-10"},
+                      "end": {"date": "2025-03-11"}, "status": "confirmed"}
+    mine["invite"] = {"id": "invite", "summary": "Planning", "status": "confirmed",
+                      "start": {"dateTime": "2025-03-12T14:00:00+01:00"}, "end": {"dateTime": "2025-03-12T15:00:00+01:00"},
+                      "attendees": [{"email": "boss@example.com", "organizer": True, "responseStatus": "accepted"},
+                                    {"email": "me@example.com", "self": True, "responseStatus": "needsAction"}]}
+
+
+SEEDERS.append(_seed_calendar)
+
+
+def _calendar(fake: GoogleApiFake, calendar_id: str) -> dict:
+    if calendar_id == "primary":
+        calendar_id = "me@example.com"
+    return get_or_404(fake.state["events"], calendar_id, "calendar")
+
+
+def _instant(value: dict) -> "datetime":
+    from datetime import datetime, timezone
+
+    if "dateTime" in value:
+        parsed = datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            from zoneinfo import ZoneInfo
+
+            parsed = parsed.replace(tzinfo=ZoneInfo(value["timeZone"]))
+        return parsed
+    return datetime.fromisoformat(value["date"]).replace(tzinfo=timezone.utc)
+
+
+def _in_zone(event: dict, zone_name: str | None) -> dict:
+    if not zone_name:
+        return event
+    from zoneinfo import ZoneInfo
+
+    out = dict(event)
+    for key in ("start", "end"):
+        if "dateTime" in event[key]:
+            out[key] = {"dateTime": _instant(event[key]).astimezone(ZoneInfo(zone_name)).isoformat(),
+                        "timeZone": zone_name}
+    return out
+
+
+def _events_between(events: dict, params: dict) -> list[dict]:
+    from datetime import datetime
+
+    low = datetime.fromisoformat(params["timeMin"].replace("Z", "+00:00")) if params.get("timeMin") else None
+    high = datetime.fromisoformat(params["timeMax"].replace("Z", "+00:00")) if params.get("timeMax") else None
+    found = []
+    for event in events.values():
+        if (low and _instant(event["end"]) <= low) or (high and _instant(event["start"]) >= high):
+            continue
+        text = (event.get("summary", "") + " " + event.get("description", "")).lower()
+        if params.get("q") and params["q"].lower() not in text:
+            continue
+        found.append(event)
+    return sorted(found, key=lambda e: _instant(e["start"]))
+
+
+@handles("calendar.calendarList.list")
+def _cal_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    return {"items": list(fake.state["calendars"].values())}
+
+
+@handles("calendar.events.list")
+def _cal_events(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    if ctx.params.get("orderBy") == "startTime" and ctx.params.get("singleEvents") != "true":
+        raise ApiError(400, "The requested ordering is not available for the particular query.", "invalid")
+    found = _events_between(_calendar(fake, ctx.params["calendarId"]), ctx.params)
+    chunk, token = page(found, ctx.params, "maxResults", 250)
+    return {"items": [_in_zone(e, ctx.params.get("timeZone")) for e in chunk], **({"nextPageToken": token} if token else {})}
+
+
+@handles("calendar.events.get")
+def _cal_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    return get_or_404(_calendar(fake, ctx.params["calendarId"]), ctx.params["eventId"], "event")
+
+
+def _check_times(event: dict) -> None:
+    for key in ("start", "end"):
+        value = event.get(key, {})
+        if "dateTime" in value:
+            from datetime import datetime
+
+            if datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00")).tzinfo is None and not value.get("timeZone"):
+                raise ApiError(400, f"Missing time zone definition for {key} time.", "required")
+        elif "date" not in value:
+            raise ApiError(400, f"Missing {key} time.", "required")
+    if _instant(event["end"]) <= _instant(event["start"]):
+        raise ApiError(400, "The specified time range is empty.", "timeRangeEmpty")
+
+
+def _conference(fake: GoogleApiFake, event: dict, ctx: Ctx) -> None:
+    request = event.pop("conferenceData", {}).get("createRequest")
+    if request and ctx.params.get("conferenceDataVersion") == "1":
+        link = f"https://meet.google.com/{fake.new_id('abc-')}"
+        event["hangoutLink"] = link
+        event["conferenceData"] = {"entryPoints": [{"entryPointType": "video", "uri": link}],
+                                   "conferenceSolution": {"key": request["conferenceSolutionKey"]}}
+
+
+@handles("calendar.events.insert")
+def _cal_insert(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    events = _calendar(fake, ctx.params["calendarId"])
+    event = {"id": fake.new_id("ev"), "status": "confirmed", **ctx.body}
+    _check_times(event)
+    for attendee in event.get("attendees", []):
+        attendee.setdefault("responseStatus", "needsAction")
+    _conference(fake, event, ctx)
+    events[event["id"]] = event
+    return event
+
+
+@handles("calendar.events.patch")
+def _cal_patch(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    event = get_or_404(_calendar(fake, ctx.params["calendarId"]), ctx.params["eventId"], "event")
+    merged = {**event, **ctx.body}
+    _check_times(merged)
+    _conference(fake, merged, ctx)
+    event.clear()
+    event.update(merged)
+    return event
+
+
+@handles("calendar.events.delete")
+def _cal_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
+    events = _calendar(fake, ctx.params["calendarId"])
+    get_or_404(events, ctx.params["eventId"], "event")
+    del events[ctx.params["eventId"]]
+
+
+@handles("calendar.freebusy.query")
+def _cal_freebusy(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    out = {}
+    for item in ctx.body.get("items", []):
+        try:
+            events = _calendar(fake, item["id"])
+        except ApiError:
+            out[item["id"]] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
+            continue
+        busy = _events_between(events, ctx.body)
+        out[item["id"]] = {"busy": [{"start": _instant(e["start"]).isoformat(), "end": _instant(e["end"]).isoformat()}
+                                    for e in busy]}
+    return {"kind": "calendar#freeBusy", "timeMin": ctx.body["timeMin"], "timeMax": ctx.body["timeMax"], "calendars": out}

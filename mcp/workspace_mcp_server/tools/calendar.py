@@ -1,0 +1,229 @@
+"""Calendar tools: calendars, events in a time range, create/update/delete, free/busy, RSVP."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal
+
+from fastmcp.exceptions import ToolError
+from fastmcp.tools import ToolResult
+
+from ..google.client import call
+from ..google.scopes import CALENDAR_READ, CALENDAR_WRITE
+from .common import check_page_size, email_address, page_note, parse_when, respond, rfc3339, zone
+from .registry import read, write
+
+RECURRENCE_PREFIXES = ("RRULE:", "EXRULE:", "RDATE:", "EXDATE:")
+
+
+def _events(service: Any) -> Any:
+    return service.events()
+
+
+def _when(value: dict) -> str:
+    return value.get("dateTime") or value.get("date", "?")
+
+
+def _render(event: dict) -> str:
+    lines = [f"{event.get('summary', '(no title)')}: {_when(event.get('start', {}))} - {_when(event.get('end', {}))}"
+             f" (id={event.get('id')})"]
+    if event.get("location"):
+        lines.append(f"  Location: {event['location']}")
+    if event.get("attendees"):
+        lines.append("  Attendees: " + ", ".join(
+            f"{a.get('email')} ({a.get('responseStatus', 'needsAction')})" for a in event["attendees"]))
+    if event.get("hangoutLink"):
+        lines.append(f"  Meet: {event['hangoutLink']}")
+    if event.get("recurrence"):
+        lines.append("  Recurrence: " + "; ".join(event["recurrence"]))
+    if event.get("description"):
+        lines.append(f"  Description: {event['description']}")
+    return "\n".join(lines)
+
+
+@read("core", CALENDAR_READ)
+async def list_calendars() -> ToolResult:
+    """List your calendars with ids, access role and time zone."""
+    listing = await call("calendar", lambda s: s.calendarList().list(maxResults=250))
+    items = [{"id": c["id"], "summary": c.get("summary", ""), "accessRole": c.get("accessRole"),
+              "timeZone": c.get("timeZone"), "primary": c.get("primary", False)} for c in listing.get("items", [])]
+    text = "\n".join(f"{c['summary']} (id={c['id']}, {c['accessRole']}, {c['timeZone']}"
+                     f"{', primary' if c['primary'] else ''})" for c in items)
+    return respond(text or "No calendars.", {"calendars": items})
+
+
+@read("core", CALENDAR_READ)
+async def get_events(
+    time_min: str | None = None, time_max: str | None = None, query: str | None = None,
+    calendar_id: str = "primary", time_zone: str | None = None, page_size: int = 25, page_token: str | None = None,
+) -> ToolResult:
+    """List events in a time range (recurring events expanded, by start time).
+
+    Args:
+        time_min: ISO date/date-time; default now. Without an offset, time_zone applies.
+        time_max: ISO date/date-time (exclusive).
+        query: free-text search in events.
+        time_zone: IANA zone for times in the answer, e.g. Europe/Berlin.
+    """
+    check_page_size(page_size, 250)
+    start = rfc3339("time_min", time_min, time_zone) if time_min else datetime.now(timezone.utc).isoformat()
+    end = rfc3339("time_max", time_max, time_zone) if time_max else None
+    if end and datetime.fromisoformat(end) <= datetime.fromisoformat(start):
+        raise ToolError(f"time_max: must be after time_min ({time_max!r} <= {time_min!r})")
+    if time_zone:
+        zone(time_zone)
+    listing = await call("calendar", lambda s: _events(s).list(
+        calendarId=calendar_id, timeMin=start, timeMax=end, q=query, singleEvents=True, orderBy="startTime",
+        maxResults=page_size, pageToken=page_token, timeZone=time_zone), what=f"calendar '{calendar_id}'")
+    events, token = listing.get("items", []), listing.get("nextPageToken")
+    text = "\n".join(_render(e) for e in events) or "No events in that range."
+    return respond(text + page_note(token), {"events": events, "nextPageToken": token})
+
+
+@read("core", CALENDAR_READ)
+async def get_event(event_id: str, calendar_id: str = "primary") -> ToolResult:
+    """Get one event with attendees, Meet link and recurrence."""
+    event = await call("calendar", lambda s: _events(s).get(calendarId=calendar_id, eventId=event_id),
+                       what=f"event '{event_id}'")
+    return respond(_render(event), event)
+
+
+def _time(field: str, value: str, time_zone: str | None) -> tuple[dict, date | datetime]:
+    when = parse_when(field, value)
+    if not isinstance(when, datetime):
+        return {"date": when.isoformat()}, when
+    if when.tzinfo is None:
+        if not time_zone:
+            raise ToolError(f"{field}: {value!r} has no UTC offset; add one (e.g. +01:00) or give time_zone")
+        zone(time_zone)
+        return {"dateTime": when.isoformat(), "timeZone": time_zone}, when.replace(tzinfo=zone(time_zone))
+    out = {"dateTime": when.isoformat()}
+    if time_zone:
+        zone(time_zone)
+        out["timeZone"] = time_zone
+    return out, when
+
+
+def _event_body(
+    summary: str | None, start: str | None, end: str | None, time_zone: str | None, description: str | None,
+    location: str | None, attendees: list[str] | None, reminders_minutes: list[int] | None,
+    recurrence: list[str] | None, add_meet: bool,
+) -> dict:
+    body: dict[str, Any] = {k: v for k, v in
+                            {"summary": summary, "description": description, "location": location}.items()
+                            if v is not None}
+    if (start is None) != (end is None):
+        raise ToolError("start/end: give both or neither")
+    if start is not None and end is not None:
+        body["start"], first = _time("start", start, time_zone)
+        body["end"], last = _time("end", end, time_zone)
+        if type(first) is not type(last):
+            raise ToolError("start/end: use two dates (all-day) or two date-times, not a mix")
+        if last <= first:
+            raise ToolError(f"end: must be after start ({end!r} <= {start!r})")
+    if attendees is not None:
+        body["attendees"] = [{"email": email_address("attendees", a)} for a in attendees]
+    if reminders_minutes is not None:
+        if any(not 0 <= m <= 40320 for m in reminders_minutes):
+            raise ToolError("reminders_minutes: each must be between 0 and 40320 (4 weeks)")
+        body["reminders"] = {"useDefault": False,
+                             "overrides": [{"method": "popup", "minutes": m} for m in reminders_minutes]}
+    if recurrence is not None:
+        bad = [r for r in recurrence if not r.upper().startswith(RECURRENCE_PREFIXES)]
+        if bad:
+            raise ToolError(f"recurrence: {bad[0]!r} is not an RRULE/EXRULE/RDATE/EXDATE line")
+        body["recurrence"] = recurrence
+    if add_meet:
+        body["conferenceData"] = {"createRequest": {"requestId": uuid.uuid4().hex,
+                                                    "conferenceSolutionKey": {"type": "hangoutsMeet"}}}
+    return body
+
+
+@write("core", CALENDAR_WRITE)
+async def create_event(
+    summary: str, start: str, end: str, calendar_id: str = "primary", time_zone: str | None = None,
+    description: str | None = None, location: str | None = None, attendees: list[str] | None = None,
+    add_meet: bool = False, reminders_minutes: list[int] | None = None, recurrence: list[str] | None = None,
+) -> ToolResult:
+    """Create an event. Dates (2025-03-01) make an all-day event (end exclusive).
+
+    Args:
+        start: ISO date or date-time; without an offset give time_zone.
+        recurrence: RFC 5545 lines, e.g. ["RRULE:FREQ=WEEKLY;COUNT=4"].
+        reminders_minutes: popup reminders, minutes before start.
+    """
+    body = _event_body(summary, start, end, time_zone, description, location, attendees, reminders_minutes,
+                       recurrence, add_meet)
+    event = await call("calendar", lambda s: _events(s).insert(
+        calendarId=calendar_id, body=body, conferenceDataVersion=1 if add_meet else 0,
+        sendUpdates="all" if attendees else "none"), what=f"calendar '{calendar_id}'")
+    return respond("Created " + _render(event), event)
+
+
+@write("extended", CALENDAR_WRITE)
+async def update_event(
+    event_id: str, calendar_id: str = "primary", summary: str | None = None, start: str | None = None,
+    end: str | None = None, time_zone: str | None = None, description: str | None = None,
+    location: str | None = None, attendees: list[str] | None = None, add_meet: bool = False,
+    reminders_minutes: list[int] | None = None, recurrence: list[str] | None = None,
+) -> ToolResult:
+    """Change an event; only the given fields change (attendees replaces the list)."""
+    body = _event_body(summary, start, end, time_zone, description, location, attendees, reminders_minutes,
+                       recurrence, add_meet)
+    if not body:
+        raise ToolError("Nothing to change: give at least one field")
+    event = await call("calendar", lambda s: _events(s).patch(
+        calendarId=calendar_id, eventId=event_id, body=body, conferenceDataVersion=1 if add_meet else 0),
+        what=f"event '{event_id}'")
+    return respond("Updated " + _render(event), event)
+
+
+@write("extended", CALENDAR_WRITE, destructive=True)
+async def delete_event(event_id: str, calendar_id: str = "primary") -> ToolResult:
+    """Delete an event."""
+    await call("calendar", lambda s: _events(s).delete(calendarId=calendar_id, eventId=event_id),
+               what=f"event '{event_id}'")
+    return respond(f"Deleted event {event_id}.")
+
+
+@read("extended", CALENDAR_READ)
+async def query_free_busy(
+    time_min: str, time_max: str, calendars: list[str] | None = None, time_zone: str | None = None
+) -> ToolResult:
+    """Busy intervals of calendars (ids or emails; default your primary) in a time range."""
+    start, end = rfc3339("time_min", time_min, time_zone), rfc3339("time_max", time_max, time_zone)
+    if datetime.fromisoformat(end) <= datetime.fromisoformat(start):
+        raise ToolError(f"time_max: must be after time_min ({time_max!r} <= {time_min!r})")
+    if datetime.fromisoformat(end) - datetime.fromisoformat(start) > timedelta(days=62):
+        raise ToolError("time_max: free/busy covers at most 62 days")
+    body: dict[str, Any] = {"timeMin": start, "timeMax": end, "items": [{"id": c} for c in calendars or ["primary"]]}
+    if time_zone:
+        body["timeZone"] = time_zone
+    result = await call("calendar", lambda s: s.freebusy().query(body=body))
+    lines = []
+    for cal_id, info in result.get("calendars", {}).items():
+        if info.get("errors"):
+            lines.append(f"{cal_id}: error {info['errors'][0].get('reason')}")
+            continue
+        busy = ", ".join(f"{b['start']} - {b['end']}" for b in info.get("busy", [])) or "free"
+        lines.append(f"{cal_id}: {busy}")
+    return respond("\n".join(lines), {"calendars": result.get("calendars", {})})
+
+
+@write("complete", CALENDAR_WRITE)
+async def respond_to_event(
+    event_id: str, response: Literal["accepted", "declined", "tentative"], calendar_id: str = "primary"
+) -> ToolResult:
+    """Answer an invitation (accepted, declined or tentative)."""
+    event = await call("calendar", lambda s: _events(s).get(calendarId=calendar_id, eventId=event_id),
+                       what=f"event '{event_id}'")
+    attendees = event.get("attendees", [])
+    mine = [a for a in attendees if a.get("self")]
+    if not mine:
+        raise ToolError(f"Event '{event_id}' has no invitation for you to answer")
+    for attendee in mine:
+        attendee["responseStatus"] = response
+    updated = await call("calendar", lambda s: _events(s).patch(
+        calendarId=calendar_id, eventId=event_id, body={"attendees": attendees}, sendUpdates="all"),
+        what=f"event '{event_id}'")
+    return respond(f"Responded {response} to {updated.get('summary', event_id)}.", {"id": event_id, "response": response})
