@@ -1,0 +1,200 @@
+"""Docs tools: read as text/markdown, create, insert/replace/delete text, find-and-replace, tables."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastmcp.exceptions import ToolError
+from fastmcp.tools import ToolResult
+
+from ..google.client import call
+from ..google.scopes import DOCS_READ, DOCS_WRITE, DRIVE_READ
+from .common import respond
+from .drive import list_files, quote
+from .registry import read, write
+
+ORDERED_GLYPHS = {"DECIMAL", "ZERO_DECIMAL", "ALPHA", "UPPER_ALPHA", "ROMAN", "UPPER_ROMAN"}
+
+
+def _documents(service: Any) -> Any:
+    return service.documents()
+
+
+def _runs(paragraph: dict, markdown: bool) -> str:
+    out = []
+    for element in paragraph.get("elements", []):
+        run = element.get("textRun")
+        if not run:
+            continue
+        text, style = run.get("content", ""), run.get("textStyle", {})
+        core = text.rstrip("\n")
+        if markdown and core.strip():
+            if style.get("link", {}).get("url"):
+                core = f"[{core}]({style['link']['url']})"
+            if style.get("bold"):
+                core = f"**{core}**"
+            if style.get("italic"):
+                core = f"*{core}*"
+        out.append(core + text[len(text.rstrip("\n")):])
+    return "".join(out).rstrip("\n")
+
+
+def _table(table: dict, markdown: bool) -> list[str]:
+    rows = [[" ".join(_runs(c["paragraph"], markdown) for c in cell.get("content", []) if "paragraph" in c)
+             for cell in row.get("tableCells", [])] for row in table.get("tableRows", [])]
+    if not rows:
+        return []
+    if not markdown:
+        return ["\t".join(row) for row in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows[1:]]
+
+
+def render(document: dict, markdown: bool) -> str:
+    """A document's body as plain text or markdown (headings, lists, tables, bold/italic/links)."""
+    lists = document.get("lists", {})
+    lines: list[str] = []
+    for element in document.get("body", {}).get("content", []):
+        if "table" in element:
+            lines += _table(element["table"], markdown)
+            continue
+        paragraph = element.get("paragraph")
+        if paragraph is None:
+            continue
+        text = _runs(paragraph, markdown)
+        style = paragraph.get("paragraphStyle", {}).get("namedStyleType", "NORMAL_TEXT")
+        bullet = paragraph.get("bullet")
+        if bullet is not None:
+            level = bullet.get("nestingLevel", 0)
+            levels = lists.get(bullet.get("listId"), {}).get("listProperties", {}).get("nestingLevels", [])
+            glyph = levels[level].get("glyphType") if level < len(levels) else None
+            marker = "1." if glyph in ORDERED_GLYPHS else "-"
+            text = "  " * level + f"{marker} {text}"
+        elif markdown and style.startswith("HEADING_"):
+            text = "#" * int(style.rsplit("_", 1)[1]) + " " + text
+        elif markdown and style == "TITLE":
+            text = "# " + text
+        lines.append(text)
+    return "\n".join(lines).strip("\n")
+
+
+async def _get(document_id: str, **params: Any) -> dict:
+    return await call("docs", lambda s: _documents(s).get(documentId=document_id, **params),
+                      what=f"document '{document_id}'")
+
+
+def _end_index(document: dict) -> int:
+    content = document.get("body", {}).get("content", [])
+    return content[-1].get("endIndex", 1) if content else 1
+
+
+async def _batch(document_id: str, requests: list[dict]) -> dict:
+    return await call("docs", lambda s: _documents(s).batchUpdate(
+        documentId=document_id, body={"requests": requests}), what=f"document '{document_id}'")
+
+
+async def _check_range(document_id: str, start_index: int, end_index: int | None = None) -> None:
+    """Indexes must lie inside the body; the body's final newline cannot be removed."""
+    end = _end_index(await _get(document_id))
+    if start_index < 1:
+        raise ToolError(f"start_index: must be at least 1 (got {start_index})")
+    if end_index is None:
+        if start_index >= end:
+            raise ToolError(f"index: {start_index} is past the document end (last insert position {end - 1})")
+        return
+    if end_index <= start_index:
+        raise ToolError(f"end_index: must be greater than start_index ({end_index} <= {start_index})")
+    if end_index > end - 1:
+        raise ToolError(f"end_index: {end_index} is past the document text (last index {end - 1})")
+
+
+@read("core", DRIVE_READ)
+async def search_docs(query: str = "", page_size: int = 25, page_token: str | None = None) -> ToolResult:
+    """Find Google Docs whose name contains query (empty: most recent)."""
+    q = "mimeType = 'application/vnd.google-apps.document' and trashed = false"
+    if query:
+        q += f" and name contains {quote(query)}"
+    return await list_files(q, page_size, page_token)
+
+
+@read("core", DOCS_READ)
+async def get_doc_content(document_id: str, format: Literal["markdown", "text"] = "markdown") -> ToolResult:
+    """Read a Google Doc as markdown (headings, lists, tables) or plain text."""
+    document = await _get(document_id)
+    body = render(document, markdown=format == "markdown")
+    info = {"documentId": document_id, "title": document.get("title"), "endIndex": _end_index(document)}
+    return respond(f"# {document.get('title', '')}\n\n{body}" if format == "markdown" else body, info)
+
+
+@write("core", DOCS_WRITE)
+async def create_doc(title: str, content: str | None = None) -> ToolResult:
+    """Create a Google Doc, optionally with initial text."""
+    document = await call("docs", lambda s: _documents(s).create(body={"title": title}))
+    document_id = document["documentId"]
+    if content:
+        await _batch(document_id, [{"insertText": {"location": {"index": 1}, "text": content}}])
+    return respond(f"Created document {title!r} (id={document_id}).", {"documentId": document_id, "title": title})
+
+
+@write("extended", DOCS_WRITE)
+async def insert_doc_text(document_id: str, text: str, index: int | None = None) -> ToolResult:
+    """Insert text at an index (1 = start; default: end of the document)."""
+    if index is None:
+        location: dict[str, Any] = {"endOfSegmentLocation": {}}
+    else:
+        await _check_range(document_id, index)
+        location = {"location": {"index": index}}
+    await _batch(document_id, [{"insertText": {**location, "text": text}}])
+    return respond(f"Inserted {len(text)} characters into {document_id}.")
+
+
+@write("extended", DOCS_WRITE, destructive=True)
+async def replace_doc_range(document_id: str, start_index: int, end_index: int, text: str) -> ToolResult:
+    """Replace the text between two indexes (end exclusive; see get_doc_content endIndex)."""
+    await _check_range(document_id, start_index, end_index)
+    await _batch(document_id, [
+        {"deleteContentRange": {"range": {"startIndex": start_index, "endIndex": end_index}}},
+        {"insertText": {"location": {"index": start_index}, "text": text}},
+    ])
+    return respond(f"Replaced {start_index}-{end_index} in {document_id}.")
+
+
+@write("extended", DOCS_WRITE, destructive=True)
+async def delete_doc_range(document_id: str, start_index: int, end_index: int) -> ToolResult:
+    """Delete the text between two indexes (end exclusive)."""
+    await _check_range(document_id, start_index, end_index)
+    await _batch(document_id, [{"deleteContentRange": {"range": {"startIndex": start_index, "endIndex": end_index}}}])
+    return respond(f"Deleted {start_index}-{end_index} in {document_id}.")
+
+
+@write("extended", DOCS_WRITE)
+async def find_replace_doc_text(document_id: str, find: str, replace: str, match_case: bool = True) -> ToolResult:
+    """Replace every occurrence of a text in a document."""
+    if not find:
+        raise ToolError("find: must not be empty")
+    result = await _batch(document_id, [{"replaceAllText": {
+        "containsText": {"text": find, "matchCase": match_case}, "replaceText": replace}}])
+    count = (result.get("replies") or [{}])[0].get("replaceAllText", {}).get("occurrencesChanged", 0)
+    return respond(f"Replaced {count} occurrence(s) of {find!r}.", {"occurrencesChanged": count})
+
+
+@write("complete", DOCS_WRITE)
+async def insert_doc_table(document_id: str, rows: int, columns: int, index: int | None = None) -> ToolResult:
+    """Insert an empty table (default: at the end of the document)."""
+    if not 1 <= rows <= 100 or not 1 <= columns <= 20:
+        raise ToolError(f"rows/columns: need 1-100 rows and 1-20 columns (got {rows}x{columns})")
+    if index is None:
+        location: dict[str, Any] = {"endOfSegmentLocation": {}}
+    else:
+        await _check_range(document_id, index)
+        location = {"location": {"index": index}}
+    await _batch(document_id, [{"insertTable": {**location, "rows": rows, "columns": columns}}])
+    return respond(f"Inserted a {rows}x{columns} table into {document_id}.")
+
+
+@write("complete", DOCS_WRITE, destructive=True)
+async def batch_update_doc(document_id: str, requests: list[dict[str, Any]]) -> ToolResult:
+    """Send raw Docs API batchUpdate requests (e.g. updateTextStyle); returns the replies."""
+    if not requests:
+        raise ToolError("requests: give at least one request")
+    result = await _batch(document_id, requests)
+    return respond(f"Applied {len(requests)} request(s) to {document_id}.", {"replies": result.get("replies", [])})
