@@ -29,7 +29,9 @@ from workspace_mcp_server.auth.google import build_google_proxy
 from workspace_mcp_server.config import Settings
 from workspace_mcp_server.http.middleware import HostCheckMiddleware, RequestLogMiddleware, TrailingSlashMiddleware
 from workspace_mcp_server.logs import user_label, user_var
-from workspace_mcp_server.storage import EncryptedKeyValue, StorageError, TokenCipher, open_blob_store
+from workspace_mcp_server.storage.blobs import StorageError, open_blob_store
+from workspace_mcp_server.storage.crypto import TokenCipher
+from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
 
 log = logging.getLogger("workspace_mcp_server")
 SERVER_NAME = "Google Workspace"

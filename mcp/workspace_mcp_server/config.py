@@ -6,6 +6,7 @@ Every problem raises :class:`ConfigError` whose message starts with the variable
 from __future__ import annotations
 
 import ipaddress
+import re
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 TRANSPORTS = ("streamable-http", "stdio")
+_HOST = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::\d{1,5})?$")
 
 
 class ConfigError(ValueError):
@@ -268,10 +270,10 @@ def _allowed_hosts(env, public_url: str, base_uri: str) -> frozenset[str]:
         host = raw.strip().lower()
         if not host:
             continue
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host.strip("[]")
-        if not name or any(c in name for c in "/ @?#"):
-            raise ConfigError(f"WORKSPACE_MCP_ALLOWED_HOSTS: {raw.strip()!r} is not a host name")
-        hosts.add(name)
+        match = _HOST.match(host)
+        if not match:
+            raise ConfigError(f"WORKSPACE_MCP_ALLOWED_HOSTS: {raw.strip()!r} is not a host name (host or host:port)")
+        hosts.add(match.group(1).strip("[]"))
     return frozenset(h.lower() for h in hosts if h)
 
 

@@ -17,7 +17,8 @@ from fastmcp.server.dependencies import get_access_token
 from google.oauth2.credentials import Credentials
 
 from workspace_mcp_server.logs import user_label, user_var
-from workspace_mcp_server.storage import EncryptedKeyValue, StorageError
+from workspace_mcp_server.storage.blobs import StorageError
+from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
 
 log = logging.getLogger("workspace_mcp_server.auth")
 

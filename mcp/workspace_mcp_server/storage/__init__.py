@@ -1,6 +1,5 @@
-"""Encrypted token storage: a local directory or S3, shared by every server process."""
-from workspace_mcp_server.storage.blobs import BlobStore, StorageError, open_blob_store
-from workspace_mcp_server.storage.crypto import TokenCipher
-from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
+"""Encrypted token storage: a local directory or S3, shared by every server process.
 
-__all__ = ["BlobStore", "EncryptedKeyValue", "StorageError", "TokenCipher", "open_blob_store"]
+blobs (bytes, atomic writes) -> crypto (Fernet/MultiFernet) -> keyvalue (the AsyncKeyValue
+FastMCP's OAuth proxy and the single-user resolver use).
+"""

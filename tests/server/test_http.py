@@ -1,0 +1,116 @@
+"""The HTTP surface of a real server process: health, readiness, prefix, hosts, MCP, logs."""
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+
+import httpx2
+import pytest
+from fastmcp import Client
+from fastmcp.client.transports import StreamableHttpTransport
+
+from tests.fakes.server_process import run_server
+from tests.server.conftest import PREFIX, single_user_env
+
+
+@pytest.fixture(scope="module")
+def prefixed(tmp_path_factory):
+    creds = tmp_path_factory.mktemp("creds-prefixed")
+    env = {
+        **single_user_env(creds, PREFIX),
+        "WORKSPACE_MCP_BASE_URI": "http://google-workspace.busyb.local",
+        "WORKSPACE_MCP_ALLOWED_HOSTS": "127.0.0.1, extra.example.com",
+    }
+    with run_server(env, log_path=tmp_path_factory.mktemp("logs") / "prefixed.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    creds = tmp_path_factory.mktemp("creds-plain")
+    with run_server(single_user_env(creds), log_path=tmp_path_factory.mktemp("logs") / "plain.log") as server:
+        yield server
+
+
+@pytest.mark.parametrize("path", ["/health", f"{PREFIX}/health"])
+def test_health_answers_with_and_without_prefix(prefixed, path):
+    response = httpx2.get(prefixed.url(path))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["version"]
+
+
+def test_readiness_checks_the_token_store(prefixed):
+    response = httpx2.get(prefixed.url(f"{PREFIX}/ready"))
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ready"
+
+
+async def _tool_names(url: str) -> list[str]:
+    async with Client(StreamableHttpTransport(url)) as client:
+        return [tool.name for tool in await client.list_tools()]
+
+
+@pytest.mark.parametrize("suffix", ["/mcp", "/mcp/"])
+def test_mcp_client_under_the_prefix(prefixed, suffix):
+    names = asyncio.run(_tool_names(prefixed.url(PREFIX + suffix)))
+    assert names, "the server should list the enabled tools"
+
+
+def test_mcp_client_without_prefix(plain):
+    assert asyncio.run(_tool_names(plain.url("/mcp")))
+
+
+def test_no_redirect_from_mcp_slash(prefixed):
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    for path in (f"{PREFIX}/mcp", f"{PREFIX}/mcp/"):
+        response = httpx2.post(prefixed.url(path), json=body, headers=headers, follow_redirects=False)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+
+
+@pytest.mark.parametrize("path", ["/mcp", "/authorize", "/nothing", f"{PREFIX}/nothing"])
+def test_routes_outside_the_prefix_are_not_served(prefixed, path):
+    assert httpx2.post(prefixed.url(path), json={}).status_code in (404, 405)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["google-workspace.busyb.local", "google-workspace.busyb.local:8000", "extra.example.com", "127.0.0.1"],
+)
+def test_accepted_hosts(prefixed, host):
+    response = httpx2.get(prefixed.url(f"{PREFIX}/ready"), headers={"Host": host})
+    assert response.status_code == 200, (host, response.text)
+
+
+@pytest.mark.parametrize("host", ["evil.example.com", "10.0.3.7:8000", "google-workspace.busyb.local.evil.com"])
+def test_refused_hosts(prefixed, host):
+    response = httpx2.post(prefixed.url(f"{PREFIX}/mcp"), json={}, headers={"Host": host})
+    assert response.status_code == 421
+    assert response.json()["error"] == "misdirected_request"
+
+
+@pytest.mark.parametrize("path", ["/health", f"{PREFIX}/health"])
+def test_health_check_by_ip_is_accepted(prefixed, path):
+    # The ALB health check addresses the task by its private IP.
+    assert httpx2.get(prefixed.url(path), headers={"Host": "10.0.3.7:8000"}).status_code == 200
+
+
+def test_logs_are_one_json_object_per_line_with_request_ids(prefixed):
+    response = httpx2.get(prefixed.url(f"{PREFIX}/nothing"), headers={"X-Request-Id": "trace-abc-123"})
+    assert response.headers["x-request-id"] == "trace-abc-123"
+    lines = [line for line in prefixed.log_text().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line parses
+    requests = [e for e in entries if e.get("event") == "request"]
+    assert any(e["request_id"] == "trace-abc-123" and e["status"] == 404 for e in requests)
+    assert all({"request_id", "method", "path", "status", "duration_ms"} <= set(e) for e in requests)
+
+
+def test_sigterm_stops_cleanly(tmp_path):
+    with run_server(single_user_env(tmp_path / "creds")) as server:
+        server.process.send_signal(signal.SIGTERM)
+        # uvicorn drains, runs the shutdown, then re-raises the signal (exit status -15).
+        assert server.process.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in server.log_text()
