@@ -1,0 +1,91 @@
+"""The one place that imports the CDKTF bindings (provider + core).
+
+CDKTF is archived upstream; switching to a maintained fork (or another binding of the
+same AWS provider) means changing the imports in this file only. Constructs pass plain
+dicts for nested blocks, so they depend on the Terraform schema, not on binding classes.
+"""
+from __future__ import annotations
+
+from cdktf import (  # noqa: F401  (re-exported)
+    App,
+    Fn,
+    LocalBackend,
+    S3Backend,
+    TerraformOutput,
+    TerraformResourceLifecycle,
+    TerraformStack,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy  # noqa: F401
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: F401
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: F401
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_lb_listener import DataAwsLbListener  # noqa: F401
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster  # noqa: F401
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders  # noqa: F401
+from cdktf_cdktf_provider_aws.ecs_service import EcsService  # noqa: F401
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition  # noqa: F401
+from cdktf_cdktf_provider_aws.iam_role import IamRole  # noqa: F401
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy  # noqa: F401
+from cdktf_cdktf_provider_aws.lb import Lb  # noqa: F401
+from cdktf_cdktf_provider_aws.lb_listener import LbListener  # noqa: F401
+from cdktf_cdktf_provider_aws.lb_listener_rule import LbListenerRule  # noqa: F401
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup  # noqa: F401
+from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: F401
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket  # noqa: F401
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration  # noqa: F401
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls  # noqa: F401
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy  # noqa: F401
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock  # noqa: F401
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (  # noqa: F401
+    S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA as S3BucketVersioning  # noqa: F401
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret  # noqa: F401
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup  # noqa: F401
+from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import (  # noqa: F401
+    ServiceDiscoveryPrivateDnsNamespace,
+)
+from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryService  # noqa: F401
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic  # noqa: F401
+from cdktf_cdktf_provider_aws.subnet import Subnet  # noqa: F401
+from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: F401
+from constructs import Construct, Node  # noqa: F401
+
+# Tested with 5.100.0 (the binding's version); 6.x accepts the same JSON.
+PROVIDER_SOURCE = "hashicorp/aws"
+PROVIDER_VERSION_CONSTRAINT = ">= 5.100.0, < 7.0.0"
+
+# Free-form maps whose keys are data (tag names), not schema attributes.
+_MAP_ATTRIBUTES = frozenset({"tags"})
+
+
+# Terraform attributes the binding renames (reserved words in jsii).
+_RENAMED = {"self": "selfAttribute"}
+
+
+def _camel(name: str) -> str:
+    if name in _RENAMED:
+        return _RENAMED[name]
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def blocks(*items: dict) -> list[dict]:
+    """A list of nested blocks written as plain dicts with Terraform attribute names.
+
+    jsii converts a struct given as a dict only at the top level; inside lists it expects
+    the binding's (camelCase) property names, so the keys are translated here.
+    """
+
+    def convert(value, key=""):
+        if isinstance(value, dict):
+            if key in _MAP_ATTRIBUTES:
+                return dict(value)
+            return {_camel(k): convert(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v, key) for v in value]
+        return value
+
+    return [convert(item) for item in items]

@@ -1,0 +1,652 @@
+"""Typed settings for one environment: loading, defaults, validation.
+
+An environment is one TOML file in ``environments/``; its stem is the environment
+name. Every field below has a default equal to the reference deployment
+(``deployment-spec.md``), so ``production.toml`` only states what it reuses and a new
+environment states only what differs. Loading is pure Python (no CDKTF import), so a bad
+file fails in milliseconds with ``<file>: <section.field>: <problem>``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS_DIR_VARIABLE = "CDKTF_ENVIRONMENTS_DIR"
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
+DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:5000"
+
+# Fargate task sizes AWS accepts: CPU units -> allowed memory (MiB).
+FARGATE_SIZES: dict[int, range] = {
+    256: range(512, 2048 + 1, 512),
+    512: range(1024, 4096 + 1, 1024),
+    1024: range(2048, 8192 + 1, 1024),
+    2048: range(4096, 16384 + 1, 1024),
+    4096: range(8192, 30720 + 1, 1024),
+    8192: range(16384, 61440 + 1, 4096),
+    16384: range(32768, 122880 + 1, 8192),
+}
+LOG_RETENTION_DAYS = (
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+# Variables the stack derives from other settings; setting them by hand would disagree.
+DERIVED_VARIABLES = (
+    "PORT",
+    "WORKSPACE_MCP_PORT",
+    "WORKSPACE_MCP_BASE_URI",
+    "WORKSPACE_MCP_PATH_PREFIX",
+    "WORKSPACE_MCP_PUBLIC_URL",
+    "WORKSPACE_MCP_TOKEN_STORE",
+)
+# Injected as ECS secrets; never allowed as plain environment variables.
+SECRET_VARIABLES = (
+    "GOOGLE_OAUTH_CLIENT_ID",
+    "GOOGLE_OAUTH_CLIENT_SECRET",
+    "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY",
+    "GOOGLE_MCP_CREDENTIALS_DIR",
+)
+
+
+class ConfigError(ValueError):
+    """A setting AWS or the server would reject, named by file and field."""
+
+    def __init__(self, source: Path | str, field_path: str, message: str):
+        self.source = str(source)
+        self.field = field_path
+        super().__init__(f"{self.source}: {field_path}: {message}")
+
+
+# --------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Provider settings."""
+
+    region: str = "us-east-1"
+    #: Refuse to run against any other account (empty: no check).
+    allowed_account_ids: tuple[str, ...] = ()
+    #: Point the provider and the S3 backend at ``$AWS_ENDPOINT_URL`` (read at synthesis,
+    #: default http://127.0.0.1:5000) with path-style S3 and no account/metadata lookups.
+    endpoint_from_environment: bool = False
+    #: Provider retry count; 0 keeps the provider default (25).
+    max_retries: int = 0
+    default_tags: dict[str, str] = field(
+        default_factory=lambda: {"Project": "google-workspace-mcp", "ManagedBy": "cdktf"}
+    )
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """VPC, private subnets and the tasks' security group: reused by id, or created."""
+
+    create: bool = False
+    vpc_id: str = "vpc-0111b7630bcb61b61"
+    subnet_ids: tuple[str, ...] = ("subnet-0d2d334cbe1467f4b", "subnet-0ae07f54c7454fe72")
+    security_group_ids: tuple[str, ...] = ("sg-0ebf38ea0618aef2d",)
+    assign_public_ip: bool = False
+    #: Only when creating.
+    vpc_cidr: str = "10.42.0.0/16"
+    subnet_cidrs: tuple[str, ...] = ("10.42.1.0/24", "10.42.2.0/24")
+    availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b")
+    #: Egress the tasks need (Google APIs, ECR, Secrets Manager over HTTPS).
+    egress_cidr_blocks: tuple[str, ...] = ("0.0.0.0/0",)
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """The ECS cluster: looked up by name, or created."""
+
+    create: bool = False
+    name: str = "busyb-cluster"
+    container_insights: bool = True
+
+
+@dataclass(frozen=True)
+class LoadBalancerSettings:
+    """The ALB and its listener: looked up (by name + port, or listener ARN), or created."""
+
+    create: bool = False
+    name: str = "busyb-alb"
+    #: Reuse this listener directly instead of looking it up by ALB name and port.
+    listener_arn: str = ""
+    listener_port: int = 443
+    listener_protocol: str = "HTTPS"
+    #: Required when creating an HTTPS listener.
+    certificate_arn: str = ""
+    internal: bool = True
+    #: Public base URL (scheme + host) clients use; default: the ALB's DNS name.
+    public_base_url: str = ""
+    ingress_cidr_blocks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthCheckSettings:
+    """Target group health check (AWS limits are validated)."""
+
+    path: str = "/health"
+    protocol: str = "HTTP"
+    port: str = "traffic-port"
+    interval: int = 30
+    timeout: int = 5
+    healthy_threshold: int = 2
+    unhealthy_threshold: int = 3
+    matcher: str = "200"
+
+
+@dataclass(frozen=True)
+class TargetGroupSettings:
+    name: str = "busyb-google-workspace"
+    port: int = 8000
+    protocol: str = "HTTP"
+    target_type: str = "ip"
+    deregistration_delay: int = 300
+    health_check: HealthCheckSettings = field(default_factory=HealthCheckSettings)
+
+
+@dataclass(frozen=True)
+class ListenerRuleSettings:
+    priority: int = 50
+    path_pattern: str = "/google-workspace/*"
+    #: Second rule forwarding the RFC 8414 / RFC 9728 discovery paths of the prefix.
+    discovery_rule: bool = True
+    discovery_priority: int = 51
+
+
+@dataclass(frozen=True)
+class ServiceDiscoverySettings:
+    """Cloud Map: namespace reused by id (or created), service created."""
+
+    create_namespace: bool = False
+    namespace_id: str = "ns-vt3hun37drrxdy7p"
+    namespace_name: str = "busyb.local"
+    service_name: str = "google-workspace"
+    dns_ttl: int = 60
+    record_types: tuple[str, ...] = ("A", "SRV")
+    routing_policy: str = "MULTIVALUE"
+
+
+@dataclass(frozen=True)
+class ContainerHealthCheckSettings:
+    """``curl -f http://localhost:<port><path> || exit 1`` in the container."""
+
+    path: str = "/health"
+    interval: int = 30
+    timeout: int = 5
+    retries: int = 3
+    start_period: int = 60
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    family: str = "busyb-google-workspace-mcp"
+    cpu: int = 512
+    memory: int = 1024
+    container_name: str = "google-workspace-mcp"
+    container_port: int = 8000
+    image_repository: str = "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp"
+    #: Deploys pass an immutable git-SHA tag; only the task definition changes.
+    image_tag: str = "latest"
+    task_role_name: str = "busyb-google-workspace-mcp-task-role"
+    #: Reuse an existing execution role (e.g. the account's ecsTaskExecutionRole) ...
+    execution_role_arn: str = ""
+    #: ... or create this dedicated least-privilege one.
+    execution_role_name: str = "busyb-google-workspace-mcp-execution-role"
+    readonly_root_filesystem: bool = False
+    #: Plain environment variables added to the derived ones (PORT, base URI, prefix, ...).
+    environment: dict[str, str] = field(
+        default_factory=lambda: {
+            "MCP_ENABLE_OAUTH21": "true",
+            "MCP_SINGLE_USER_MODE": "0",
+            "OAUTHLIB_INSECURE_TRANSPORT": "0",
+        }
+    )
+    health_check: ContainerHealthCheckSettings = field(default_factory=ContainerHealthCheckSettings)
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    group_name: str = "/ecs/busyb-google-workspace-mcp"
+    retention_in_days: int = 30
+    kms_key_arn: str = ""
+    stream_prefix: str = "ecs"
+
+
+@dataclass(frozen=True)
+class SecretSettings:
+    """Secrets Manager: created WITHOUT values (put out of band), or existing ARNs."""
+
+    #: JSON secret with GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET,
+    #: WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY. Empty ARN: create it under ``app_secret_name``.
+    app_secret_arn: str = ""
+    app_secret_name: str = "busyb-google-workspace-mcp/google-oauth"
+    #: Plain-string secret injected as GOOGLE_MCP_CREDENTIALS_DIR.
+    credentials_dir_secret_arn: str = ""
+    credentials_dir_secret_name: str = "busyb-google-workspace-mcp/credentials-dir"
+    #: Customer-managed KMS key for created secrets (adds kms:Decrypt to the execution role).
+    kms_key_arn: str = ""
+    recovery_window_in_days: int = 7
+
+
+@dataclass(frozen=True)
+class CapacityProviderSettings:
+    capacity_provider: str = "FARGATE_SPOT"
+    weight: int = 1
+    base: int = 0
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    name: str = "busyb-google-workspace-mcp-service"
+    desired_count: int = 1
+    platform_version: str = "LATEST"
+    deployment_maximum_percent: int = 200
+    deployment_minimum_healthy_percent: int = 100
+    circuit_breaker_rollback: bool = True
+    health_check_grace_period_seconds: int = 60
+    enable_execute_command: bool = True
+    #: Empty: launch type FARGATE. E.g. FARGATE_SPOT for non-critical environments.
+    capacity_provider_strategy: tuple[CapacityProviderSettings, ...] = ()
+
+
+@dataclass(frozen=True)
+class TokenBucketSettings:
+    """S3 bucket where the server persists OAuth tokens (shared by all tasks)."""
+
+    create: bool = True
+    bucket_name: str = "busyb-google-workspace-mcp-tokens-758888582357"
+    prefix: str = "tokens"
+    #: Empty: SSE-S3 (AES256); else SSE-KMS with this key.
+    kms_key_arn: str = ""
+    noncurrent_version_expiration_days: int = 30
+    force_destroy: bool = False
+
+
+@dataclass(frozen=True)
+class ScalingSettings:
+    """CPU target tracking; once on, Terraform stops managing desired_count."""
+
+    enabled: bool = True
+    min_capacity: int = 1
+    max_capacity: int = 4
+    cpu_target: float = 70.0
+    scale_in_cooldown: int = 300
+    scale_out_cooldown: int = 60
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    enabled: bool = True
+    #: Existing SNS topic for alarm actions ...
+    sns_topic_arn: str = ""
+    #: ... or create one with this name (empty: no actions unless an ARN is given).
+    create_sns_topic_name: str = ""
+    period: int = 60
+    evaluation_periods: int = 5
+    cpu_threshold: float = 80.0
+    memory_threshold: float = 80.0
+    target_5xx_threshold: float = 10.0
+    unhealthy_hosts_threshold: float = 1.0
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    """S3 backend (encrypt + native lockfile) and the bootstrap stack's bucket."""
+
+    bucket: str = "busyb-terraform-state-758888582357"
+    #: Empty: ``google-workspace-mcp/<environment>.tfstate``.
+    key: str = ""
+    kms_key_arn: str = ""
+    noncurrent_version_expiration_days: int = 90
+    force_destroy: bool = False
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """One environment file, fully resolved."""
+
+    name: str
+    source: str
+    aws: AwsSettings = field(default_factory=AwsSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    load_balancer: LoadBalancerSettings = field(default_factory=LoadBalancerSettings)
+    target_group: TargetGroupSettings = field(default_factory=TargetGroupSettings)
+    listener_rule: ListenerRuleSettings = field(default_factory=ListenerRuleSettings)
+    service_discovery: ServiceDiscoverySettings = field(default_factory=ServiceDiscoverySettings)
+    task: TaskSettings = field(default_factory=TaskSettings)
+    logs: LogSettings = field(default_factory=LogSettings)
+    secrets: SecretSettings = field(default_factory=SecretSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+    token_bucket: TokenBucketSettings = field(default_factory=TokenBucketSettings)
+    scaling: ScalingSettings = field(default_factory=ScalingSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    state: StateSettings = field(default_factory=StateSettings)
+
+    # Derived values shared by several constructs.
+    @property
+    def path_prefix(self) -> str:
+        """``/google-workspace/*`` -> ``/google-workspace``."""
+        return self.listener_rule.path_pattern.removesuffix("/*")
+
+    @property
+    def discovery_host(self) -> str:
+        return f"{self.service_discovery.service_name}.{self.service_discovery.namespace_name}"
+
+    @property
+    def internal_base_uri(self) -> str:
+        return f"http://{self.discovery_host}"
+
+    @property
+    def internal_mcp_url(self) -> str:
+        return f"{self.internal_base_uri}:{self.task.container_port}/mcp"
+
+    @property
+    def state_key(self) -> str:
+        return self.state.key or f"google-workspace-mcp/{self.name}.tfstate"
+
+    @property
+    def token_store_uri(self) -> str:
+        return f"s3://{self.token_bucket.bucket_name}/{self.token_bucket.prefix}"
+
+    @property
+    def image(self) -> str:
+        return f"{self.task.image_repository}:{self.task.image_tag}"
+
+    def endpoint_url(self, environ: typing.Mapping[str, str] | None = None) -> str | None:
+        """The emulated AWS endpoint (local), read from the environment at synthesis."""
+        if not self.aws.endpoint_from_environment:
+            return None
+        environ = os.environ if environ is None else environ
+        return environ.get(ENDPOINT_VARIABLE) or DEFAULT_LOCAL_ENDPOINT
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(value: Any, tp: Any, where: str, source: str) -> Any:
+    """Check ``value`` against the annotation ``tp`` and return the typed value."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(source, where, f"must be a table, got {value!r}")
+        return _build(tp, value, where, source)
+    if origin is tuple:
+        item_type = typing.get_args(tp)[0]
+        if not isinstance(value, list):
+            raise ConfigError(source, where, f"must be a list, got {value!r}")
+        return tuple(_convert(v, item_type, f"{where}[{i}]", source) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ConfigError(source, where, f"must be a table of strings, got {value!r}")
+        return dict(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(source, where, f"must be true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(source, where, f"must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(source, where, f"must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(source, where, f"must be a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported settings type {_type_name(tp)} at {where}")  # pragma: no cover
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, file: str, **fixed: Any) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in fixed]
+    kwargs: dict[str, Any] = dict(fixed)
+    for key, value in data.items():
+        where = f"{prefix}.{key}" if prefix else key
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(file, where, f"unknown key{hint}")
+        kwargs[key] = _convert(value, hints[key], where, file)
+    return cls(**kwargs)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_environment(path: Path) -> EnvironmentSettings:
+    """Parse and validate one environment file."""
+    source = _display(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(source, "(file)", f"invalid TOML: {error}") from None
+    settings = _build(EnvironmentSettings, data, "", source, name=path.stem, source=source)
+    validate(settings)
+    return settings
+
+
+def environments_dir(root: Path) -> Path:
+    override = os.environ.get(ENVIRONMENTS_DIR_VARIABLE)
+    return Path(override) if override else root / "environments"
+
+
+def load_environments(directory: Path) -> list[EnvironmentSettings]:
+    """Every ``*.toml`` in ``directory``, sorted by name."""
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise ConfigError(_display(directory), "(directory)", "no environment files (*.toml)")
+    return [load_environment(path) for path in files]
+
+
+# --------------------------------------------------------------------------- validation
+
+_TG_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class _Checker:
+    def __init__(self, settings: EnvironmentSettings):
+        self.source = settings.source
+
+    def fail(self, where: str, message: str) -> typing.NoReturn:
+        raise ConfigError(self.source, where, message)
+
+    def range(self, where: str, value: float, low: float, high: float | None = None) -> None:
+        if value < low or (high is not None and value > high):
+            limit = f"between {low} and {high}" if high is not None else f"at least {low}"
+            self.fail(where, f"must be {limit} (got {value})")
+
+    def port(self, where: str, value: int) -> None:
+        self.range(where, value, 1, 65535)
+
+    def required(self, where: str, value: Any) -> None:
+        if not value:
+            self.fail(where, "must be set")
+
+    def one_of(self, where: str, value: Any, allowed: typing.Iterable[Any]) -> None:
+        allowed = tuple(allowed)
+        if value not in allowed:
+            self.fail(where, f"must be one of {', '.join(map(str, allowed))} (got {value!r})")
+
+    def absolute_path(self, where: str, value: str) -> None:
+        if not value.startswith("/"):
+            self.fail(where, f"must start with '/' (got {value!r})")
+
+
+def validate(s: EnvironmentSettings) -> None:
+    """Raise ConfigError for the first setting AWS (or the server) would reject."""
+    c = _Checker(s)
+    c.required("aws.region", s.aws.region)
+    c.range("aws.max_retries", s.aws.max_retries, 0, 100)
+
+    net = s.network
+    if net.create:
+        if len(net.subnet_cidrs) < 2 or len(net.subnet_cidrs) != len(net.availability_zones):
+            c.fail("network.subnet_cidrs", "needs two or more CIDRs, one per availability zone")
+    else:
+        c.required("network.vpc_id", net.vpc_id)
+        if not net.subnet_ids:
+            c.fail("network.subnet_ids", "names no subnets while network.create is false")
+        if not net.security_group_ids:
+            c.fail("network.security_group_ids", "names no security group while network.create is false")
+
+    c.required("cluster.name", s.cluster.name)
+    lb = s.load_balancer
+    c.one_of("load_balancer.listener_protocol", lb.listener_protocol, ("HTTP", "HTTPS"))
+    c.port("load_balancer.listener_port", lb.listener_port)
+    if lb.create:
+        if len(lb.name) > 32 or not _TG_NAME.match(lb.name):
+            c.fail("load_balancer.name", "must be 1-32 letters, digits or hyphens")
+        if lb.listener_protocol == "HTTPS" and not lb.certificate_arn:
+            c.fail("load_balancer.certificate_arn", "must be set to create an HTTPS listener")
+    else:
+        # Looked up by name for its DNS name (public URL) and metric dimension (alarms).
+        c.required("load_balancer.name", lb.name)
+    if lb.public_base_url and not re.match(r"^https?://[^/]+$", lb.public_base_url):
+        c.fail("load_balancer.public_base_url", "must be scheme://host without a path")
+
+    tg = s.target_group
+    if not tg.name or len(tg.name) > 32:
+        c.fail("target_group.name", f"must be 1-32 characters (got {len(tg.name)}: {tg.name!r})")
+    if not _TG_NAME.match(tg.name):
+        c.fail("target_group.name", "may contain only letters, digits and hyphens, not at either end")
+    c.port("target_group.port", tg.port)
+    c.one_of("target_group.protocol", tg.protocol, ("HTTP", "HTTPS"))
+    c.one_of("target_group.target_type", tg.target_type, ("ip",))
+    c.range("target_group.deregistration_delay", tg.deregistration_delay, 0, 3600)
+    hc = tg.health_check
+    c.absolute_path("target_group.health_check.path", hc.path)
+    c.one_of("target_group.health_check.protocol", hc.protocol, ("HTTP", "HTTPS"))
+    if hc.port != "traffic-port":
+        if not hc.port.isdigit():
+            c.fail("target_group.health_check.port", f"must be 'traffic-port' or a port number (got {hc.port!r})")
+        c.port("target_group.health_check.port", int(hc.port))
+    c.range("target_group.health_check.interval", hc.interval, 5, 300)
+    c.range("target_group.health_check.timeout", hc.timeout, 2, 120)
+    if hc.timeout >= hc.interval:
+        c.fail("target_group.health_check.timeout", f"must be less than interval ({hc.interval})")
+    c.range("target_group.health_check.healthy_threshold", hc.healthy_threshold, 2, 10)
+    c.range("target_group.health_check.unhealthy_threshold", hc.unhealthy_threshold, 2, 10)
+    if not re.match(r"^\d{3}([,-]\d{3})*$", hc.matcher):
+        c.fail("target_group.health_check.matcher", f"must be HTTP codes like '200' or '200-299' (got {hc.matcher!r})")
+
+    rule = s.listener_rule
+    c.range("listener_rule.priority", rule.priority, 1, 50000)
+    c.absolute_path("listener_rule.path_pattern", rule.path_pattern)
+    if not rule.path_pattern.endswith("/*") or rule.path_pattern == "/*" or "*" in rule.path_pattern[:-1]:
+        c.fail("listener_rule.path_pattern", f"must look like '/<prefix>/*' (got {rule.path_pattern!r})")
+    if rule.discovery_rule:
+        c.range("listener_rule.discovery_priority", rule.discovery_priority, 1, 50000)
+        if rule.discovery_priority == rule.priority:
+            c.fail("listener_rule.discovery_priority", "must differ from listener_rule.priority")
+
+    sd = s.service_discovery
+    if not sd.create_namespace:
+        c.required("service_discovery.namespace_id", sd.namespace_id)
+    c.required("service_discovery.namespace_name", sd.namespace_name)
+    c.required("service_discovery.service_name", sd.service_name)
+    if sd.dns_ttl < 0:
+        c.fail("service_discovery.dns_ttl", f"must be 0 or more (got {sd.dns_ttl})")
+    for i, record in enumerate(sd.record_types):
+        c.one_of(f"service_discovery.record_types[{i}]", record, ("A", "AAAA", "SRV"))
+    c.one_of("service_discovery.routing_policy", sd.routing_policy, ("MULTIVALUE", "WEIGHTED"))
+
+    task = s.task
+    c.required("task.family", task.family)
+    c.one_of("task.cpu", task.cpu, FARGATE_SIZES)
+    if task.memory not in FARGATE_SIZES[task.cpu]:
+        sizes = FARGATE_SIZES[task.cpu]
+        c.fail(
+            "task.memory",
+            f"Fargate does not accept {task.memory} MiB with {task.cpu} CPU units "
+            f"(allowed: {sizes.start}-{sizes.stop - 1} in steps of {sizes.step})",
+        )
+    c.port("task.container_port", task.container_port)
+    if task.container_port != tg.port:
+        c.fail("target_group.port", f"must equal task.container_port ({task.container_port}) for ip targets")
+    if not _NAME.match(task.container_name):
+        c.fail("task.container_name", "may contain only letters, digits, hyphens and underscores")
+    c.required("task.image_repository", task.image_repository)
+    if not re.match(r"^[\w][\w.-]{0,127}$", task.image_tag):
+        c.fail("task.image_tag", f"is not a valid image tag (got {task.image_tag!r})")
+    for name in task.environment:
+        if name in DERIVED_VARIABLES:
+            c.fail(f"task.environment.{name}", "is derived by the stack; remove it")
+        if name in SECRET_VARIABLES:
+            c.fail(f"task.environment.{name}", "is a secret; it is injected from Secrets Manager")
+    chc = task.health_check
+    c.absolute_path("task.health_check.path", chc.path)
+    c.range("task.health_check.interval", chc.interval, 5, 300)
+    c.range("task.health_check.timeout", chc.timeout, 2, 60)
+    c.range("task.health_check.retries", chc.retries, 1, 10)
+    c.range("task.health_check.start_period", chc.start_period, 0, 300)
+
+    c.absolute_path("logs.group_name", s.logs.group_name)
+    c.one_of("logs.retention_in_days", s.logs.retention_in_days, LOG_RETENTION_DAYS)
+
+    sec = s.secrets
+    if not sec.app_secret_arn:
+        c.required("secrets.app_secret_name", sec.app_secret_name)
+    if not sec.credentials_dir_secret_arn:
+        c.required("secrets.credentials_dir_secret_name", sec.credentials_dir_secret_name)
+    if sec.recovery_window_in_days != 0:
+        c.range("secrets.recovery_window_in_days", sec.recovery_window_in_days, 7, 30)
+
+    svc = s.service
+    c.required("service.name", svc.name)
+    c.range("service.desired_count", svc.desired_count, 0)
+    c.range("service.deployment_maximum_percent", svc.deployment_maximum_percent, 100, 200)
+    c.range("service.deployment_minimum_healthy_percent", svc.deployment_minimum_healthy_percent, 0, 100)
+    c.range("service.health_check_grace_period_seconds", svc.health_check_grace_period_seconds, 0, 2147483647)
+    for i, strategy in enumerate(svc.capacity_provider_strategy):
+        where = f"service.capacity_provider_strategy[{i}]"
+        c.one_of(f"{where}.capacity_provider", strategy.capacity_provider, ("FARGATE", "FARGATE_SPOT"))
+        c.range(f"{where}.weight", strategy.weight, 0, 1000)
+        c.range(f"{where}.base", strategy.base, 0, 100000)
+
+    tb = s.token_bucket
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", tb.bucket_name):
+        c.fail("token_bucket.bucket_name", f"is not a valid S3 bucket name (got {tb.bucket_name!r})")
+    if not tb.prefix or tb.prefix.startswith("/") or tb.prefix.endswith("/"):
+        c.fail("token_bucket.prefix", f"must be a key prefix without leading or trailing '/' (got {tb.prefix!r})")
+    c.range("token_bucket.noncurrent_version_expiration_days", tb.noncurrent_version_expiration_days, 1)
+
+    sc = s.scaling
+    if sc.enabled:
+        c.range("scaling.min_capacity", sc.min_capacity, 0)
+        if sc.max_capacity < sc.min_capacity:
+            c.fail("scaling.max_capacity", f"must be at least scaling.min_capacity ({sc.min_capacity})")
+        c.range("scaling.cpu_target", sc.cpu_target, 1, 100)
+
+    al = s.alarms
+    c.range("alarms.period", al.period, 10)
+    if al.period % 60 and al.period not in (10, 30):
+        c.fail("alarms.period", f"must be 10, 30 or a multiple of 60 (got {al.period})")
+    c.range("alarms.evaluation_periods", al.evaluation_periods, 1)
+    if al.sns_topic_arn and al.create_sns_topic_name:
+        c.fail("alarms.create_sns_topic_name", "conflicts with alarms.sns_topic_arn; set one")
+
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", s.state.bucket):
+        c.fail("state.bucket", f"is not a valid S3 bucket name (got {s.state.bucket!r})")
+    c.range("state.noncurrent_version_expiration_days", s.state.noncurrent_version_expiration_days, 1)

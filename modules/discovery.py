@@ -1,0 +1,40 @@
+"""Cloud Map: the ``google-workspace`` service (A + SRV, TTL 60) in the private namespace."""
+from __future__ import annotations
+
+from modules import aws
+from modules.config import EnvironmentSettings
+from modules.network import Network
+
+
+class ServiceDiscovery(aws.Construct):
+    """Namespace reused by id (the reference) or created in the VPC.
+
+    Exposes ``service`` (aws_service_discovery_service), ``arn`` and ``namespace_id``.
+    """
+
+    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, network: Network):
+        super().__init__(scope, id)
+        sd = settings.service_discovery
+        if sd.create_namespace:
+            self.namespace = aws.ServiceDiscoveryPrivateDnsNamespace(
+                self,
+                "namespace",
+                name=sd.namespace_name,
+                vpc=network.vpc_id,
+                description="Private DNS for internal service discovery",
+            )
+            self.namespace_id = self.namespace.id
+        else:
+            self.namespace_id = sd.namespace_id
+        self.service = aws.ServiceDiscoveryService(
+            self,
+            "service",
+            name=sd.service_name,
+            description="Google Workspace MCP server tasks",
+            dns_config={
+                "namespace_id": self.namespace_id,
+                "routing_policy": sd.routing_policy,
+                "dns_records": aws.blocks(*({"type": record, "ttl": sd.dns_ttl} for record in sd.record_types)),
+            },
+        )
+        self.arn = self.service.arn

@@ -1,0 +1,22 @@
+"""The CloudWatch log group the awslogs driver writes to."""
+from __future__ import annotations
+
+from modules import aws
+from modules.config import EnvironmentSettings
+
+
+class LogGroup(aws.Construct):
+    """Exposes ``log_group``, ``name`` and ``arn``."""
+
+    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+        super().__init__(scope, id)
+        logs = settings.logs
+        self.log_group = aws.CloudwatchLogGroup(
+            self,
+            "group",
+            name=logs.group_name,
+            retention_in_days=logs.retention_in_days,
+            kms_key_id=logs.kms_key_arn or None,
+        )
+        self.name = self.log_group.name
+        self.arn = self.log_group.arn

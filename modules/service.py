@@ -1,0 +1,77 @@
+"""The ECS service: rolling 200/100 with circuit-breaker rollback, ECS Exec, private
+networking, wired to the ALB target group and the Cloud Map registry."""
+from __future__ import annotations
+
+from modules import aws
+from modules.config import EnvironmentSettings
+
+
+class Service(aws.Construct):
+    """Exposes ``service``, ``name`` and ``arn`` (the service id is its ARN)."""
+
+    def __init__(
+        self,
+        scope: aws.Construct,
+        id: str,
+        settings: EnvironmentSettings,
+        *,
+        cluster_arn: str,
+        task_definition_arn: str,
+        subnet_ids: list[str],
+        security_group_ids: list[str],
+        target_group_arn: str,
+        registry_arn: str,
+        depends_on: list,
+    ):
+        super().__init__(scope, id)
+        svc = settings.service
+        task = settings.task
+        strategy = aws.blocks(
+            *(
+                {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
+                for s in svc.capacity_provider_strategy
+            )
+        )
+        self.service = aws.EcsService(
+            self,
+            "service",
+            name=svc.name,
+            cluster=cluster_arn,
+            task_definition=task_definition_arn,
+            desired_count=svc.desired_count,
+            # A capacity provider strategy and a launch type are mutually exclusive.
+            launch_type=None if strategy else "FARGATE",
+            capacity_provider_strategy=strategy or None,
+            platform_version=svc.platform_version,
+            network_configuration={
+                "subnets": subnet_ids,
+                "security_groups": security_group_ids,
+                "assign_public_ip": settings.network.assign_public_ip,
+            },
+            deployment_maximum_percent=svc.deployment_maximum_percent,
+            deployment_minimum_healthy_percent=svc.deployment_minimum_healthy_percent,
+            deployment_circuit_breaker={"enable": True, "rollback": svc.circuit_breaker_rollback},
+            deployment_controller={"type": "ECS"},
+            health_check_grace_period_seconds=svc.health_check_grace_period_seconds,
+            enable_execute_command=svc.enable_execute_command,
+            load_balancer=aws.blocks(
+                {
+                    "target_group_arn": target_group_arn,
+                    "container_name": task.container_name,
+                    "container_port": task.container_port,
+                }
+            ),
+            # awsvpc + SRV records need the container name and port.
+            service_registries={
+                "registry_arn": registry_arn,
+                "container_name": task.container_name,
+                "container_port": task.container_port,
+            },
+            propagate_tags="SERVICE",
+            # Scaling owns the task count once it is on; Terraform must not reset it.
+            lifecycle={"ignore_changes": ["desired_count"]} if settings.scaling.enabled else None,
+            # The target group must be attached to the listener before the service uses it.
+            depends_on=depends_on,
+        )
+        self.name = self.service.name
+        self.arn = self.service.id

@@ -1,0 +1,129 @@
+"""The deployment stack of one environment, composed from the constructs."""
+from __future__ import annotations
+
+from modules import aws
+from modules.alarms import Alarms
+from modules.cluster import Cluster
+from modules.config import EnvironmentSettings
+from modules.discovery import ServiceDiscovery
+from modules.iam import RolesProps, TaskRoles
+from modules.load_balancer import LoadBalancer
+from modules.logs import LogGroup
+from modules.network import Network
+from modules.provider import BaseStack
+from modules.scaling import Scaling
+from modules.secrets import Secrets
+from modules.service import Service
+from modules.state import StateStack, configure_s3_backend
+from modules.task_definition import TaskDefinition, build_container_definition
+from modules.token_bucket import TokenBucket
+
+
+class ServiceStack(BaseStack):
+    """Everything the server needs in one environment; exposes each construct."""
+
+    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+        super().__init__(scope, id, settings)
+        configure_s3_backend(self, settings)
+
+        self.network = Network(self, "network", settings)
+        self.cluster = Cluster(self, "cluster", settings)
+        self.load_balancer = LoadBalancer(self, "load-balancer", settings, self.network)
+        self.discovery = ServiceDiscovery(self, "discovery", settings, self.network)
+        self.logs = LogGroup(self, "logs", settings)
+        self.secrets = Secrets(self, "secrets", settings)
+        self.token_bucket = TokenBucket(self, "token-bucket", settings)
+        self.roles = TaskRoles(
+            self,
+            "iam",
+            settings,
+            RolesProps(
+                log_group_arn=self.logs.arn,
+                secret_arns=self.secrets.arns,
+                secrets_kms_key_arn=self.secrets.kms_key_arn,
+                bucket_arn=self.token_bucket.arn,
+                bucket_prefix=self.token_bucket.prefix,
+                bucket_kms_key_arn=self.token_bucket.kms_key_arn,
+            ),
+        )
+        container = build_container_definition(
+            settings,
+            public_base_url=self.load_balancer.public_base_url,
+            log_group_name=self.logs.name,
+            container_secrets=self.secrets.container_secrets,
+        )
+        self.task_definition = TaskDefinition(
+            self,
+            "task",
+            settings,
+            container=container,
+            execution_role_arn=self.roles.execution_role_arn,
+            task_role_arn=self.roles.task_role_arn,
+        )
+        self.service = Service(
+            self,
+            "service",
+            settings,
+            cluster_arn=self.cluster.arn,
+            task_definition_arn=self.task_definition.arn,
+            subnet_ids=self.network.subnet_ids,
+            security_group_ids=self.network.task_security_group_ids,
+            target_group_arn=self.load_balancer.target_group.arn,
+            registry_arn=self.discovery.arn,
+            depends_on=self.load_balancer.rules,
+        )
+        self.scaling = (
+            Scaling(self, "scaling", settings, service=self.service.service) if settings.scaling.enabled else None
+        )
+        self.alarms = (
+            Alarms(
+                self,
+                "alarms",
+                settings,
+                target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
+                load_balancer_arn_suffix=self.load_balancer.arn_suffix,
+            )
+            if settings.alarms.enabled
+            else None
+        )
+        self._outputs(settings)
+
+    def _outputs(self, settings: EnvironmentSettings) -> None:
+        lb = self.load_balancer
+        outputs = {
+            "service_name": (self.service.name, "ECS service name"),
+            "service_arn": (self.service.arn, "ECS service ARN"),
+            "cluster_arn": (self.cluster.arn, "ECS cluster ARN"),
+            "task_definition_arn": (self.task_definition.arn, "Task definition ARN (family:revision)"),
+            "target_group_arn": (lb.target_group.arn, "ALB target group ARN"),
+            "listener_rule_arn": (lb.listener_rule.arn, "Listener rule forwarding the path prefix"),
+            "discovery_service_arn": (self.discovery.arn, "Cloud Map service ARN"),
+            "internal_mcp_url": (settings.internal_mcp_url, "MCP endpoint for clients inside the VPC"),
+            "external_mcp_url": (
+                f"{lb.public_base_url}{settings.path_prefix}/mcp",
+                "MCP endpoint through the ALB path prefix",
+            ),
+            "log_group_name": (self.logs.name, "CloudWatch log group"),
+            "token_bucket_name": (self.token_bucket.name, "S3 bucket of the OAuth token store"),
+            "token_store_uri": (self.token_bucket.uri, "WORKSPACE_MCP_TOKEN_STORE"),
+            "app_secret_arn": (self.secrets.app_secret_arn, "JSON secret: Google OAuth client + token keys"),
+            "credentials_dir_secret_arn": (
+                self.secrets.credentials_dir_secret_arn,
+                "Plain-string secret: GOOGLE_MCP_CREDENTIALS_DIR",
+            ),
+            "execution_role_arn": (self.roles.execution_role_arn, "Task execution role"),
+            "task_role_arn": (self.roles.task_role_arn, "Task role"),
+        }
+        if lb.discovery_rule is not None:
+            outputs["discovery_listener_rule_arn"] = (lb.discovery_rule.arn, "Listener rule for OAuth discovery paths")
+        for name, (value, description) in outputs.items():
+            aws.TerraformOutput(self, name, value=value, description=description)
+
+
+def build_app(environments: list[EnvironmentSettings], outdir: str | None = None) -> aws.App:
+    """One deployment stack and one state bootstrap stack per environment."""
+    app = aws.App(outdir=outdir) if outdir else aws.App()
+    for settings in environments:
+        ServiceStack(app, settings.name, settings)
+        StateStack(app, f"{settings.name}-state", settings)
+    return app
