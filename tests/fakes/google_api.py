@@ -1204,3 +1204,210 @@ def _sheets_batch(fake: GoogleApiFake, ctx: Ctx) -> dict:
             raise ApiError(400, f"Invalid requests[0]: unsupported request {kind!r}", "badRequest")
         replies.append({})
     return {"spreadsheetId": book["spreadsheetId"], "replies": replies}
+
+
+# ============================================================================================
+# Tasks
+# ============================================================================================
+def _seed_tasks(fake: GoogleApiFake) -> None:
+    fake.state["tasklists"] = {"list1": {"id": "list1", "title": "My Tasks"}, "list2": {"id": "list2", "title": "Work"}}
+    fake.state["tasks"] = {"list1": {}, "list2": {}}
+    for index in range(1, 6):
+        fake.state["tasks"]["list1"][f"task{index}"] = {
+            "id": f"task{index}", "title": f"Task {index}", "status": "needsAction",
+            "due": f"2025-03-{index:02d}T00:00:00.000Z", "position": f"{index:020d}"}
+    fake.state["tasks"]["list1"]["task5"]["status"] = "completed"
+
+
+SEEDERS.append(_seed_tasks)
+
+
+def _tasklist(fake: GoogleApiFake, list_id: str) -> dict:
+    return get_or_404(fake.state["tasks"], "list1" if list_id == "@default" else list_id, "task list")
+
+
+@handles("tasks.tasklists.list")
+def _tasklists(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    chunk, token = page(list(fake.state["tasklists"].values()), ctx.params, "maxResults", 20)
+    return {"items": chunk, **({"nextPageToken": token} if token else {})}
+
+
+@handles("tasks.tasklists.insert")
+def _tasklist_insert(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    created = {"id": fake.new_id("list"), "title": ctx.body["title"]}
+    fake.state["tasklists"][created["id"]] = created
+    fake.state["tasks"][created["id"]] = {}
+    return created
+
+
+@handles("tasks.tasklists.delete")
+def _tasklist_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
+    get_or_404(fake.state["tasklists"], ctx.params["tasklist"], "task list")
+    del fake.state["tasklists"][ctx.params["tasklist"]]
+    del fake.state["tasks"][ctx.params["tasklist"]]
+
+
+@handles("tasks.tasks.list")
+def _tasks_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    items = sorted(_tasklist(fake, ctx.params["tasklist"]).values(), key=lambda t: (t.get("parent", ""), t["position"]))
+    if ctx.params.get("showCompleted") == "false":
+        items = [t for t in items if t["status"] != "completed"]
+    if ctx.params.get("dueMin"):
+        items = [t for t in items if t.get("due", "") >= ctx.params["dueMin"]]
+    if ctx.params.get("dueMax"):
+        items = [t for t in items if t.get("due", "9") < ctx.params["dueMax"]]
+    chunk, token = page(items, ctx.params, "maxResults", 20)
+    return {"items": chunk, **({"nextPageToken": token} if token else {})}
+
+
+@handles("tasks.tasks.get")
+def _task_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    return get_or_404(_tasklist(fake, ctx.params["tasklist"]), ctx.params["task"], "task")
+
+
+def _check_due(task: dict) -> None:
+    if "due" in task and not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", task["due"]):
+        raise ApiError(400, f"Invalid value for due: {task['due']}", "invalid")
+
+
+@handles("tasks.tasks.insert")
+def _task_insert(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    tasks = _tasklist(fake, ctx.params["tasklist"])
+    task = {"id": fake.new_id("task"), "status": "needsAction", "position": "0" * 20, **ctx.body}
+    _check_due(task)
+    if ctx.params.get("parent"):
+        get_or_404(tasks, ctx.params["parent"], "task")
+        task["parent"] = ctx.params["parent"]
+    tasks[task["id"]] = task
+    return task
+
+
+@handles("tasks.tasks.patch")
+def _task_patch(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    task = get_or_404(_tasklist(fake, ctx.params["tasklist"]), ctx.params["task"], "task")
+    task.update(ctx.body)
+    _check_due(task)
+    if task.get("status") == "completed":
+        task.setdefault("completed", "2025-03-15T12:00:00.000Z")
+    else:
+        task.pop("completed", None)
+    return task
+
+
+@handles("tasks.tasks.delete")
+def _task_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
+    tasks = _tasklist(fake, ctx.params["tasklist"])
+    get_or_404(tasks, ctx.params["task"], "task")
+    del tasks[ctx.params["task"]]
+
+
+@handles("tasks.tasks.move")
+def _task_move(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    tasks = _tasklist(fake, ctx.params["tasklist"])
+    task = get_or_404(tasks, ctx.params["task"], "task")
+    if ctx.params.get("destinationTasklist"):
+        target = _tasklist(fake, ctx.params["destinationTasklist"])
+        del tasks[task["id"]]
+        target[task["id"]] = task
+        tasks = target
+    for key in ("parent", "previous"):
+        if ctx.params.get(key):
+            get_or_404(tasks, ctx.params[key], "task")
+    task.pop("parent", None)
+    if ctx.params.get("parent"):
+        task["parent"] = ctx.params["parent"]
+    previous = tasks.get(ctx.params.get("previous") or "", {})
+    task["position"] = previous.get("position", "0" * 20) + "5"
+    return task
+
+
+# ============================================================================================
+# People
+# ============================================================================================
+def _seed_people(fake: GoogleApiFake) -> None:
+    fake.state["people"] = {}
+    for index, (given, family, mail) in enumerate([("Ann", "Lee", "ann@example.com"), ("Bob", "Stone", "bob@example.com"),
+                                                   ("Cara", "Diaz", "cara@example.org"), ("Dan", "Lee", "dan@example.net")]):
+        person_id = f"people/c{index + 1}"
+        fake.state["people"][person_id] = {
+            "resourceName": person_id, "etag": "etag-1",
+            "names": [{"givenName": given, "familyName": family, "displayName": f"{given} {family}"}],
+            "emailAddresses": [{"value": mail}], "phoneNumbers": [{"value": f"+49 30 {index}000"}]}
+    fake.state["contact_groups"] = [
+        {"resourceName": "contactGroups/myContacts", "name": "myContacts", "formattedName": "My Contacts",
+         "groupType": "SYSTEM_CONTACT_GROUP", "memberCount": 4},
+        {"resourceName": "contactGroups/friends", "name": "Friends", "formattedName": "Friends",
+         "groupType": "USER_CONTACT_GROUP", "memberCount": 2}]
+
+
+SEEDERS.append(_seed_people)
+
+
+def _person_out(person: dict, fields: str) -> dict:
+    wanted = set(fields.split(",")) | {"resourceName", "etag"}
+    out = {k: v for k, v in person.items() if k in wanted}
+    if "names" in out:
+        out["names"] = [{**n, "displayName": f"{n.get('givenName', '')} {n.get('familyName', '')}".strip()}
+                        for n in out["names"]]
+    return out
+
+
+@handles("people.people.searchContacts")
+def _people_search(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    query = ctx.params["query"].lower()
+    found = [p for p in fake.state["people"].values()
+             if any(w.startswith(query) for w in _person_out(p, "names")["names"][0]["displayName"].lower().split())
+             or any(e["value"].lower().startswith(query) for e in p.get("emailAddresses", []))]
+    size = int(ctx.params.get("pageSize") or 10)
+    return {"results": [{"person": _person_out(p, ctx.params["readMask"])} for p in found[:size]]}
+
+
+@handles("people.people.connections.list")
+def _people_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    if ctx.params["resourceName"] != "people/me":
+        raise ApiError(400, "resourceName must be people/me", "badRequest")
+    if not ctx.params.get("personFields"):
+        raise ApiError(400, "personFields mask is required", "badRequest")
+    people = sorted(fake.state["people"].values(), key=lambda p: p["names"][0]["givenName"])
+    chunk, token = page(people, ctx.params, "pageSize", 100)
+    return {"connections": [_person_out(p, ctx.params["personFields"]) for p in chunk],
+            "totalPeople": len(people), **({"nextPageToken": token} if token else {})}
+
+
+@handles("people.people.get")
+def _people_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    if not ctx.params.get("personFields"):
+        raise ApiError(400, "personFields mask is required", "badRequest")
+    return _person_out(get_or_404(fake.state["people"], ctx.params["resourceName"], "person"), ctx.params["personFields"])
+
+
+@handles("people.people.createContact")
+def _people_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    person = {"resourceName": fake.new_id("people/c"), "etag": "etag-1", **ctx.body}
+    fake.state["people"][person["resourceName"]] = person
+    return _person_out(person, ctx.params.get("personFields") or "names")
+
+
+@handles("people.people.updateContact")
+def _people_update(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    person = get_or_404(fake.state["people"], ctx.params["resourceName"], "person")
+    if ctx.body.get("etag") != person["etag"]:
+        raise ApiError(400, "Request person.etag is different than the current person.etag.", "failedPrecondition")
+    for field_name in ctx.params["updatePersonFields"].split(","):
+        person[field_name] = ctx.body.get(field_name, [])
+    person["etag"] = f"etag-{int(person['etag'].rsplit('-', 1)[1]) + 1}"
+    return _person_out(person, ctx.params.get("personFields") or "names")
+
+
+@handles("people.people.deleteContact")
+def _people_delete(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    get_or_404(fake.state["people"], ctx.params["resourceName"], "person")
+    del fake.state["people"][ctx.params["resourceName"]]
+    return {}
+
+
+@handles("people.contactGroups.list")
+def _people_groups(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    chunk, token = page(fake.state["contact_groups"], ctx.params, "pageSize", 30)
+    return {"contactGroups": chunk, "totalItems": len(fake.state["contact_groups"]),
+            **({"nextPageToken": token} if token else {})}
