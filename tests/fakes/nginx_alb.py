@@ -46,10 +46,11 @@ class NginxAlb:
     process: subprocess.Popen
 
     def upstreams(self) -> list[str]:
-        """The target (host:port) that served each request so far, in order."""
+        """The target (host:port) that served each forwarded request so far, in order."""
         if not self.access_log.exists():
             return []
-        return [line.split(" ", 1)[0] for line in self.access_log.read_text().splitlines() if line.strip()]
+        served = [line.split(" ", 1)[0] for line in self.access_log.read_text().splitlines() if line.strip()]
+        return [target for target in served if target != "-"]  # "-": answered by nginx itself (404)
 
 
 def render_config(workdir: Path, port: int, targets: list[str], prefix: str) -> str:
