@@ -1,0 +1,35 @@
+"""Print the tool catalog as markdown: ``python -m workspace_mcp_server.tools.catalog``.
+
+The README's tool table is this output; it is generated from the same metadata that selects tools.
+"""
+from __future__ import annotations
+
+import inspect
+
+from .registry import SERVICES, TIERS, specs
+from .selection import ToolSelection
+
+TITLES = {"gmail": "Gmail", "drive": "Drive", "calendar": "Calendar", "docs": "Docs", "sheets": "Sheets",
+          "tasks": "Tasks", "contacts": "Contacts (People API)"}
+
+
+def markdown() -> str:
+    all_specs = specs()
+    counts = [f"{tier} {len(ToolSelection(tier=tier).tools())}" for tier in TIERS]
+    read_only = len(ToolSelection(read_only=True).tools())
+    lines = [
+        f"{len(all_specs)} tools. Tiers are cumulative ({' / '.join(counts)}); read-only mode keeps the "
+        f"{read_only} tools marked R (and asks only read-only scopes).",
+        "",
+    ]
+    for service in SERVICES:
+        lines += [f"**{TITLES[service]}**", "", "| tool | tier | R | what it does |", "|---|---|---|---|"]
+        for spec in (s for s in all_specs if s.service == service):
+            summary = " ".join(inspect.getdoc(spec.fn).split("\n\n")[0].split())
+            lines.append(f"| `{spec.name}` | {spec.tier} | {'R' if spec.read_only else ''} | {summary} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
