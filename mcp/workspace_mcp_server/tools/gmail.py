@@ -299,7 +299,7 @@ async def get_gmail_attachment(message_id: str, attachment_id: str) -> ToolResul
     return respond(f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes), base64:\n{encoded}", info)
 
 
-@read("complete", GMAIL_SETTINGS)
+@read("complete", GMAIL_READ)
 async def list_gmail_filters() -> ToolResult:
     """List mail filters (criteria and actions)."""
     filters = (await call("gmail", lambda s: _users(s).settings().filters().list(userId="me"))).get("filter", [])
