@@ -32,6 +32,7 @@ from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError, open_blob_store
 from workspace_mcp_server.storage.crypto import TokenCipher
 from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
+from workspace_mcp_server.tools import register_tools
 
 log = logging.getLogger("workspace_mcp_server")
 SERVER_NAME = "Google Workspace"
@@ -74,21 +75,8 @@ class ToolLogMiddleware(McpMiddleware):
             )
 
 
-def register_tools(mcp: FastMCP, settings: Settings) -> list[str]:
-    if settings.tool_selection is None:
-        log.warning("tools package not available: serving no tools", extra={"event": "no_tools"})
-        return []
-    from workspace_mcp_server.tools import register_tools as register
-
-    try:
-        return register(mcp, settings.tool_selection)
-    except ImportError as exc:  # TEMPORARY while the tools package is being written
-        log.error("tools package incomplete: %s", exc, extra={"event": "no_tools"})
-        return []
-
-
 def tool_scopes(settings: Settings) -> list[str]:
-    return list(settings.tool_selection.scopes()) if settings.tool_selection is not None else []
+    return list(settings.tool_selection.scopes())
 
 
 def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
@@ -104,9 +92,9 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
         )
         resolver = MultiUserResolver(settings.log_user)
     else:
-        resolver = SingleUserResolver(store, settings.credentials_dir, settings.log_user)
+        resolver = SingleUserResolver(store, settings.credentials_dir, settings.google.token_url, settings.log_user)
     mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=[ToolLogMiddleware(settings.log_user)])
-    names = register_tools(mcp, settings)
+    names = register_tools(mcp, settings.tool_selection)
     install_resolver(resolver)
     log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})
     return mcp

@@ -66,8 +66,8 @@ class Settings:
     log_user: str
     transport: str
     google: GoogleEndpoints
-    # Tool selection from the tools package (None until that package exists).
-    tool_selection: object | None = field(default=None, compare=False)
+    # Which tools are served (workspace_mcp_server.tools.selection.ToolSelection).
+    tool_selection: object = field(default=None, compare=False)
 
     @property
     def mcp_url(self) -> str:
@@ -286,19 +286,12 @@ def is_ip_literal(host: str) -> bool:
 
 
 def _tool_selection(env):
-    """The tools package's validated selection, or None while that package does not exist yet."""
+    """The tools package validates its own variables; its errors already start with the name."""
+    from workspace_mcp_server.google.settings import GoogleApiSettings
+    from workspace_mcp_server.tools.selection import ToolSelection
+
     try:
-        from workspace_mcp_server.tools.selection import ToolSelection
-    except ImportError:
-        return None
-    try:
-        selection = ToolSelection.from_env(env)
-        try:
-            from workspace_mcp_server.google.settings import GoogleApiSettings
-        except ImportError:
-            pass
-        else:
-            GoogleApiSettings.from_env(env)
+        GoogleApiSettings.from_env(env)
+        return ToolSelection.from_env(env)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return selection

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlencode
 
 import uvicorn
@@ -54,6 +54,8 @@ class GoogleOAuthStandIn:
     codes: dict[str, dict] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called with (access_token, grant) for every access token issued, e.g. to tell an API stand-in.
+    on_issue: Callable[[str, Grant], None] | None = None
 
     # --- test helpers -------------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -78,6 +80,8 @@ class GoogleOAuthStandIn:
         with self.lock:
             self.access_tokens[access] = grant
             self.refresh_tokens[refresh] = grant
+        if self.on_issue:
+            self.on_issue(access, grant)
         return access, refresh
 
     def expire_all_access_tokens(self) -> None:
@@ -149,8 +153,11 @@ class GoogleOAuthStandIn:
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
             access = "ya29." + secrets.token_urlsafe(24)
             refresh = None
+            fresh = Grant(grant.email, grant.sub, grant.scope, time.time() + self.access_token_lifetime)
             with self.lock:
-                self.access_tokens[access] = Grant(grant.email, grant.sub, grant.scope, time.time() + self.access_token_lifetime)
+                self.access_tokens[access] = fresh
+            if self.on_issue:
+                self.on_issue(access, fresh)
         else:
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
         grant = self.access_tokens[access]

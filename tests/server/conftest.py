@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.google_api import run_google_api
 from tests.fakes.google_oauth import CLIENT_ID, CLIENT_SECRET, GoogleOAuthStandIn, run_google_oauth
 from tests.fakes.moto_server import MotoServer
 
@@ -41,16 +42,31 @@ def oauth_env(google_oauth: GoogleOAuthStandIn, public_url: str, token_store: st
     }
 
 
+GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
+
+
+@pytest.fixture(scope="module")
+def google_api(google_oauth):
+    """The tools helper's Google API stand-in, told about every token the OAuth stand-in issues."""
+    with run_google_api() as fake:
+        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
+        try:
+            yield fake
+        finally:
+            google_oauth.on_issue = None
+
+
 def seed_single_user(directory: Path, google_oauth: GoogleOAuthStandIn, email: str = "solo@example.com") -> dict:
-    """An authorized-user credentials file (google-auth format) whose token_uri is the stand-in."""
-    access, refresh = google_oauth.issue(email)
+    """An expired authorized-user credentials file (google-auth format). The server refreshes it at
+    GOOGLE_OAUTH_TOKEN_URL (google-auth ignores a file's token_uri), so tests set that variable."""
+    access, refresh = google_oauth.issue(email, f"openid https://www.googleapis.com/auth/userinfo.email {GMAIL_SCOPE}")
     info = {
         "token": access,
         "refresh_token": refresh,
         "token_uri": f"{google_oauth.base_url}/token",
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
-        "scopes": ["openid", "https://www.googleapis.com/auth/userinfo.email"],
+        "scopes": ["openid", "https://www.googleapis.com/auth/userinfo.email", GMAIL_SCOPE],
         "expiry": "2000-01-01T00:00:00Z",
     }
     directory.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 from fastmcp.server.auth.jwt_issuer import derive_jwt_key
 
-from tests.fakes.google_api import run_google_api
 from tests.fakes.google_oauth import CLIENT_SECRET
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import run_server
@@ -20,12 +19,6 @@ from tests.server.conftest import PREFIX, oauth_env
 from tests.server.oauth_client import authorization_server_metadata_urls, login
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
-
-
-@pytest.fixture(scope="module")
-def google_api():
-    with run_google_api() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +39,9 @@ def mcp_url(server):
 
 
 def sign_in(google_oauth, google_api, mcp_url: str, email: str):
-    """Log ``email`` in through the whole flow; the API stand-in learns the Google tokens issued."""
+    """Log ``email`` in through the whole flow (the API stand-in learns the Google tokens issued)."""
     google_oauth.signed_in = email
-    result = login(mcp_url)
-    for token in google_oauth.tokens_of(email):
-        google_api.add_token(token, google_oauth.access_tokens[token].scope.split())
-    return result
+    return login(mcp_url)
 
 
 @pytest.fixture(scope="module")

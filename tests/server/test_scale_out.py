@@ -15,7 +15,6 @@ from cryptography.fernet import Fernet
 from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 
-from tests.fakes.google_api import run_google_api
 from tests.fakes.nginx_alb import run_nginx_alb
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import run_server
@@ -23,12 +22,6 @@ from tests.server.conftest import PREFIX, oauth_env
 from tests.server.oauth_client import login
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
-
-
-@pytest.fixture(scope="module")
-def google_api():
-    with run_google_api() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +45,7 @@ def cluster(moto, s3_store, google_oauth, google_api, tmp_path_factory):
 def alice(cluster, google_oauth, google_api):
     alb, _, _ = cluster
     google_oauth.signed_in = "alice@example.com"
-    result = login(alb.base_url + PREFIX + "/mcp")
-    for token in google_oauth.tokens_of("alice@example.com"):
-        google_api.add_token(token, google_oauth.access_tokens[token].scope.split())
-    return result
+    return login(alb.base_url + PREFIX + "/mcp")
 
 
 def _targets_of(alb, start: int) -> set[str]:

@@ -46,9 +46,12 @@ class MultiUserResolver:
 class SingleUserResolver:
     """The one stored credential; refreshed with its refresh token and written back when it expires."""
 
-    def __init__(self, store: EncryptedKeyValue, credentials_dir: Path, log_user: str = "hash"):
+    def __init__(self, store: EncryptedKeyValue, credentials_dir: Path, token_url: str, log_user: str = "hash"):
         self.store = store
         self.credentials_dir = credentials_dir
+        # The configured token endpoint, never the file's token_uri (google-auth ignores that too:
+        # a crafted file must not be able to send the refresh token elsewhere).
+        self.token_url = token_url
         self.log_user = log_user
         self._lock = anyio.Lock()
 
@@ -81,11 +84,18 @@ class SingleUserResolver:
                     f"Not signed in: no stored Google credential and no *.json credentials file in {self.credentials_dir}"
                 )
             try:
-                creds = Credentials.from_authorized_user_info(info)
+                parsed = Credentials.from_authorized_user_info(info)
             except ValueError as exc:
                 raise ToolError(f"stored Google credential is incomplete: {exc}") from None
-            if info.get("token") and not creds.token:
-                creds.token = info["token"]
+            creds = Credentials(
+                token=info.get("token"),
+                refresh_token=parsed.refresh_token,
+                token_uri=self.token_url,
+                client_id=parsed.client_id,
+                client_secret=parsed.client_secret,
+                scopes=parsed.scopes,
+                expiry=parsed.expiry,
+            )
             user_var.set(user_label(info.get("account") or info.get("client_id"), None, self.log_user))
             if not creds.valid and creds.refresh_token:
                 await anyio.to_thread.run_sync(self._refresh, creds)

@@ -6,6 +6,7 @@ so any process can continue a flow another process started.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -49,6 +50,9 @@ class EncryptedKeyValue:
             raise StorageError(message) from None
         expires_at = record.get("expires_at")
         if expires_at is not None and expires_at <= time.time():
+            # Expired: reap it on the way (best effort; a failure here loses nothing).
+            with contextlib.suppress(StorageError):
+                await self.blobs.delete(name)
             return None, None
         remaining = None if expires_at is None else expires_at - time.time()
         return record["value"], remaining
