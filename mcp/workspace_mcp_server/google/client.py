@@ -107,7 +107,7 @@ class GoogleClient:
                 status = int(exc.resp.status)
                 message, reasons = errors.error_details(status, exc.content)
                 if last or not errors.is_retryable(status, reasons):
-                    scope = errors.narrowest_scope(self.method_scopes(api, method_id), scopes.PREFERENCE)
+                    scope = errors.narrowest_scope(self.method_scopes(api, method_id), scopes.BY_API[api])
                     raise errors.tool_error(
                         status, message, reasons, method_id=method_id, what=what, scope=scope,
                         attempts=attempt + 1,

@@ -71,7 +71,7 @@ def tool_error(
 
 
 def narrowest_scope(method_scopes: list[str], preferred: list[str]) -> str | None:
-    """The first of ``preferred`` (ordered narrow to broad) that the method accepts."""
+    """The first of ``preferred`` (ordered narrow to broad) that the method accepts, else its first scope."""
     for scope in preferred:
         if scope in method_scopes:
             return scope

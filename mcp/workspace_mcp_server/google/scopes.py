@@ -33,8 +33,13 @@ IMPLIES = {
     CONTACTS_WRITE: CONTACTS_READ,
 }
 
-# Narrow to broad: error messages name the first one a method accepts.
-PREFERENCE = [
-    GMAIL_READ, DRIVE_READ, CALENDAR_READ, DOCS_READ, SHEETS_READ, TASKS_READ, CONTACTS_READ,
-    GMAIL_SETTINGS, *IMPLIES,
-]
+# Per API, narrow to broad: a missing-scope error names the first one the method accepts.
+BY_API = {
+    "gmail": [GMAIL_READ, GMAIL_WRITE, GMAIL_SETTINGS],
+    "drive": [DRIVE_READ, DRIVE_WRITE],
+    "calendar": [CALENDAR_READ, CALENDAR_WRITE],
+    "docs": [DOCS_READ, DOCS_WRITE],
+    "sheets": [SHEETS_READ, SHEETS_WRITE],
+    "tasks": [TASKS_READ, TASKS_WRITE],
+    "people": [CONTACTS_READ, CONTACTS_WRITE],
+}

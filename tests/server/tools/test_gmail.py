@@ -27,7 +27,8 @@ async def test_search_pages_and_summarizes(mcp, google_api):
     assert [m["id"] for m in second.structured_content["messages"]][0] == "m006"
     listed = google_api.calls("gmail.users.messages.list")[-1]
     assert listed.query["q"] == ["subject:Report"] and listed.query["pageToken"] == [token]
-    assert {r.token for r in google_api.requests} == {ACCESS_TOKEN}
+    gmail = [r for r in google_api.requests if r.method_id and r.method_id.startswith("gmail.")]
+    assert {r.token for r in gmail} == {ACCESS_TOKEN}  # the seeded single-user credential
 
 
 async def test_search_without_results(mcp):
