@@ -1,0 +1,63 @@
+"""The prose of RESULTS.md: how each figure is measured, and what missed goals are explained by."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .report import Row
+
+METHOD = """
+`make bench` runs `python -m benchmarks.run` (`make bench QUICK=1` adds `--quick`: one short run of
+every row, used by `tests/test_bench_smoke.py` inside `make test` so the script cannot rot; its
+figures are a smoke check only, and it overlaps the synthesis with the server rows).
+
+- **Runs.** Full mode: synthesis 3 runs, server rows 5 runs (ours, the peer and the floor interleaved,
+  after one unmeasured warm-up start of each so byte-code compilation is not counted), tool calls 3
+  runs, users 1 run. Every run starts fresh processes. Cells show the median over runs and (min–max).
+- **Synthesis.** `python main.py` (every file in `environments/`) against the floor
+  `benchmarks/floor_synth.py`: it loads the provider binding through `modules/aws.py` and
+  synthesizes one `aws_s3_bucket`. Wall time from `Popen` to exit; peak RSS is the sum over the
+  process tree (Python and jsii's Node.js child), sampled from `/proc` every 20 ms.
+- **Cold start.** From `Popen` to the first `200` on `GET /health`, polled every 5 ms. Ours:
+  `python -m workspace_mcp_server` in single-user mode, complete tier. The peer: its console script
+  `workspace-mcp --transport streamable-http --single-user --tool-tier complete`, which serves
+  `/health` from `core/server.py`. The floor: `benchmarks/floor_server.py`, a one-tool FastMCP 4
+  server with a `/health` route. Every run then lists the tools to confirm every tool is loaded.
+- **tools/list.** A minimal MCP streamable-HTTP client (`benchmarks/mcp_http.py`, protocol
+  2025-06-18, one HTTP request per JSON-RPC call, shared by all servers): initialize, one untimed
+  `tools/list`, then N timed ones on the same session; p50/p99 per run by nearest rank. Size per
+  tool: the compact UTF-8 JSON of the `tools` array (what a client hands the model) / tool count.
+- **Peak RSS.** `VmHWM` from `/proc/<pid>/status` after start-up and the `tools/list` loop.
+- **Tool calls.** `search_gmail_messages(query="Report", page_size=10)` through MCP against the
+  Google API stand-in (`tests/fakes/google_api.py`, run in its own process by
+  `benchmarks/google_standin.py`), single-user mode. Concurrency 1 (sequential calls) and 50 (50
+  clients, each with its own session, calling in a loop). The floor sends the very Google requests
+  one call made (recorded by the stand-in) straight to the stand-in, in the same pattern (list, then
+  the gets concurrently), from the same client process; overhead = ours − floor. The first call of
+  each server process is reported separately (it builds the Gmail service object).
+- **Users.** Multi-user mode (`MCP_ENABLE_OAUTH21=true`, FastMCP OAuth proxy, encrypted local token
+  store) against both Google stand-ins. After 3 warm-up users, N distinct users (each sign-in is
+  approved by a new Google account at the OAuth stand-in), 8 at a time, each run the whole MCP OAuth
+  flow with a fresh client (RFC 9728/8414 discovery, dynamic client registration, authorize +
+  consent, PKCE, token) and make one Gmail search call with their own bearer token. Growth = VmRSS
+  after the last user − VmRSS after the warm-up.
+- **Image.** `podman image inspect` of the image the container tests build, against its Debian base.
+- **Bounds.** Every loop has a count and a time budget; servers are stopped with SIGTERM, then
+  SIGKILL after 10 s. All traffic is on 127.0.0.1. The peer is installed by
+  `benchmarks/peer.py` into `build/bench/peer-venv` from `benchmarks/peer-requirements.lock`
+  (pip freeze of `workspace-mcp==2.2.1` and its dependencies; same interpreter as ours).
+"""
+
+
+def sections(plan, rows: list[Row], out_dir: Path) -> list[tuple[str, str]]:
+    result = [("Method", METHOD)]
+    missed = [row for row in rows if row.met is False]
+    analysis = out_dir / "ANALYSIS.md"
+    if missed:
+        lines = [f"- {row.figure}: ours {row.ours.median:.2f} {row.unit} vs {row.baseline_name} "
+                 f"{row.baseline.median:.2f} {row.unit} — goal {row.goal}" if row.baseline else
+                 f"- {row.figure}: {row.ours.median:.2f} {row.unit} — goal {row.goal}" for row in missed]
+        body = "\n".join(lines)
+        if analysis.exists():
+            body += "\n\n" + analysis.read_text().strip()
+        result.append(("Goals missed, and where the time or memory goes", body))
+    return result
