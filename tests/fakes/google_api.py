@@ -310,6 +310,11 @@ def get_or_404(collection: dict, key: str, kind: str) -> Any:
     return collection[key]
 
 
+def pop_or_404(collection: dict, key: str, kind: str) -> Any:
+    get_or_404(collection, key, kind)
+    return collection.pop(key)
+
+
 # ============================================================================================
 # Seed data: small and fixed so tests can name ids.
 # ============================================================================================
@@ -543,8 +548,7 @@ def _gmail_filter_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
 
 @handles("gmail.users.settings.filters.delete")
 def _gmail_filter_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
-    get_or_404(fake.state["filters"], ctx.params["id"], "filter")
-    del fake.state["filters"][ctx.params["id"]]
+    pop_or_404(fake.state["filters"], ctx.params["id"], "filter")
 
 
 # ============================================================================================
@@ -864,9 +868,7 @@ def _cal_patch(fake: GoogleApiFake, ctx: Ctx) -> dict:
 
 @handles("calendar.events.delete")
 def _cal_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
-    events = _calendar(fake, ctx.params["calendarId"])
-    get_or_404(events, ctx.params["eventId"], "event")
-    del events[ctx.params["eventId"]]
+    pop_or_404(_calendar(fake, ctx.params["calendarId"]), ctx.params["eventId"], "event")
 
 
 @handles("calendar.freebusy.query")
@@ -1242,8 +1244,7 @@ def _tasklist_insert(fake: GoogleApiFake, ctx: Ctx) -> dict:
 
 @handles("tasks.tasklists.delete")
 def _tasklist_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
-    get_or_404(fake.state["tasklists"], ctx.params["tasklist"], "task list")
-    del fake.state["tasklists"][ctx.params["tasklist"]]
+    pop_or_404(fake.state["tasklists"], ctx.params["tasklist"], "task list")
     del fake.state["tasks"][ctx.params["tasklist"]]
 
 
@@ -1296,9 +1297,7 @@ def _task_patch(fake: GoogleApiFake, ctx: Ctx) -> dict:
 
 @handles("tasks.tasks.delete")
 def _task_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
-    tasks = _tasklist(fake, ctx.params["tasklist"])
-    get_or_404(tasks, ctx.params["task"], "task")
-    del tasks[ctx.params["task"]]
+    pop_or_404(_tasklist(fake, ctx.params["tasklist"]), ctx.params["task"], "task")
 
 
 @handles("tasks.tasks.move")
@@ -1401,8 +1400,7 @@ def _people_update(fake: GoogleApiFake, ctx: Ctx) -> dict:
 
 @handles("people.people.deleteContact")
 def _people_delete(fake: GoogleApiFake, ctx: Ctx) -> dict:
-    get_or_404(fake.state["people"], ctx.params["resourceName"], "person")
-    del fake.state["people"][ctx.params["resourceName"]]
+    pop_or_404(fake.state["people"], ctx.params["resourceName"], "person")
     return {}
 
 

@@ -10,7 +10,7 @@ from fastmcp.tools import ToolResult
 
 from ..google.client import call
 from ..google.scopes import CALENDAR_READ, CALENDAR_WRITE
-from .common import check_page_size, email_address, page_note, parse_when, respond, rfc3339, zone
+from .common import check_page_size, email_address, paged, parse_when, respond, rfc3339, zone
 from .registry import read, write
 
 RECURRENCE_PREFIXES = ("RRULE:", "EXRULE:", "RDATE:", "EXDATE:")
@@ -75,9 +75,7 @@ async def get_events(
     listing = await call("calendar", lambda s: _events(s).list(
         calendarId=calendar_id, timeMin=start, timeMax=end, q=query, singleEvents=True, orderBy="startTime",
         maxResults=page_size, pageToken=page_token, timeZone=time_zone), what=f"calendar '{calendar_id}'")
-    events, token = listing.get("items", []), listing.get("nextPageToken")
-    text = "\n".join(_render(e) for e in events) or "No events in that range."
-    return respond(text + page_note(token), {"events": events, "nextPageToken": token})
+    return paged(listing, "items", _render, "No events in that range.", name="events")
 
 
 @read("core", CALENDAR_READ)

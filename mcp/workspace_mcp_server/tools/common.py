@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -45,6 +45,13 @@ async def gather(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
 
 def page_note(token: str | None) -> str:
     return f"\nMore results: page_token={token}" if token else ""
+
+
+def paged(listing: dict, key: str, line: Callable[[dict], str], empty: str, name: str | None = None) -> ToolResult:
+    """One page of a Google list response: a line per item, the next page token in text and data."""
+    items, token = listing.get(key, []), listing.get("nextPageToken")
+    text = "\n".join(line(item) for item in items) or empty
+    return respond(text + page_note(token), {name or key: items, "nextPageToken": token})
 
 
 def check_page_size(page_size: int, maximum: int) -> int:

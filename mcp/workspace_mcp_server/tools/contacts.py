@@ -9,7 +9,7 @@ from fastmcp.tools import ToolResult
 
 from ..google.client import call
 from ..google.scopes import CONTACTS_READ, CONTACTS_WRITE
-from .common import check_page_size, email_address, page_note, respond
+from .common import check_page_size, email_address, paged, respond
 from .registry import read, write
 
 PERSON_FIELDS = "names,emailAddresses,phoneNumbers,organizations,biographies,memberships"
@@ -76,9 +76,7 @@ async def list_contacts(page_size: int = 50, page_token: str | None = None) -> T
     listing = await call("people", lambda s: _people(s).connections().list(
         resourceName="people/me", personFields=PERSON_FIELDS, pageSize=page_size, pageToken=page_token,
         sortOrder="FIRST_NAME_ASCENDING"))
-    people, token = listing.get("connections", []), listing.get("nextPageToken")
-    text = "\n".join(_render(p) for p in people) or "No contacts."
-    return respond(text + page_note(token), {"contacts": people, "nextPageToken": token})
+    return paged(listing, "connections", _render, "No contacts.", name="contacts")
 
 
 @read("core", CONTACTS_READ)
@@ -138,7 +136,5 @@ async def list_contact_groups(page_size: int = 100, page_token: str | None = Non
     """List contact groups (labels) with member counts."""
     check_page_size(page_size, 1000)
     listing = await call("people", lambda s: s.contactGroups().list(pageSize=page_size, pageToken=page_token))
-    groups, token = listing.get("contactGroups", []), listing.get("nextPageToken")
-    text = "\n".join(f"{g.get('formattedName') or g.get('name')} ({g['resourceName']}, "
-                     f"{g.get('memberCount', 0)} members)" for g in groups) or "No contact groups."
-    return respond(text + page_note(token), {"contactGroups": groups, "nextPageToken": token})
+    return paged(listing, "contactGroups", lambda g: f"{g.get('formattedName') or g.get('name')} "
+                 f"({g['resourceName']}, {g.get('memberCount', 0)} members)", "No contact groups.")

@@ -9,7 +9,7 @@ from fastmcp.tools import ToolResult
 from ..google.client import call
 from ..google.scopes import DOCS_READ, DOCS_WRITE, DRIVE_READ
 from .common import respond
-from .drive import list_files, quote
+from .drive import list_of_type
 from .registry import read, write
 
 ORDERED_GLYPHS = {"DECIMAL", "ZERO_DECIMAL", "ALPHA", "UPPER_ALPHA", "ROMAN", "UPPER_ROMAN"}
@@ -110,10 +110,7 @@ async def _check_range(document_id: str, start_index: int, end_index: int | None
 @read("core", DRIVE_READ)
 async def search_docs(query: str = "", page_size: int = 25, page_token: str | None = None) -> ToolResult:
     """Find Google Docs whose name contains query (empty: most recent)."""
-    q = "mimeType = 'application/vnd.google-apps.document' and trashed = false"
-    if query:
-        q += f" and name contains {quote(query)}"
-    return await list_files(q, page_size, page_token)
+    return await list_of_type("application/vnd.google-apps.document", query, page_size, page_token)
 
 
 @read("core", DOCS_READ)

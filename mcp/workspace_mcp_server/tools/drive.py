@@ -9,7 +9,7 @@ from fastmcp.tools import ToolResult
 
 from ..google.client import call
 from ..google.scopes import DRIVE_READ, DRIVE_WRITE
-from .common import check_page_size, email_address, page_note, respond
+from .common import check_page_size, email_address, paged, respond
 from .registry import read, write
 
 FIELDS = "id,name,mimeType,size,modifiedTime,parents,webViewLink,trashed,driveId"
@@ -39,6 +39,14 @@ def quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+async def list_of_type(mime_type: str, query: str, page_size: int, page_token: str | None) -> ToolResult:
+    """Files of one type whose name contains ``query`` (Docs and Sheets listings)."""
+    q = f"mimeType = {quote(mime_type)} and trashed = false"
+    if query:
+        q += f" and name contains {quote(query)}"
+    return await list_files(q, page_size, page_token)
+
+
 async def list_files(q: str, page_size: int, page_token: str | None, drive_id: str | None = None) -> ToolResult:
     """One page of files.list as text + structured content (shared with Docs/Sheets listings)."""
     check_page_size(page_size, 100)
@@ -46,9 +54,7 @@ async def list_files(q: str, page_size: int, page_token: str | None, drive_id: s
     listing = await call("drive", lambda s: _files(s).list(
         q=q, pageSize=page_size, pageToken=page_token, fields=f"nextPageToken,files({FIELDS})",
         includeItemsFromAllDrives=True, orderBy="modifiedTime desc", **scope, **ALL_DRIVES))
-    files, token = listing.get("files", []), listing.get("nextPageToken")
-    text = "\n".join(describe(f) for f in files) or "No files found."
-    return respond(text + page_note(token), {"files": files, "nextPageToken": token})
+    return paged(listing, "files", describe, "No files found.")
 
 
 @read("core", DRIVE_READ)
@@ -221,6 +227,4 @@ async def list_shared_drives(page_size: int = 50, page_token: str | None = None)
     """List the shared drives you can access."""
     check_page_size(page_size, 100)
     listing = await call("drive", lambda s: s.drives().list(pageSize=page_size, pageToken=page_token))
-    drives, token = listing.get("drives", []), listing.get("nextPageToken")
-    text = "\n".join(f"{d['name']} (id={d['id']})" for d in drives) or "No shared drives."
-    return respond(text + page_note(token), {"drives": drives, "nextPageToken": token})
+    return paged(listing, "drives", lambda d: f"{d['name']} (id={d['id']})", "No shared drives.")

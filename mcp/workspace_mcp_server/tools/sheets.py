@@ -10,7 +10,7 @@ from fastmcp.tools import ToolResult
 from ..google.client import call
 from ..google.scopes import DRIVE_READ, SHEETS_READ, SHEETS_WRITE
 from .common import respond
-from .drive import list_files, quote
+from .drive import list_of_type
 from .registry import read, write
 
 Cell = str | int | float | bool | None
@@ -98,10 +98,7 @@ def _values_text(values: list[list[Any]]) -> str:
 @read("core", DRIVE_READ)
 async def list_spreadsheets(query: str = "", page_size: int = 25, page_token: str | None = None) -> ToolResult:
     """Find spreadsheets whose name contains query (empty: most recent)."""
-    q = "mimeType = 'application/vnd.google-apps.spreadsheet' and trashed = false"
-    if query:
-        q += f" and name contains {quote(query)}"
-    return await list_files(q, page_size, page_token)
+    return await list_of_type("application/vnd.google-apps.spreadsheet", query, page_size, page_token)
 
 
 @read("core", SHEETS_READ)

@@ -9,7 +9,7 @@ from fastmcp.tools import ToolResult
 
 from ..google.client import call
 from ..google.scopes import TASKS_READ, TASKS_WRITE
-from .common import check_page_size, page_note, parse_when, respond
+from .common import check_page_size, paged, parse_when, respond
 from .registry import read, write
 
 DEFAULT_LIST = "@default"
@@ -43,9 +43,7 @@ async def list_task_lists(page_size: int = 100, page_token: str | None = None) -
     """List your task lists."""
     check_page_size(page_size, 100)
     listing = await call("tasks", lambda s: s.tasklists().list(maxResults=page_size, pageToken=page_token))
-    items, token = listing.get("items", []), listing.get("nextPageToken")
-    text = "\n".join(f"{t['title']} (id={t['id']})" for t in items) or "No task lists."
-    return respond(text + page_note(token), {"taskLists": items, "nextPageToken": token})
+    return paged(listing, "items", lambda t: f"{t['title']} (id={t['id']})", "No task lists.", name="taskLists")
 
 
 @read("core", TASKS_READ)
@@ -59,9 +57,7 @@ async def list_tasks(
     listing = await call("tasks", lambda s: _tasks(s).list(
         tasklist=task_list_id, showCompleted=show_completed, showHidden=show_completed, dueMin=low, dueMax=high,
         maxResults=page_size, pageToken=page_token), what=_what(task_list_id))
-    items, token = listing.get("items", []), listing.get("nextPageToken")
-    text = "\n".join(_render(t) for t in items) or "No tasks."
-    return respond(text + page_note(token), {"tasks": items, "nextPageToken": token})
+    return paged(listing, "items", _render, "No tasks.", name="tasks")
 
 
 @read("extended", TASKS_READ)
