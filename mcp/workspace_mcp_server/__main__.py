@@ -15,8 +15,10 @@ EXIT_CONFIG = 2
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
-def _listen_host() -> str:
-    host = os.environ.get("WORKSPACE_MCP_HOST", "").strip() or "0.0.0.0"
+def _listen_host(single_user: bool) -> str:
+    # Single-user mode has no authentication: by default only this machine may connect.
+    default = "127.0.0.1" if single_user else "0.0.0.0"
+    host = os.environ.get("WORKSPACE_MCP_HOST", "").strip() or default
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -31,7 +33,7 @@ def main() -> int:
 
     try:
         settings = Settings.from_env()
-        host = _listen_host()
+        host = _listen_host(settings.single_user)
     except ConfigError as exc:
         print(f"workspace-mcp-server: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -53,6 +55,12 @@ def main() -> int:
     from workspace_mcp_server.app import build_app
 
     app = build_app(settings)
+    if settings.single_user and not ipaddress.ip_address(host).is_loopback:
+        log.warning(
+            "single-user mode has no authentication and listens on %s: anyone who reaches it acts as the stored user",
+            host,
+            extra={"event": "unauthenticated_listener"},
+        )
     log.info(
         "starting on %s:%d, public URL %s",
         host,

@@ -108,9 +108,51 @@ def test_logs_are_one_json_object_per_line_with_request_ids(prefixed):
     assert all({"request_id", "method", "path", "status", "duration_ms"} <= set(e) for e in requests)
 
 
-def test_sigterm_stops_cleanly(tmp_path):
-    with run_server(single_user_env(tmp_path / "creds")) as server:
-        server.process.send_signal(signal.SIGTERM)
-        # uvicorn drains, runs the shutdown, then re-raises the signal (exit status -15).
-        assert server.process.wait(timeout=30) in (0, -signal.SIGTERM)
-    assert "Application shutdown complete" in server.log_text()
+def test_sigterm_drains_in_flight_requests(tmp_path):
+    """A request still running when SIGTERM arrives gets its full answer before the process exits."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.fakes.moto_server import FAKE_CREDENTIALS
+
+    arrived, release = threading.Event(), threading.Event()
+
+    class SlowS3(BaseHTTPRequestHandler):
+        def do_GET(self):  # ListObjectsV2 from the readiness check
+            if "list-type=2" in self.path:
+                arrived.set()
+                release.wait(timeout=20)
+            body = b'<?xml version="1.0"?><ListBucketResult><Name>b</Name><KeyCount>0</KeyCount></ListBucketResult>'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    s3 = ThreadingHTTPServer(("127.0.0.1", 0), SlowS3)
+    threading.Thread(target=s3.serve_forever, daemon=True).start()
+    env = {
+        **single_user_env(tmp_path / "creds"),
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{s3.server_address[1]}",
+        "WORKSPACE_MCP_TOKEN_STORE": "s3://slow-bucket/tokens",
+    }
+    try:
+        with run_server(env) as server:
+            result = {}
+            client = threading.Thread(target=lambda: result.update(r=httpx2.get(server.url("/ready"), timeout=30)))
+            client.start()
+            assert arrived.wait(timeout=20), "the readiness check never reached the store"
+            server.process.send_signal(signal.SIGTERM)
+            release.set()
+            client.join(timeout=30)
+            assert result["r"].status_code == 200 and result["r"].json()["status"] == "ready"
+            # uvicorn drains, runs the shutdown, then re-raises the signal (exit status -15).
+            assert server.process.wait(timeout=30) in (0, -signal.SIGTERM)
+        assert "Application shutdown complete" in server.log_text()
+    finally:
+        release.set()
+        s3.shutdown()

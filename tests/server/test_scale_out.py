@@ -19,7 +19,7 @@ from tests.fakes.nginx_alb import run_nginx_alb
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import run_server
 from tests.server.conftest import PREFIX, oauth_env
-from tests.server.oauth_client import login
+from tests.server.oauth_client import authorization_server_metadata_urls, login
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
@@ -63,6 +63,9 @@ def test_oauth_flow_through_the_alb_spreads_over_both_processes(cluster, alice):
     alb, servers, _ = cluster
     assert alice.discovery.resource_metadata_url == f"{alb.base_url}/.well-known/oauth-protected-resource{PREFIX}/mcp"
     assert alice.discovery.metadata_url == f"{alb.base_url}/.well-known/oauth-authorization-server{PREFIX}"
+    issuer = alice.discovery.metadata["issuer"]
+    for url in authorization_server_metadata_urls(issuer):  # every form a client may try, through the ALB
+        assert httpx2.get(url).json()["issuer"] == issuer, url
     served = _targets_of(alb, 0)
     assert served == {f"127.0.0.1:{s.port}" for s in servers}, "round robin should have used both processes"
 
