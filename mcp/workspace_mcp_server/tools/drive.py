@@ -21,7 +21,8 @@ EXPORTS = {
     "application/vnd.google-apps.presentation": "text/plain",
 }
 TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|csv|javascript|x-yaml|yaml|x-sh|sql)|.*\+(xml|json)$)")
-_QUERY_SYNTAX = re.compile(r"\b(contains|in|has)\b|[=<>]")
+# Drive query clauses always quote a value or compare; plain words ("plans in march") are not syntax.
+_QUERY_SYNTAX = re.compile(r"['=<>]|\b(trashed|starred|sharedWithMe)\b")
 ALL_DRIVES = {"supportsAllDrives": True}
 
 

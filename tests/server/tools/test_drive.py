@@ -13,6 +13,8 @@ async def test_search_plain_words_and_query_syntax(mcp, google_api):
     assert [f["id"] for f in found.structured_content["files"]] == ["txt1", "doc1"]
     sent = google_api.calls("drive.files.list")[-1].query
     assert sent["q"] == ["(fullText contains 'plan') and trashed = false"]
+    await call(mcp, "search_drive_files", query="plans in march")  # words, not a Drive clause
+    assert google_api.calls("drive.files.list")[-1].query["q"] == ["(fullText contains 'plans in march') and trashed = false"]
     assert sent["supportsAllDrives"] == ["true"] and sent["includeItemsFromAllDrives"] == ["true"]
     typed = await call(mcp, "search_drive_files", query="name contains 'note' and mimeType = 'text/plain'", page_size=3)
     assert len(typed.structured_content["files"]) == 3
