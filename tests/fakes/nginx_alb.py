@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from tests.fakes.ports import free_port, wait_for_http
+from tests.fakes.server_process import stop_process
 
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 
@@ -116,8 +117,4 @@ def run_nginx_alb(workdir: Path, targets: list[str], prefix: str = "/google-work
             raise RuntimeError(f"nginx did not start: {exc}\n{logs}") from None
         yield alb
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
