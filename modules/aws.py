@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster  # noqa: F401
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb_listener import DataAwsLbListener  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster  # noqa: F401

@@ -38,6 +38,8 @@ class Network(aws.Construct):
         )
         self.vpc_id = self.vpc.id
         self.vpc_cidr = net.vpc_cidr
+        # Adopting the default security group removes its rules (none are declared here).
+        aws.DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc.id)
         self.subnets = [
             aws.Subnet(
                 self,

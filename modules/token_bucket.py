@@ -30,6 +30,7 @@ class TokenBucket(aws.Construct):
                     force_destroy=tb.force_destroy,
                 ),
             )
+            self.name = self.bucket.name
             self.arn = self.bucket.arn
         else:
             self.arn = f"arn:aws:s3:::{tb.bucket_name}"

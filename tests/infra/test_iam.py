@@ -1,0 +1,74 @@
+"""IAM over the synthesized JSON: least privilege, no wildcard actions."""
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.tf_json import STACKS, as_list, load, statements
+
+BUCKET = "${aws_s3_bucket.token_bucket_bucket_bucket.arn}"
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_no_wildcard_actions(synth_dir, name):
+    """No Allow statement grants ``*`` or ``service:*`` (the TLS-only bucket policy's
+    protective Deny on s3:* is the one wildcard, and it only takes rights away)."""
+    for address, policy in load(synth_dir, name).policies().items():
+        for statement in statements(policy):
+            actions = as_list(statement.get("Action", [])) + as_list(statement.get("NotAction", []))
+            assert "NotAction" not in statement, address
+            if statement["Effect"] == "Allow":
+                assert all("*" not in action for action in actions), (address, actions)
+            else:
+                assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, address
+
+
+def by_sid(stack, role_policy: str) -> dict[str, dict]:
+    policy = stack.policies()[f"aws_iam_role_policy.{role_policy}"]
+    return {s["Sid"]: s for s in statements(policy)}
+
+
+def test_execution_role(production):
+    found = by_sid(production, "iam_execution_policy")
+    assert set(found) == {"EcrToken", "EcrPull", "Logs", "Secrets"}
+    assert found["EcrToken"]["Action"] == ["ecr:GetAuthorizationToken"]
+    assert found["EcrToken"]["Resource"] == "*"  # the action has no resource type
+    assert found["EcrPull"]["Resource"] == [
+        "arn:aws:ecr:us-east-1:758888582357:repository/busyb-google-workspace-mcp"
+    ]
+    assert found["Logs"]["Resource"] == ["${aws_cloudwatch_log_group.logs_group.arn}:*"]
+    assert found["Secrets"]["Action"] == ["secretsmanager:GetSecretValue"]
+    # Exactly the two injected secrets.
+    assert found["Secrets"]["Resource"] == [
+        "${aws_secretsmanager_secret.secrets_app.arn}",
+        "${aws_secretsmanager_secret.secrets_credentials_dir.arn}",
+    ]
+
+
+def test_task_role(production):
+    found = by_sid(production, "iam_task_policy")
+    assert set(found) == {"TokenObjects", "TokenList", "EcsExec"}
+    assert found["TokenObjects"]["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert found["TokenObjects"]["Resource"] == [f"{BUCKET}/tokens/*"]
+    assert found["TokenList"] == {
+        "Sid": "TokenList",
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": [BUCKET],
+        "Condition": {"StringLike": {"s3:prefix": ["tokens", "tokens/*"]}},
+    }
+    assert found["EcsExec"]["Action"] == [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ]
+
+
+def test_roles_trust_only_ecs_tasks(production):
+    roles = production.resources("aws_iam_role")
+    assert len(roles) == 2
+    for address, policy in production.policies().items():
+        if address.startswith("aws_iam_role."):
+            (statement,) = statements(policy)
+            assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+            assert statement["Action"] == "sts:AssumeRole"
