@@ -116,7 +116,9 @@ class GoogleClient:
             except RefreshError as exc:
                 raise ToolError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
             except (OSError, httplib2.HttpLib2Error) as exc:  # connection refused/reset, timeouts
-                if last:
+                # A write that may have reached Google is not repeated (no double sends).
+                may_have_run = not isinstance(exc, ConnectionRefusedError) and request.method != "GET"
+                if last or may_have_run:
                     raise ToolError(
                         f"Could not reach the Google API for {method_id} after {attempt + 1} attempts: {exc}"
                     ) from None

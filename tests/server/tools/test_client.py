@@ -152,3 +152,25 @@ def test_stand_in_rejects_requests_outside_the_discovery_documents(google_api):
     assert len(google_api.violations) == 3 and "required parameter 'mimeType' missing" in google_api.violations[0]
     google_api.violations.clear()
     assert send("gmail/v1/users/me/labels") == 200
+
+
+async def test_unreachable_api_is_retried_then_reported(monkeypatch):
+    """In-process against a closed loopback port: connection refused is retried within the bound."""
+    from tests.fakes.ports import free_port
+
+    monkeypatch.setattr(errors, "BASE_DELAY", 0.001)
+    mcp = FastMCP("unreachable")
+    register_tools(mcp, ToolSelection(services=("tasks",)), GoogleApiSettings(root_url=f"http://127.0.0.1:{free_port()}"))
+
+    async def resolver() -> Credentials:
+        return Credentials(token="token-a")
+
+    set_credentials_resolver(resolver)
+    try:
+        async with Client(mcp) as client:
+            with pytest.raises(ToolError) as failure:
+                await client.call_tool("list_task_lists", {})
+    finally:
+        set_credentials_resolver(None)
+    assert str(failure.value).startswith(
+        f"Could not reach the Google API for tasks.tasklists.list after {errors.MAX_ATTEMPTS} attempts")
