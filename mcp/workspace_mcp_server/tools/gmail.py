@@ -11,7 +11,7 @@ from fastmcp.tools import ToolResult
 
 from ..google.client import call
 from ..google.scopes import GMAIL_READ, GMAIL_SETTINGS, GMAIL_WRITE
-from .common import check_page_size, email_list, gather, header, page_note, respond
+from .common import check_page_size, email_address, email_list, gather, header, page_note, respond
 from .registry import read, write
 
 SUMMARY_HEADERS = ["From", "To", "Subject", "Date"]
@@ -193,20 +193,24 @@ async def list_gmail_labels() -> ToolResult:
     return respond("\n".join(f"{i['name']} (id={i['id']}, {i['type']})" for i in items), {"labels": items})
 
 
-async def _label_ids(names: list[str]) -> list[str]:
-    """Label ids for names or ids; a ToolError names an unknown label."""
-    if not names:
-        return []
+async def _label_ids(add: list[str] | None, remove: list[str] | None) -> tuple[list[str], list[str]]:
+    """Label ids for names or ids (one labels.list call); a ToolError names an unknown label."""
+    if not add and not remove:
+        return [], []
     labels = (await call("gmail", lambda s: _users(s).labels().list(userId="me"))).get("labels", [])
     by_key = {label["id"]: label["id"] for label in labels}
     by_key.update({label["name"].lower(): label["id"] for label in labels})
-    ids = []
-    for name in names:
-        label_id = by_key.get(name) or by_key.get(name.lower())
-        if label_id is None:
-            raise ToolError(f"Unknown label {name!r}; list_gmail_labels shows the available ones")
-        ids.append(label_id)
-    return ids
+
+    def resolve(names: list[str] | None) -> list[str]:
+        ids = []
+        for name in names or []:
+            label_id = by_key.get(name) or by_key.get(name.lower())
+            if label_id is None:
+                raise ToolError(f"Unknown label {name!r}; list_gmail_labels shows the available ones")
+            ids.append(label_id)
+        return ids
+
+    return resolve(add), resolve(remove)
 
 
 @write("extended", GMAIL_WRITE)
@@ -216,7 +220,7 @@ async def modify_gmail_labels(
     """Add/remove labels (names or ids) on up to 1000 messages, e.g. remove UNREAD to mark read."""
     if not 1 <= len(message_ids) <= 1000:
         raise ToolError(f"message_ids: give between 1 and 1000 ids (got {len(message_ids)})")
-    add, remove = await _label_ids(add_labels or []), await _label_ids(remove_labels or [])
+    add, remove = await _label_ids(add_labels, remove_labels)
     if not add and not remove:
         raise ToolError("add_labels/remove_labels: give at least one label")
     await call("gmail", lambda s: _users(s).messages().batchModify(
@@ -321,10 +325,12 @@ async def create_gmail_filter(
     criteria = {k: v for k, v in {"from": from_address, "to": to_address, "subject": subject, "query": query}.items() if v}
     if not criteria:
         raise ToolError("Give at least one criterion: from_address, to_address, subject or query")
-    action: dict[str, Any] = {"addLabelIds": await _label_ids(add_labels or []),
-                              "removeLabelIds": await _label_ids(remove_labels or [])}
+    add, remove = await _label_ids(add_labels, remove_labels)
+    action: dict[str, Any] = {"addLabelIds": add, "removeLabelIds": remove}
     if forward_to:
-        action["forward"] = email_list("forward_to", forward_to)[0]
+        from email.utils import parseaddr
+
+        action["forward"] = parseaddr(email_address("forward_to", forward_to))[1]
     created = await call("gmail", lambda s: _users(s).settings().filters().create(
         userId="me", body={"criteria": criteria, "action": action}))
     return respond(f"Created filter {created['id']}.", {"id": created["id"]})

@@ -98,6 +98,7 @@ async def test_labels_list_create_modify(mcp, google_api):
                remove_labels=["UNREAD"])
     assert google_api.state["messages"]["m007"]["labelIds"] == ["INBOX", created["id"], "STARRED"]
     assert "Unknown label 'Nope'" in await error(mcp, "modify_gmail_labels", message_ids=["m007"], add_labels=["Nope"])
+    assert "Unknown label 'Gone'" in await error(mcp, "modify_gmail_labels", message_ids=["m007"], remove_labels=["Gone"])
     assert "Google API error 409" in await error(mcp, "create_gmail_label", name="Receipts")
 
 
@@ -125,10 +126,11 @@ async def test_draft_paging(mcp):
 
 async def test_filters_create_list_delete(mcp, google_api):
     created = (await call(mcp, "create_gmail_filter", from_address="news@example.com", add_labels=["Receipts"],
-                          remove_labels=["INBOX"])).structured_content
+                          remove_labels=["INBOX"], forward_to="Archive <archive@example.com>")).structured_content
     stored = google_api.state["filters"][created["id"]]
     assert stored["criteria"] == {"from": "news@example.com"}
-    assert stored["action"] == {"addLabelIds": ["Label_1"], "removeLabelIds": ["INBOX"]}
+    assert stored["action"] == {"addLabelIds": ["Label_1"], "removeLabelIds": ["INBOX"], "forward": "archive@example.com"}
+    assert "forward_to: 'nope' is not a valid" in await error(mcp, "create_gmail_filter", subject="x", forward_to="nope")
     assert created["id"] in await text(mcp, "list_gmail_filters")
     await call(mcp, "delete_gmail_filter", filter_id=created["id"])
     assert f"filter '{created['id']}'" in await error(mcp, "delete_gmail_filter", filter_id=created["id"])
