@@ -86,24 +86,30 @@ class GoogleClient:
         return request.execute(http=AuthorizedHttp(credentials, http=http), num_retries=0)
 
     async def call(self, api: str, build: Callable[[Any], Any], what: str | None) -> Any:
-        credentials = await current_credentials()
-        try:
-            request = await anyio.to_thread.run_sync(lambda: build(self.service(api)))
-        except (TypeError, ValueError) as exc:  # the client library's own parameter validation
-            raise ToolError(f"Invalid argument: {exc}") from exc
-        return await self._attempts(api, request, credentials, what)
-
-    async def _attempts(self, api: str, request: Any, credentials: Any, what: str | None) -> Any:
         import httplib2
         from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
 
-        method_id = getattr(request, "methodId", None) or api
+        credentials = await current_credentials()
+        built: list[Any] = []
+
+        def attempt_once() -> Any:
+            # Building and the first execution share one thread hop; retries reuse the request.
+            if not built:
+                try:
+                    built.append(build(self.service(api)))
+                except (TypeError, ValueError) as exc:  # the client library's own parameter validation
+                    raise _InvalidArgument(str(exc)) from None
+            return self._execute(built[0], credentials)
+
         for attempt in range(errors.MAX_ATTEMPTS):
             last = attempt == errors.MAX_ATTEMPTS - 1
             try:
-                return await anyio.to_thread.run_sync(self._execute, request, credentials)
+                return await anyio.to_thread.run_sync(attempt_once)
+            except _InvalidArgument as exc:
+                raise ToolError(f"Invalid argument: {exc}") from None
             except HttpError as exc:
+                method_id = built[0].methodId
                 status = int(exc.resp.status)
                 message, reasons = errors.error_details(status, exc.content)
                 if last or not errors.is_retryable(status, reasons):
@@ -116,14 +122,21 @@ class GoogleClient:
             except RefreshError as exc:
                 raise ToolError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
             except (OSError, httplib2.HttpLib2Error) as exc:  # connection refused/reset, timeouts
+                if not built:
+                    raise
+                method_id = built[0].methodId
                 # A write that may have reached Google is not repeated (no double sends).
-                may_have_run = not isinstance(exc, ConnectionRefusedError) and request.method != "GET"
+                may_have_run = not isinstance(exc, ConnectionRefusedError) and built[0].method != "GET"
                 if last or may_have_run:
                     raise ToolError(
                         f"Could not reach the Google API for {method_id} after {attempt + 1} attempts: {exc}"
                     ) from None
                 await anyio.sleep(errors.backoff_delay(attempt))
         raise AssertionError("unreachable")
+
+
+class _InvalidArgument(Exception):
+    """The client library refused to build a request from the tool's arguments."""
 
 
 _client: GoogleClient | None = None
