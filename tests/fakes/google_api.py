@@ -1050,7 +1050,9 @@ def add_spreadsheet(fake: GoogleApiFake, spreadsheet_id: str, title: str, sheets
 
 def _seed_sheets(fake: GoogleApiFake) -> None:
     fake.state["spreadsheets"], fake.state["sheet_values"], fake.state["formats"] = {}, {}, []
-    add_spreadsheet(fake, "sheet1", "Budget", [("Sheet1", 20, 5), ("Q1 Plan", 10, 3)])
+    book = add_spreadsheet(fake, "sheet1", "Budget", [("Sheet1", 20, 5), ("Q1 Plan", 10, 3)])
+    book["namedRanges"] = [{"namedRangeId": "nr1", "name": "Costs", "range": {
+        "sheetId": 0, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 1, "endColumnIndex": 2}}]
     fake.state["sheet_values"][("sheet1", "Sheet1")] = [["Item", "Cost"], ["Disk", "10"], ["CPU", "30"]]
 
 

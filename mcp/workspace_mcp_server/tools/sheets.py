@@ -65,7 +65,7 @@ class A1:
 
 async def _metadata(spreadsheet_id: str) -> dict:
     return await call("sheets", lambda s: _sheets(s).get(
-        spreadsheetId=spreadsheet_id, fields="spreadsheetId,properties.title,sheets.properties"),
+        spreadsheetId=spreadsheet_id, fields="spreadsheetId,properties.title,sheets.properties,namedRanges"),
         what=f"spreadsheet '{spreadsheet_id}'")
 
 
@@ -103,13 +103,21 @@ async def list_spreadsheets(query: str = "", page_size: int = 25, page_token: st
 
 @read("core", SHEETS_READ)
 async def get_spreadsheet_info(spreadsheet_id: str) -> ToolResult:
-    """Get a spreadsheet's title and its sheets (ids, sizes)."""
+    """Get a spreadsheet's title, sheets (ids, sizes) and named ranges."""
     meta = await _metadata(spreadsheet_id)
     sheets = [s["properties"] for s in meta.get("sheets", [])]
+    titles = {p["sheetId"]: p["title"] for p in sheets}
     lines = [f"{meta.get('properties', {}).get('title')} (id={spreadsheet_id})"]
     lines += [f"- {p['title']} (sheetId={p['sheetId']}, {p.get('gridProperties', {}).get('rowCount')} rows x "
               f"{p.get('gridProperties', {}).get('columnCount')} columns)" for p in sheets]
-    return respond("\n".join(lines), {"title": meta.get("properties", {}).get("title"), "sheets": sheets})
+    named = meta.get("namedRanges", [])
+    for item in named:
+        grid = item.get("range", {})
+        lines.append(f"Named range {item.get('name')}: sheet {titles.get(grid.get('sheetId', 0), '?')}, rows "
+                     f"{grid.get('startRowIndex', 0) + 1}-{grid.get('endRowIndex', '')}, columns "
+                     f"{grid.get('startColumnIndex', 0) + 1}-{grid.get('endColumnIndex', '')}")
+    return respond("\n".join(lines), {"title": meta.get("properties", {}).get("title"), "sheets": sheets,
+                                      "namedRanges": named})
 
 
 @read("core", SHEETS_READ)

@@ -11,8 +11,10 @@ pytestmark = pytest.mark.anyio
 async def test_list_and_info(mcp):
     found = await call(mcp, "list_spreadsheets", query="Budget")
     assert [f["id"] for f in found.structured_content["files"]] == ["sheet1"]
-    info = (await call(mcp, "get_spreadsheet_info", spreadsheet_id="sheet1")).structured_content
-    assert [(s["title"], s["gridProperties"]["rowCount"]) for s in info["sheets"]][:2] == [("Sheet1", 20), ("Q1 Plan", 10)]
+    info = await call(mcp, "get_spreadsheet_info", spreadsheet_id="sheet1")
+    sheets = info.structured_content["sheets"]
+    assert [(s["title"], s["gridProperties"]["rowCount"]) for s in sheets][:2] == [("Sheet1", 20), ("Q1 Plan", 10)]
+    assert "Named range Costs: sheet Sheet1, rows 2-3, columns 2-2" in info.content[0].text
     assert "spreadsheet 'nosheet'" in await error(mcp, "get_spreadsheet_info", spreadsheet_id="nosheet")
 
 
