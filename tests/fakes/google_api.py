@@ -16,8 +16,7 @@ import email.policy
 import json
 import re
 import threading
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -325,10 +324,10 @@ def seed(fake: GoogleApiFake) -> None:
     state["labels"]["Label_1"] = {"id": "Label_1", "name": "Receipts", "type": "user"}
     state["messages"], state["attachments"], state["drafts"], state["filters"] = {}, {}, {}, {}
     for index in range(1, 13):
-        add_message(fake, f"m{index:03d}", f"t{index:03d}", _mime(
+        add_message(fake, f"m{index:03d}", f"t{index:03d}", mime_message(
             sender=f"Sender {index} <sender{index}@example.com>", subject=f"Report {index}",
             body=f"Quarterly numbers, part {index}.", message_id=f"<m{index}@example.com>"), ["INBOX", "UNREAD"])
-    add_message(fake, "m100", "t001", _mime(
+    add_message(fake, "m100", "t001", mime_message(
         sender="Ann <ann@example.com>", subject="Re: Report 1", body="<p>Looks <b>good</b></p>",
         html=True, message_id="<m100@example.com>", attachment=("notes.txt", b"attached notes\n")), ["INBOX"])
     for extra in SEEDERS:
@@ -338,7 +337,7 @@ def seed(fake: GoogleApiFake) -> None:
 SEEDERS: list[Callable[[GoogleApiFake], None]] = []
 
 
-def _mime(sender: str, subject: str, body: str, message_id: str, html: bool = False,
+def mime_message(sender: str, subject: str, body: str, message_id: str, html: bool = False,
           attachment: tuple[str, bytes] | None = None, to: str = "me@example.com") -> bytes:
     from email.message import EmailMessage
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.tools.conftest import call, error, text
+from tests.server.tools.conftest import call, error
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,7 @@ from fastmcp.exceptions import ToolError
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 
-from tests.fakes.google_api import _mime, add_message
+from tests.fakes.google_api import add_message, mime_message
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
 from workspace_mcp_server.google import client as google_client
 from workspace_mcp_server.google import errors
@@ -70,7 +70,7 @@ async def test_missing_scope_names_the_scope(mcp, google_api):
 
 
 async def test_large_bodies_are_truncated_with_a_note(mcp, google_api):
-    add_message(google_api, "big1", "tbig", _mime("Big <big@example.com>", "Huge", "x" * 150_000, "<big@example.com>"),
+    add_message(google_api, "big1", "tbig", mime_message("Big <big@example.com>", "Huge", "x" * 150_000, "<big@example.com>"),
                 ["INBOX"])
     result = await call(mcp, "get_gmail_message", message_id="big1")
     body = result.content[0].text

@@ -1,7 +1,6 @@
 """Gmail tools through a real server over streamable HTTP against the Google API stand-in."""
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
 
