@@ -8,6 +8,7 @@ thread's connection pool, so nothing per-user outlives the call.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -31,6 +32,8 @@ APIS = {
     "people": ("people", "v1"),
 }
 HTTP_TIMEOUT = 60  # seconds per HTTP request
+
+log = logging.getLogger("workspace_mcp_server.google")
 
 
 class GoogleClient:
@@ -118,7 +121,10 @@ class GoogleClient:
                         status, message, reasons, method_id=method_id, what=what, scope=scope,
                         attempts=attempt + 1,
                     ) from None
-                await anyio.sleep(errors.backoff_delay(attempt, exc.resp.get("retry-after")))
+                delay = errors.backoff_delay(attempt, exc.resp.get("retry-after"))
+                log.warning("retrying %s after HTTP %s in %.2fs", method_id, status, delay,
+                            extra={"event": "google_retry", "method": method_id, "status": status})
+                await anyio.sleep(delay)
             except RefreshError as exc:
                 raise ToolError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
             except (OSError, httplib2.HttpLib2Error) as exc:  # connection refused/reset, timeouts
@@ -131,7 +137,10 @@ class GoogleClient:
                     raise ToolError(
                         f"Could not reach the Google API for {method_id} after {attempt + 1} attempts: {exc}"
                     ) from None
-                await anyio.sleep(errors.backoff_delay(attempt))
+                delay = errors.backoff_delay(attempt)
+                log.warning("retrying %s after %s in %.2fs", method_id, type(exc).__name__, delay,
+                            extra={"event": "google_retry", "method": method_id, "status": 0})
+                await anyio.sleep(delay)
         raise AssertionError("unreachable")
 
 

@@ -1,6 +1,7 @@
 """The Google client layer: retries, error mapping, truncation, shared service objects, credentials."""
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 
@@ -28,11 +29,13 @@ def failures(google_api):
     google_api.failures.clear()
 
 
-async def test_5xx_is_retried_then_succeeds(mcp, failures):
+async def test_5xx_is_retried_then_succeeds(mcp, failures, server):
     before = len(failures.calls("gmail.users.labels.list"))
     failures.fail("gmail.users.labels.list", 503, times=2)
     assert "Receipts" in await text(mcp, "list_gmail_labels")
     assert len(failures.calls("gmail.users.labels.list")) - before == 3
+    retries = [json.loads(line) for line in server.log_text().splitlines() if '"google_retry"' in line]
+    assert any(r.get("method") == "gmail.users.labels.list" and r.get("status") == 503 for r in retries), retries
 
 
 async def test_rate_limit_403_is_retried(mcp, failures):
