@@ -6,8 +6,8 @@ Every problem raises :class:`ConfigError` whose message starts with the variable
 from __future__ import annotations
 
 import ipaddress
-import re
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping

@@ -82,3 +82,10 @@ def single_user_env(credentials_dir: Path, prefix: str = "") -> dict[str, str]:
         "WORKSPACE_MCP_PATH_PREFIX": prefix,
         "WORKSPACE_MCP_SERVICES": "gmail",
     }
+
+
+def log_entries(server) -> list[dict]:
+    """The server's log so far, one JSON object per line (every complete line must parse)."""
+    text = server.log_text()
+    complete = text[: text.rfind("\n") + 1]  # the server may be writing the last line right now
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]

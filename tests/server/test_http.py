@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
+import time
 
 import httpx2
 import pytest
@@ -11,7 +11,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 
 from tests.fakes.server_process import run_server
-from tests.server.conftest import PREFIX, single_user_env
+from tests.server.conftest import PREFIX, log_entries, single_user_env
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_accepted_hosts(prefixed, host):
     assert response.status_code == 200, (host, response.text)
 
 
-@pytest.mark.parametrize("host", ["evil.example.com", "10.0.3.7:8000", "google-workspace.busyb.local.evil.com"])
+@pytest.mark.parametrize("host", ["evil.example.com", "10.0.3.7:8000", "localhost", "google-workspace.busyb.local.evil.com"])
 def test_refused_hosts(prefixed, host):
     response = httpx2.post(prefixed.url(f"{PREFIX}/mcp"), json={}, headers={"Host": host})
     assert response.status_code == 421
@@ -93,17 +93,21 @@ def test_refused_hosts(prefixed, host):
 
 
 @pytest.mark.parametrize("path", ["/health", f"{PREFIX}/health"])
-def test_health_check_by_ip_is_accepted(prefixed, path):
-    # The ALB health check addresses the task by its private IP.
-    assert httpx2.get(prefixed.url(path), headers={"Host": "10.0.3.7:8000"}).status_code == 200
+@pytest.mark.parametrize("host", ["10.0.3.7:8000", "localhost:8000"])
+def test_health_checks_by_ip_and_localhost_are_accepted(prefixed, path, host):
+    # The ALB health check addresses the task by its private IP, the container check uses localhost.
+    assert httpx2.get(prefixed.url(path), headers={"Host": host}).status_code == 200
 
 
 def test_logs_are_one_json_object_per_line_with_request_ids(prefixed):
     response = httpx2.get(prefixed.url(f"{PREFIX}/nothing"), headers={"X-Request-Id": "trace-abc-123"})
     assert response.headers["x-request-id"] == "trace-abc-123"
-    lines = [line for line in prefixed.log_text().splitlines() if line.strip()]
-    entries = [json.loads(line) for line in lines]  # every line parses
-    requests = [e for e in entries if e.get("event") == "request"]
+    # The request line is written once the response has gone out: give it a moment to land.
+    for _ in range(50):
+        requests = [e for e in log_entries(prefixed) if e.get("event") == "request"]
+        if any(e["request_id"] == "trace-abc-123" for e in requests):
+            break
+        time.sleep(0.1)
     assert any(e["request_id"] == "trace-abc-123" and e["status"] == 404 for e in requests)
     assert all({"request_id", "method", "path", "status", "duration_ms"} <= set(e) for e in requests)
 

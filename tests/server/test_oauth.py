@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 
@@ -15,7 +16,7 @@ from fastmcp.server.auth.jwt_issuer import derive_jwt_key
 from tests.fakes.google_oauth import CLIENT_SECRET
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import run_server
-from tests.server.conftest import PREFIX, oauth_env
+from tests.server.conftest import PREFIX, log_entries, oauth_env
 from tests.server.oauth_client import authorization_server_metadata_urls, login
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
@@ -105,7 +106,7 @@ def test_each_user_acts_only_with_their_own_google_token(google_oauth, google_ap
 
 
 def test_missing_forged_and_expired_tokens_are_refused(server, mcp_url, alice):
-    payload = json.loads(__import__("base64").urlsafe_b64decode(alice.access_token.split(".")[1] + "=="))
+    payload = json.loads(base64.urlsafe_b64decode(alice.access_token.split(".")[1] + "=="))
     right_key = derive_jwt_key(high_entropy_material=CLIENT_SECRET, salt="fastmcp-jwt-signing-key")
     forged = jwt.encode({**payload, "sub": "mallory"}, "another-key-entirely-32-bytes-long!!", algorithm="HS256")
     expired = jwt.encode({**payload, "exp": int(time.time()) - 60, "iat": int(time.time()) - 3600}, right_key, algorithm="HS256")
@@ -162,7 +163,7 @@ def test_no_token_or_secret_in_logs(server, google_oauth, alice, bob):
     secrets_seen += [t for t in (alice.refresh_token, bob.refresh_token) if t]
     leaked = [s[:12] for s in secrets_seen if s in text]
     assert not leaked, f"tokens found in logs: {leaked}"
-    entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+    entries = log_entries(server)
     tools = [e for e in entries if e.get("event") == "tool_call"]
     assert tools and all(e["tool"] and "duration_ms" in e and e["user"].startswith("u-") for e in tools)
     assert not any("alice@example.com" in json.dumps(e) for e in entries), "users are logged hashed by default"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 
@@ -114,10 +113,8 @@ def test_single_user_refreshes_persists_and_survives_restart(google_oauth, googl
     (creds / "solo@example.com.json").unlink()  # the store alone must be enough now
     with run_server(env) as server:
         assert not _labels(server.url(f"{PREFIX}/mcp")).is_error
-
-    for path in stored:  # an undecryptable record: a clear tool error, not a traceback
-        path.write_bytes(Fernet(Fernet.generate_key()).encrypt(b"{}"))
-    with run_server(env) as server:
+        for path in stored:  # an undecryptable record: a clear tool error, not a traceback
+            path.write_bytes(Fernet(Fernet.generate_key()).encrypt(b"{}"))
         result = _labels(server.url(f"{PREFIX}/mcp"))
         assert result.is_error
         assert "unreadable" in result.content[0].text

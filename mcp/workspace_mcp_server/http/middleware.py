@@ -45,7 +45,8 @@ class HostCheckMiddleware:
     """Refuses requests whose Host header is not ours (DNS rebinding, misrouted traffic).
 
     Accepted: the configured hosts (public host, Cloud Map name, extras). Load balancer health
-    checks address the task by IP, so an IP Host is accepted on the health paths only.
+    checks address the task by IP and the container health check by ``localhost``, so those are
+    accepted on the health paths only.
     """
 
     def __init__(self, app, allowed_hosts: frozenset[str], health_paths: frozenset[str]):
@@ -57,7 +58,8 @@ class HostCheckMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         host = _hostname(_header(scope, b"host") or "")
-        if host in self.allowed_hosts or (scope["path"] in self.health_paths and is_ip_literal(host)):
+        health_host = host == "localhost" or is_ip_literal(host)
+        if host in self.allowed_hosts or (scope["path"] in self.health_paths and health_host):
             return await self.app(scope, receive, send)
         log.warning("refused request for host %r", host[:100], extra={"event": "bad_host", "path": scope["path"]})
         await _send_json(send, 421, {"error": "misdirected_request", "error_description": f"host {host[:100]!r} is not served here"})
