@@ -167,3 +167,15 @@ def test_no_token_or_secret_in_logs(server, google_oauth, alice, bob):
     tools = [e for e in entries if e.get("event") == "tool_call"]
     assert tools and all(e["tool"] and "duration_ms" in e and e["user"].startswith("u-") for e in tools)
     assert not any("alice@example.com" in json.dumps(e) for e in entries), "users are logged hashed by default"
+
+
+def test_oauth_flow_without_prefix(google_oauth, google_api, tmp_path):
+    port = free_port()
+    env = {**oauth_env(google_oauth, f"http://127.0.0.1:{port}", str(tmp_path / "tokens"), prefix=""),
+           "GOOGLE_API_ROOT_URL": google_api.root_url}
+    with run_server(env, port=port, log_path=tmp_path / "plain.log") as server:
+        dave = sign_in(google_oauth, google_api, server.url("/mcp"), "dave@example.com")
+        assert dave.discovery.resource_metadata_url == server.url("/.well-known/oauth-protected-resource/mcp")
+        assert dave.discovery.metadata["authorization_endpoint"] == server.url("/authorize")
+        names, result = asyncio.run(_list_and_call(server.url("/mcp"), dave.access_token, "list_gmail_labels"))
+        assert names and not result.is_error, result
