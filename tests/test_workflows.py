@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from scripts.ci import environments, plan_summary
+from tests.fakes.terraform import terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -94,6 +95,7 @@ def test_plan_uploads_plan_synth_and_lock_file_with_short_retention():
     assert {Path(p).name for p in paths} == {"tfplan", "cdk.tf.json", ".terraform.lock.hcl"}
     run = "\n".join(s.get("run", "") for _, _, s in steps(workflow))
     assert "terraform plan" in run and "-out=tfplan" in run
+    assert "terraform state pull | python \"$GITHUB_WORKSPACE/scripts/ci/deployed_image_tag.py\"" in run
 
 
 def test_plan_comment_is_found_again_by_the_marker_the_summary_writes():
@@ -111,6 +113,7 @@ def test_deploy_pushes_an_immutable_sha_tag_and_waits_for_a_stable_service():
     assert workflow[True]["workflow_dispatch"]["inputs"]["environment"]["required"] is True
     job = workflow["jobs"]["deploy"]
     assert job["env"]["IMAGE_TAG"] == "${{ github.sha }}"
+    assert job["env"]["TF_VAR_image_tag"] == "${{ github.sha }}"  # the stack's image_tag variable
     text = (WORKFLOWS / "deploy.yml").read_text()
     assert ":latest" not in text
     run = "\n".join(s.get("run", "") for _, _, s in steps(workflow))
@@ -179,12 +182,9 @@ def test_deployable_environments_skip_emulated_ones():
 def _plan(workdir: Path, config: str) -> dict:
     """A real terraform plan (built-in terraform_data: no provider needed) as JSON."""
     (workdir / "main.tf").write_text(config)
-    run = lambda *args: subprocess.run(  # noqa: E731
-        ["terraform", *args], cwd=workdir, capture_output=True, text=True, check=True, timeout=120
-    )
-    run("init", "-input=false")
-    run("plan", "-input=false", "-out=tfplan")
-    return json.loads(run("show", "-json", "tfplan").stdout)
+    terraform(workdir, "init")
+    terraform(workdir, "plan", "-out=tfplan")
+    return json.loads(terraform(workdir, "show", "-json", "tfplan").stdout)
 
 
 def test_plan_summary_of_real_plans(tmp_path: Path):
@@ -199,7 +199,7 @@ resource "terraform_data" "removed"  { input = "a" }
     assert "**Plan:** 4 to add, 0 to change, 0 to destroy (0 replaced)" in created
     assert "  + terraform_data.changed (create)" in created
     assert "[this run](https://example.invalid/run/1)" in created
-    subprocess.run(["terraform", "apply", "-input=false", "tfplan"], cwd=tmp_path, capture_output=True, check=True)
+    terraform(tmp_path, "apply", "tfplan")
 
     second = """
 resource "terraform_data" "kept"     { input = "a" }
@@ -214,6 +214,47 @@ resource "terraform_data" "added"    { input = "secret-looking-value" }
         assert line in summary
     assert "kept" not in summary and "secret-looking-value" not in summary  # addresses only, no values
 
-    subprocess.run(["terraform", "apply", "-input=false", "tfplan"], cwd=tmp_path, capture_output=True, check=True)
+    terraform(tmp_path, "apply", "tfplan")
     unchanged = plan_summary.summarize(_plan(tmp_path, second), "demo")
     assert "**No changes.**" in unchanged
+
+
+def _state(*images: str) -> str:
+    """A Terraform state (format version 4, as `terraform state pull` prints it) with the
+    stack's task definition, plus a data source that must be ignored."""
+    resources = [
+        {
+            "mode": "data", "type": "aws_ecs_task_definition", "name": "other", "provider": "aws",
+            "instances": [{"attributes": {"container_definitions": json.dumps([{"image": "x:data"}])}}],
+        }
+    ] + [
+        {
+            "mode": "managed", "type": "aws_ecs_task_definition", "name": "task_task_definition",
+            "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+            "instances": [{"schema_version": 1, "attributes": {
+                "family": "busyb-google-workspace-mcp",
+                "container_definitions": json.dumps([{"name": "google-workspace-mcp", "image": image}]),
+            }}],
+        }
+        for image in images
+    ]
+    return json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "x",
+                       "outputs": {}, "resources": resources})
+
+
+@pytest.mark.parametrize(
+    "state, tag",
+    [
+        ("", ""),  # no state before the first deploy
+        (_state(), ""),
+        (_state("123456789012.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp:0123abc"), "0123abc"),
+        (_state("registry.local:5000/workspace-mcp"), ""),  # a registry port is not a tag
+    ],
+)
+def test_deployed_image_tag_from_terraform_state(state: str, tag: str):
+    """Plans use the running tag, read from `terraform state pull`."""
+    script = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/ci/deployed_image_tag.py")],
+        input=state, capture_output=True, text=True, check=True,
+    )
+    assert script.stdout.strip() == tag
