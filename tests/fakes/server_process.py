@@ -30,6 +30,11 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def console_script() -> list[str]:
+    """The installed ``workspace-mcp-server`` entry point of this interpreter's environment."""
+    return [str(Path(sys.executable).parent / "workspace-mcp-server")]
+
+
 def server_env(env: dict[str, str], port: int) -> dict[str, str]:
     """The child's environment: ours plus ``env``; the port and loopback listen address are fixed."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(_SERVER_VARS)}
@@ -45,8 +50,13 @@ def server_env(env: dict[str, str], port: int) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def run_server(env: dict[str, str], *, port: int | None = None, log_path: Path | None = None) -> Iterator[ServerProcess]:
-    """Run the server until the context exits; waits for ``/health``. Stops it with SIGTERM."""
+def run_server(
+    env: dict[str, str], *, port: int | None = None, log_path: Path | None = None, command: list[str] | None = None
+) -> Iterator[ServerProcess]:
+    """Run the server until the context exits; waits for ``/health``. Stops it with SIGTERM.
+
+    ``command`` defaults to ``python -m workspace_mcp_server``; ``console_script()`` is the other way in.
+    """
     port = port or free_port()
     if log_path is None:
         import tempfile
@@ -54,7 +64,7 @@ def run_server(env: dict[str, str], *, port: int | None = None, log_path: Path |
         log_path = Path(tempfile.mkstemp(prefix="workspace-mcp-", suffix=".log")[1])
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "workspace_mcp_server"],
+            command or [sys.executable, "-m", "workspace_mcp_server"],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=server_env(env, port),

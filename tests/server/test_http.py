@@ -10,7 +10,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 
-from tests.fakes.server_process import run_server
+from tests.fakes.server_process import console_script, run_server
 from tests.server.conftest import PREFIX, log_entries, single_user_env
 
 
@@ -29,7 +29,9 @@ def prefixed(tmp_path_factory):
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
     creds = tmp_path_factory.mktemp("creds-plain")
-    with run_server(single_user_env(creds), log_path=tmp_path_factory.mktemp("logs") / "plain.log") as server:
+    # Started through the console script (the prefixed one through ``python -m``).
+    log_path = tmp_path_factory.mktemp("logs") / "plain.log"
+    with run_server(single_user_env(creds), log_path=log_path, command=console_script()) as server:
         yield server
 
 
