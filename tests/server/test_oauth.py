@@ -165,7 +165,7 @@ def test_no_token_or_secret_in_logs(server, google_oauth, alice, bob):
     assert not leaked, f"tokens found in logs: {leaked}"
     entries = log_entries(server)
     tools = [e for e in entries if e.get("event") == "tool_call"]
-    assert tools and all(e["tool"] and "duration_ms" in e and e["user"].startswith("u-") for e in tools)
+    assert tools and all(e["tool"] and "duration_ms" in e and e["user"].startswith("u-") and e["request_id"] for e in tools)
     assert not any("alice@example.com" in json.dumps(e) for e in entries), "users are logged hashed by default"
 
 
