@@ -14,6 +14,7 @@ from cdktf import (  # noqa: F401  (re-exported)
     TerraformOutput,
     TerraformResourceLifecycle,
     TerraformStack,
+    TerraformVariable,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy  # noqa: F401
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import both, choose, choose_string, count, count_unless, has_items, single, unless, when
 
 
 class Cluster(aws.Construct):
@@ -11,27 +12,30 @@ class Cluster(aws.Construct):
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
         super().__init__(scope, id)
         cluster = settings.cluster
+        create = cluster.create
         self.name = cluster.name
-        if cluster.create:
+        if when(create):
             self.cluster = aws.EcsCluster(
                 self,
                 "cluster",
+                count=count(create),
                 name=cluster.name,
                 setting=aws.blocks(
                     {
                         "name": "containerInsights",
-                        "value": "enabled" if cluster.container_insights else "disabled",
+                        "value": choose(cluster.container_insights, lambda: "enabled", lambda: "disabled"),
                     }
                 ),
             )
-            self.arn = self.cluster.arn
-            if settings.service.capacity_provider_strategy:
+            spot = has_items(settings.service.capacity_provider_strategy)
+            if when(spot):
                 aws.EcsClusterCapacityProviders(
                     self,
                     "capacity-providers",
-                    cluster_name=self.cluster.name,
+                    count=count(both(create, spot)),
+                    cluster_name=single(self.cluster, "name", create),
                     capacity_providers=["FARGATE", "FARGATE_SPOT"],
                 )
-        else:
-            self.lookup = aws.DataAwsEcsCluster(self, "lookup", cluster_name=cluster.name)
-            self.arn = self.lookup.arn
+        if unless(create):
+            self.lookup = aws.DataAwsEcsCluster(self, "lookup", count=count_unless(create), cluster_name=cluster.name)
+        self.arn = choose_string(create, lambda: single(self.cluster, "arn", create), lambda: single(self.lookup, "arn", create))

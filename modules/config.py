@@ -21,6 +21,8 @@ from typing import Any
 
 ENVIRONMENTS_DIR_VARIABLE = "CDKTF_ENVIRONMENTS_DIR"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
+# Docker tag grammar (also enforced by the stack's `image_tag` Terraform variable).
+IMAGE_TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:5000"
 
 # Fargate task sizes AWS accepts: CPU units -> allowed memory (MiB).
@@ -357,10 +359,6 @@ class EnvironmentSettings:
     def token_store_uri(self) -> str:
         return f"s3://{self.token_bucket.bucket_name}/{self.token_bucket.prefix}"
 
-    @property
-    def image(self) -> str:
-        return f"{self.task.image_repository}:{self.task.image_tag}"
-
     def endpoint_url(self, environ: typing.Mapping[str, str] | None = None) -> str | None:
         """The emulated AWS endpoint (local), read from the environment at synthesis."""
         if not self.aws.endpoint_from_environment:
@@ -588,7 +586,7 @@ def validate(s: EnvironmentSettings) -> None:
     if not _NAME.match(task.container_name):
         c.fail("task.container_name", "may contain only letters, digits, hyphens and underscores")
     c.required("task.image_repository", task.image_repository)
-    if not re.match(r"^[\w][\w.-]{0,127}$", task.image_tag):
+    if not re.match(IMAGE_TAG_PATTERN, task.image_tag):
         c.fail("task.image_tag", f"is not a valid image tag (got {task.image_tag!r})")
     for name in task.environment:
         if name in DERIVED_VARIABLES:

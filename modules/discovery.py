@@ -4,6 +4,7 @@ from __future__ import annotations
 from modules import aws
 from modules.config import EnvironmentSettings
 from modules.network import Network
+from modules.symbolic import choose_string, count, single, symbolic, when
 
 
 class ServiceDiscovery(aws.Construct):
@@ -15,17 +16,24 @@ class ServiceDiscovery(aws.Construct):
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, network: Network):
         super().__init__(scope, id)
         sd = settings.service_discovery
-        if sd.create_namespace:
+        create = sd.create_namespace
+        if when(create):
             self.namespace = aws.ServiceDiscoveryPrivateDnsNamespace(
                 self,
                 "namespace",
+                count=count(create),
                 name=sd.namespace_name,
                 vpc=network.vpc_id,
                 description="Private DNS for internal service discovery",
             )
-            self.namespace_id = self.namespace.id
+        self.namespace_id = choose_string(
+            create, lambda: single(self.namespace, "id", create), lambda: sd.namespace_id
+        )
+        if symbolic(sd.record_types) or symbolic(sd.dns_ttl):
+            records = aws.TerraformIterator.from_list(sd.record_types)
+            dns_records = records.dynamic({"type": records.value, "ttl": sd.dns_ttl})
         else:
-            self.namespace_id = sd.namespace_id
+            dns_records = aws.blocks(*({"type": record, "ttl": sd.dns_ttl} for record in sd.record_types))
         self.service = aws.ServiceDiscoveryService(
             self,
             "service",
@@ -34,7 +42,7 @@ class ServiceDiscovery(aws.Construct):
             dns_config={
                 "namespace_id": self.namespace_id,
                 "routing_policy": sd.routing_policy,
-                "dns_records": aws.blocks(*({"type": record, "ttl": sd.dns_ttl} for record in sd.record_types)),
+                "dns_records": dns_records,
             },
         )
         self.arn = self.service.arn

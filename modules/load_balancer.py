@@ -10,6 +10,24 @@ from __future__ import annotations
 from modules import aws
 from modules.config import EnvironmentSettings
 from modules.network import Network
+from modules.symbolic import (
+    both,
+    choose,
+    choose_list,
+    choose_string,
+    count,
+    count_unless,
+    equals,
+    is_unset,
+    negate,
+    null,
+    or_default,
+    or_null,
+    single,
+    text,
+    unless,
+    when,
+)
 
 
 def discovery_paths(prefix: str) -> list[str]:
@@ -30,27 +48,33 @@ class LoadBalancer(aws.Construct):
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, network: Network):
         super().__init__(scope, id)
         lb = settings.load_balancer
-        if lb.create:
+        create = lb.create
+        https = equals(lb.listener_protocol, "HTTPS")
+        if when(create):
             self.alb = aws.Lb(
                 self,
                 "alb",
+                count=count(create),
                 name=lb.name,
                 internal=lb.internal,
                 load_balancer_type="application",
                 subnets=network.subnet_ids,
-                security_groups=[network.alb_security_group_id]
-                if network.alb_security_group_id
-                else network.task_security_group_ids,
+                security_groups=choose_list(
+                    network.created,
+                    lambda: [network.alb_security_group_id],
+                    lambda: network.task_security_group_ids,
+                ),
                 drop_invalid_header_fields=True,
             )
             self.listener = aws.LbListener(
                 self,
                 "listener",
-                load_balancer_arn=self.alb.arn,
+                count=count(create),
+                load_balancer_arn=single(self.alb, "arn", create),
                 port=lb.listener_port,
                 protocol=lb.listener_protocol,
-                certificate_arn=lb.certificate_arn or None,
-                ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06" if lb.listener_protocol == "HTTPS" else None,
+                certificate_arn=or_null(lb.certificate_arn),
+                ssl_policy=choose_string(https, lambda: "ELBSecurityPolicy-TLS13-1-2-2021-06", null),
                 default_action=aws.blocks(
                     {
                         "type": "fixed-response",
@@ -58,24 +82,33 @@ class LoadBalancer(aws.Construct):
                     }
                 ),
             )
-            self.listener_arn = self.listener.arn
-            self.arn_suffix = self.alb.arn_suffix
-            self.dns_name = self.alb.dns_name
-        else:
-            self.lookup = aws.DataAwsLb(self, "lookup", name=lb.name)
-            self.arn_suffix = self.lookup.arn_suffix
-            self.dns_name = self.lookup.dns_name
-            if lb.listener_arn:
-                self.listener_arn = lb.listener_arn
-            else:
+        if unless(create):
+            self.lookup = aws.DataAwsLb(self, "lookup", count=count_unless(create), name=lb.name)
+            # Reuse the listener given by ARN, or look it up by the ALB and port.
+            look_up_listener = both(negate(create), is_unset(lb.listener_arn))
+            if when(look_up_listener):
                 self.listener_lookup = aws.DataAwsLbListener(
-                    self, "listener-lookup", load_balancer_arn=self.lookup.arn, port=lb.listener_port
+                    self,
+                    "listener-lookup",
+                    count=count(look_up_listener),
+                    load_balancer_arn=single(self.lookup, "arn", create),
+                    port=lb.listener_port,
                 )
-                self.listener_arn = self.listener_lookup.arn
-        scheme = "https" if lb.listener_protocol == "HTTPS" else "http"
-        default_port = 443 if scheme == "https" else 80
-        port = "" if lb.listener_port == default_port else f":{lb.listener_port}"
-        self.public_base_url = lb.public_base_url or f"{scheme}://{self.dns_name}{port}"
+        self.listener_arn = choose_string(
+            create,
+            lambda: single(self.listener, "arn", create),
+            lambda: or_default(lb.listener_arn, lambda: single(self.listener_lookup, "arn", look_up_listener)),
+        )
+        self.arn_suffix = choose_string(
+            create, lambda: single(self.alb, "arn_suffix", create), lambda: single(self.lookup, "arn_suffix", create)
+        )
+        self.dns_name = choose_string(
+            create, lambda: single(self.alb, "dns_name", create), lambda: single(self.lookup, "dns_name", create)
+        )
+        scheme = choose_string(https, lambda: "https", lambda: "http")
+        default_port = choose(https, lambda: 443, lambda: 80)
+        port = choose_string(equals(lb.listener_port, default_port), lambda: "", lambda: f":{text(lb.listener_port)}")
+        self.public_base_url = or_default(lb.public_base_url, lambda: f"{scheme}://{self.dns_name}{port}")
 
         tg = settings.target_group
         hc = tg.health_check
@@ -87,7 +120,7 @@ class LoadBalancer(aws.Construct):
             protocol=tg.protocol,
             target_type=tg.target_type,
             vpc_id=network.vpc_id,
-            deregistration_delay=str(tg.deregistration_delay),
+            deregistration_delay=text(tg.deregistration_delay),
             health_check={
                 "enabled": True,
                 "path": hc.path,
@@ -111,10 +144,11 @@ class LoadBalancer(aws.Construct):
             condition=aws.blocks({"path_pattern": {"values": [rule.path_pattern]}}),
         )
         self.discovery_rule = None
-        if rule.discovery_rule:
+        if when(rule.discovery_rule):
             self.discovery_rule = aws.LbListenerRule(
                 self,
                 "discovery-rule",
+                count=count(rule.discovery_rule),
                 listener_arn=self.listener_arn,
                 priority=rule.discovery_priority,
                 action=forward,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import choose_list, choose_string, count, every, has_items, single, symbolic, when
 
 
 class Network(aws.Construct):
@@ -18,68 +19,99 @@ class Network(aws.Construct):
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
         super().__init__(scope, id)
         net = settings.network
-        self.created = net.create
-        if not net.create:
-            self.vpc_id = net.vpc_id
-            self.subnet_ids: list[str] = list(net.subnet_ids)
-            self.task_security_group_ids: list[str] = list(net.security_group_ids)
-            self.vpc_cidr = None
-            self.alb_security_group_id = None
-            return
+        create = net.create
+        self.created = create
+        self.vpc_cidr = None
+        self.alb_security_group_id = None
+        if when(create):
+            self._create(settings)
+        # Reuse (the reference): the ids as given.
+        self.vpc_id = choose_string(create, lambda: single(self.vpc, "id", create), lambda: net.vpc_id)
+        self.subnet_ids: list[str] = choose_list(create, lambda: self._created_subnet_ids, lambda: list(net.subnet_ids))
+        self.task_security_group_ids: list[str] = choose_list(
+            create, lambda: [single(self.task_security_group, "id", create)], lambda: list(net.security_group_ids)
+        )
 
+    def _create(self, settings: EnvironmentSettings) -> None:
+        net = settings.network
+        create = net.create
         name = settings.service.name
         self.vpc = aws.Vpc(
             self,
             "vpc",
+            count=count(create),
             cidr_block=net.vpc_cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": f"{name}-vpc"},
         )
-        self.vpc_id = self.vpc.id
+        vpc_id = single(self.vpc, "id", create)
         self.vpc_cidr = net.vpc_cidr
         # Adopting the default security group removes its rules (none are declared here).
-        aws.DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc.id)
-        self.subnets = [
-            aws.Subnet(
-                self,
-                f"private-{index}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-private-{zone}"},
+        aws.DefaultSecurityGroup(self, "default-security-group", count=count(create), vpc_id=vpc_id)
+        if symbolic(net.subnet_cidrs) or symbolic(create):
+            # The module: one subnet per CIDR, as many as the variable lists.
+            subnets = aws.TerraformCount.of(
+                aws.Token.as_number(aws.Fn.conditional(create, aws.Fn.length(net.subnet_cidrs), 0))
             )
-            for index, (cidr, zone) in enumerate(zip(net.subnet_cidrs, net.availability_zones))
-        ]
-        self.subnet_ids = [subnet.id for subnet in self.subnets]
+            zone = aws.Token.as_string(aws.Fn.element(net.availability_zones, subnets.index))
+            self.subnets = [
+                aws.Subnet(
+                    self,
+                    "private",
+                    count=subnets,
+                    vpc_id=vpc_id,
+                    cidr_block=aws.Token.as_string(aws.Fn.element(net.subnet_cidrs, subnets.index)),
+                    availability_zone=zone,
+                    map_public_ip_on_launch=False,
+                    tags={"Name": f"{name}-private-{zone}"},
+                )
+            ]
+            self._created_subnet_ids = every(self.subnets[0], "id")
+        else:
+            self.subnets = [
+                aws.Subnet(
+                    self,
+                    f"private-{index}",
+                    vpc_id=vpc_id,
+                    cidr_block=cidr,
+                    availability_zone=zone,
+                    map_public_ip_on_launch=False,
+                    tags={"Name": f"{name}-private-{zone}"},
+                )
+                for index, (cidr, zone) in enumerate(zip(net.subnet_cidrs, net.availability_zones))
+            ]
+            self._created_subnet_ids = [subnet.id for subnet in self.subnets]
         port = settings.task.container_port
         self.task_security_group = aws.SecurityGroup(
             self,
             "tasks",
+            count=count(create),
             name=f"{name}-tasks",
             description="Google Workspace MCP tasks: container port from the VPC, HTTPS out",
-            vpc_id=self.vpc.id,
+            vpc_id=vpc_id,
             ingress=aws.blocks(_rule("container port from the VPC", port, [net.vpc_cidr])),
             egress=aws.blocks(_rule("HTTPS to Google APIs, ECR, Secrets Manager, S3", 443, list(net.egress_cidr_blocks))),
             tags={"Name": f"{name}-tasks"},
         )
-        self.task_security_group_ids = [self.task_security_group.id]
         lb = settings.load_balancer
+        ingress = choose_list(
+            has_items(lb.ingress_cidr_blocks),
+            lambda: list(lb.ingress_cidr_blocks),
+            lambda: [net.vpc_cidr],
+        )
         self.alb_security_group = aws.SecurityGroup(
             self,
             "alb",
+            count=count(create),
             name=f"{name}-alb",
             description="Internal ALB: listener port from the VPC, container port to the VPC",
-            vpc_id=self.vpc.id,
-            ingress=aws.blocks(
-                _rule("listener port", lb.listener_port, list(lb.ingress_cidr_blocks) or [net.vpc_cidr])
-            ),
+            vpc_id=vpc_id,
+            ingress=aws.blocks(_rule("listener port", lb.listener_port, ingress)),
             egress=aws.blocks(_rule("targets on the container port", port, [net.vpc_cidr])),
             tags={"Name": f"{name}-alb"},
         )
-        self.alb_security_group_id = self.alb_security_group.id
-
+        self.alb_security_group_id = single(self.alb_security_group, "id", create)
 
 def _rule(description: str, port: int, cidr_blocks: list[str]) -> dict:
     # Inline rules list every attribute: the provider treats omitted ones as drift.

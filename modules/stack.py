@@ -4,7 +4,7 @@ from __future__ import annotations
 from modules import aws
 from modules.alarms import Alarms
 from modules.cluster import Cluster
-from modules.config import EnvironmentSettings
+from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
 from modules.discovery import ServiceDiscovery
 from modules.iam import RolesProps, TaskRoles
 from modules.load_balancer import LoadBalancer
@@ -46,8 +46,25 @@ class ServiceStack(BaseStack):
                 bucket_kms_key_arn=self.token_bucket.kms_key_arn,
             ),
         )
+        # The tag is a Terraform variable so a deploy passes an immutable git-SHA tag
+        # (`-var image_tag=<sha>`) and changes only the task definition.
+        self.image_tag = aws.TerraformVariable(
+            self,
+            "image_tag",
+            type="string",
+            default=settings.task.image_tag,
+            description=f"Tag of {settings.task.image_repository} to run",
+            validation=aws.blocks(
+                {
+                    # JSON syntax: an expression is a "${...}" template.
+                    "condition": "${can(regex(\"%s\", var.image_tag))}" % IMAGE_TAG_PATTERN,
+                    "error_message": "image_tag must be a Docker tag: letters, digits, _ . - (max 128).",
+                }
+            ),
+        )
         container = build_container_definition(
             settings,
+            image=f"{settings.task.image_repository}:{self.image_tag.string_value}",
             public_base_url=self.load_balancer.public_base_url,
             log_group_name=self.logs.name,
             container_secrets=self.secrets.container_secrets,
@@ -103,6 +120,7 @@ class ServiceStack(BaseStack):
                 f"{lb.public_base_url}{settings.path_prefix}/mcp",
                 "MCP endpoint through the ALB path prefix",
             ),
+            "image": (self.task_definition.container.image, "Container image the task definition runs"),
             "log_group_name": (self.logs.name, "CloudWatch log group"),
             "token_bucket_name": (self.token_bucket.name, "S3 bucket of the OAuth token store"),
             "token_store_uri": (self.token_bucket.uri, "WORKSPACE_MCP_TOKEN_STORE"),

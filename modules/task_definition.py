@@ -58,6 +58,7 @@ def health_check_command(settings: EnvironmentSettings) -> list[str]:
 def build_container_definition(
     settings: EnvironmentSettings,
     *,
+    image: str,
     public_base_url: str,
     log_group_name: str,
     container_secrets: dict[str, str],
@@ -66,7 +67,7 @@ def build_container_definition(
     hc = task.health_check
     return ContainerDefinition(
         name=task.container_name,
-        image=settings.image,
+        image=image,
         essential=True,
         portMappings=[
             {"containerPort": task.container_port, "hostPort": task.container_port, "protocol": "tcp"}

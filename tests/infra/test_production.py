@@ -96,7 +96,7 @@ def test_task_definition(production):
 
 def test_container_definition(production):
     container = production.container()
-    assert container["image"] == "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp:latest"
+    assert container["image"] == "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp:${var.image_tag}"
     assert container["essential"] is True
     assert container["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
     environment = {item["name"]: item["value"] for item in container["environment"]}
@@ -134,6 +134,16 @@ def test_container_definition(production):
         "retries": 3,
         "startPeriod": 60,
     }
+
+
+def test_image_tag_is_a_deploy_input(production):
+    """The reference runs :latest; a deploy passes `-var image_tag=<git sha>`."""
+    variable = production.json["variable"]["image_tag"]
+    assert variable["default"] == "latest"
+    assert variable["type"] == "string"
+    (validation,) = variable["validation"]
+    assert "var.image_tag" in validation["condition"]
+    assert production.outputs["image"]["value"].endswith(":${var.image_tag}")
 
 
 def test_log_group(production):

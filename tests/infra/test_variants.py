@@ -113,7 +113,7 @@ def test_existing_secrets_execution_role_and_bucket_are_used(reuse):
     assert secrets["GOOGLE_OAUTH_CLIENT_ID"] == f"{SECRET_ARN}:GOOGLE_OAUTH_CLIENT_ID::"
     assert secrets["GOOGLE_MCP_CREDENTIALS_DIR"] == DIR_SECRET_ARN
     assert reuse.outputs["app_secret_arn"]["value"] == SECRET_ARN
-    assert reuse.container()["image"].endswith("/busyb-google-workspace-mcp:0123abc")
+    assert reuse.json["variable"]["image_tag"]["default"] == "0123abc"
 
 
 def test_task_role_scoped_to_existing_bucket_prefix_and_key(reuse):
