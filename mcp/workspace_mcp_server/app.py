@@ -17,6 +17,7 @@ import logging
 import time
 
 from fastmcp import FastMCP
+from fastmcp.server.dependencies import get_access_token
 from fastmcp.server.middleware import Middleware as McpMiddleware
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -49,8 +50,6 @@ class ToolLogMiddleware(McpMiddleware):
         self.log_user = log_user
 
     async def on_call_tool(self, context, call_next):
-        from fastmcp.server.dependencies import get_access_token
-
         token = get_access_token()
         claims = (token.claims or {}) if token is not None else {}
         if claims:
