@@ -137,7 +137,8 @@ def build_app(settings: Settings) -> Starlette:
     mcp = build_mcp(settings, store)
     # Stateless streamable HTTP with JSON responses: no per-process session state, so any task
     # behind the load balancer can serve any request of any session.
-    child = mcp.http_app(path=MCP_PATH, stateless_http=True, json_response=True)
+    # Host checking is ours (HostCheckMiddleware, for every route), so FastMCP's guard stays off.
+    child = mcp.http_app(path=MCP_PATH, stateless_http=True, json_response=True, host_origin_protection=False)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})

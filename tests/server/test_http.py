@@ -85,6 +85,10 @@ def test_routes_outside_the_prefix_are_not_served(prefixed, path):
 def test_accepted_hosts(prefixed, host):
     response = httpx2.get(prefixed.url(f"{PREFIX}/ready"), headers={"Host": host})
     assert response.status_code == 200, (host, response.text)
+    ping = httpx2.post(prefixed.url(f"{PREFIX}/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                       headers={"Host": host, "Accept": "application/json, text/event-stream",
+                                "MCP-Protocol-Version": "2025-06-18"})
+    assert ping.status_code == 200, (host, ping.text)
 
 
 @pytest.mark.parametrize("host", ["evil.example.com", "10.0.3.7:8000", "localhost", "google-workspace.busyb.local.evil.com"])
