@@ -25,9 +25,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from workspace_mcp_server import __version__
-from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserResolver, install_resolver
+from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserResolver
 from workspace_mcp_server.auth.google import build_google_proxy
 from workspace_mcp_server.config import Settings
+from workspace_mcp_server.google.credentials import set_credentials_resolver
 from workspace_mcp_server.http.middleware import HostCheckMiddleware, RequestLogMiddleware, TrailingSlashMiddleware
 from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError, open_blob_store
@@ -94,7 +95,7 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
         resolver = SingleUserResolver(store, settings.credentials_dir, settings.google.token_url, settings.log_user)
     mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=[ToolLogMiddleware(settings.log_user)])
     names = register_tools(mcp, settings.tool_selection)
-    install_resolver(resolver)
+    set_credentials_resolver(resolver)
     log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})
     return mcp
 

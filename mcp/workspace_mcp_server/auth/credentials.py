@@ -67,18 +67,25 @@ class SingleUserResolver:
                 return info
         return None
 
-    async def load_info(self) -> dict | None:
+    async def load_info(self) -> tuple[dict | None, bool]:
+        """The stored credential, else the seed file's; the flag says it came from the seed."""
         try:
             info = await self.store.get(SINGLE_USER_KEY, collection=SINGLE_USER_COLLECTION)
         except StorageError as exc:
             raise ToolError(f"Token store error: {exc}") from None
-        if info is None:
-            info = await anyio.to_thread.run_sync(self._seed)
-        return info
+        if info is not None:
+            return info, False
+        return await anyio.to_thread.run_sync(self._seed), True
+
+    async def _save(self, info: dict) -> None:
+        try:
+            await self.store.put(SINGLE_USER_KEY, info, collection=SINGLE_USER_COLLECTION)
+        except StorageError as exc:
+            raise ToolError(f"Token store error: credential not saved: {exc}") from None
 
     async def __call__(self) -> Credentials:
         async with self._lock:
-            info = await self.load_info()
+            info, seeded = await self.load_info()
             if info is None:
                 raise ToolError(
                     f"Not signed in: no stored Google credential and no *.json credentials file in {self.credentials_dir}"
@@ -99,12 +106,9 @@ class SingleUserResolver:
             user_var.set(user_label(info.get("account") or info.get("client_id"), None, self.log_user))
             if not creds.valid and creds.refresh_token:
                 await anyio.to_thread.run_sync(self._refresh, creds)
-                try:
-                    await self.store.put(
-                        SINGLE_USER_KEY, {**info, **json.loads(creds.to_json())}, collection=SINGLE_USER_COLLECTION
-                    )
-                except StorageError as exc:
-                    raise ToolError(f"Token store error: refreshed credential not saved: {exc}") from None
+                await self._save({**info, **json.loads(creds.to_json())})
+            elif seeded:  # from now on the store holds it; the file is only the seed
+                await self._save(info)
             return creds
 
     @staticmethod
@@ -116,13 +120,3 @@ class SingleUserResolver:
             creds.refresh(Request())
         except RefreshError as exc:
             raise ToolError(f"Google refused to refresh the stored credential: {exc}") from None
-
-
-def install_resolver(resolver) -> bool:
-    """Hand the resolver to the tools package; False while that package does not exist yet."""
-    try:
-        from workspace_mcp_server.google.credentials import set_credentials_resolver
-    except ImportError:
-        return False
-    set_credentials_resolver(resolver)
-    return True
