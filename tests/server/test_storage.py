@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 
@@ -130,3 +131,18 @@ def test_stdio_transport(tmp_path):
             return await client.list_tools()
 
     assert asyncio.run(list_tools())
+
+
+def test_single_user_seed_moves_into_the_store(tmp_path):
+    from workspace_mcp_server.auth.credentials import SingleUserResolver
+
+    seed = {"token": "ya29.valid", "refresh_token": "1//r", "client_id": "c", "client_secret": "s",
+            "expiry": "2999-01-01T00:00:00Z", "token_uri": "https://attacker.example/token"}
+    (tmp_path / "creds").mkdir()
+    (tmp_path / "creds" / "me.json").write_text(json.dumps(seed))
+    store = EncryptedKeyValue(LocalBlobStore(tmp_path / "store"), TokenCipher((Fernet.generate_key(),)))
+    resolver = SingleUserResolver(store, tmp_path / "creds", "https://oauth2.googleapis.com/token")
+    creds = asyncio.run(resolver())
+    assert creds.token == "ya29.valid" and creds.token_uri == "https://oauth2.googleapis.com/token"
+    (tmp_path / "creds" / "me.json").unlink()
+    assert asyncio.run(resolver()).token == "ya29.valid"
