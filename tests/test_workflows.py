@@ -50,13 +50,19 @@ def test_actionlint_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+ACTION_FILES = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES + ACTION_FILES, ids=lambda p: str(p.relative_to(WORKFLOWS.parent)))
 def test_every_action_is_pinned_to_a_commit_sha_with_its_version(path: Path):
     uses_lines = [line.strip() for line in path.read_text().splitlines() if re.match(r"\s*(- )?uses:", line)]
     assert uses_lines, f"{path.name} uses no action"
     for line in uses_lines:
         match = re.match(r"(- )?uses: (\S+)(\s+# (v\d[\w.]*))?$", line)
         assert match, f"{path.name}: unexpected uses line {line!r}"
+        if match.group(2).startswith("./"):  # this repository's own action, at the same commit
+            assert (ROOT / match.group(2) / "action.yml").is_file(), match.group(2)
+            continue
         assert PINNED.match(match.group(2)), f"{path.name}: {match.group(2)} is not pinned to a 40-hex SHA"
         assert match.group(4), f"{path.name}: {match.group(2)} lacks its '# vX' version comment"
 

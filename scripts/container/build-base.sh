@@ -24,7 +24,10 @@ trap 'rm -rf "$workdir"' EXIT
 rootfs="$workdir/rootfs"
 
 echo "build-base.sh: debootstrap $suite into $rootfs (takes a few minutes)" >&2
-debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" "$mirror" >&2
+# Verify the archive with Debian's keyring explicitly (on Ubuntu it is not the default).
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+debootstrap --variant=minbase --keyring="$keyring" --include="$include" \
+    "$suite" "$rootfs" "$mirror" >&2
 
 # Keep the base small: package lists, caches and docs are not needed at run time.
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
@@ -40,4 +43,7 @@ tar -C "$rootfs" --numeric-owner -c . | podman import \
     --change 'ENV LANG=C.UTF-8' \
     --change 'CMD ["/bin/bash"]' \
     - "$image" >&2
+# Earlier recipes' bases are dead weight now (still-used layers stay: rmi refuses those).
+podman images --format '{{.Repository}}:{{.Tag}}' --filter "reference=$repo" | grep -vxF "$image" |
+    xargs -r podman rmi >/dev/null 2>&1 || true
 echo "$image"

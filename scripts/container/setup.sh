@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install what building and running the image needs (podman, runc, debootstrap) from
-# Debian packages when missing. Idempotent; needs root and apt-get.
+# Install what building and running the image needs (podman, runc, debootstrap and the
+# Debian archive keyring it verifies bookworm with, also on Ubuntu) from the distribution's
+# packages when missing. Idempotent; needs root and apt-get.
 # Prints the containers.conf to export as CONTAINERS_CONF.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-packages=(podman runc debootstrap uidmap fuse-overlayfs)
+packages=(podman runc debootstrap debian-archive-keyring uidmap fuse-overlayfs)
 
 missing=()
 for pkg in "${packages[@]}"; do
