@@ -48,16 +48,24 @@ figures are a smoke check only, and it overlaps the synthesis with the server ro
 """
 
 
-def sections(plan, rows: list[Row], out_dir: Path) -> list[tuple[str, str]]:
+EXCERPT_LINES = 45
+
+
+def sections(rows: list[Row], out_dir: Path, profiles: dict[str, Path]) -> list[tuple[str, str]]:
     result = [("Method", METHOD)]
     missed = [row for row in rows if row.met is False]
+    if not missed:
+        return result
+    lines = []
+    for row in missed:
+        versus = f" vs {row.baseline_name} {row.baseline.median:.2f} {row.unit}" if row.baseline else ""
+        lines.append(f"- {row.figure}: ours {row.ours.median:.2f} {row.unit}{versus} (goal {row.goal})")
     analysis = out_dir / "ANALYSIS.md"
-    if missed:
-        lines = [f"- {row.figure}: ours {row.ours.median:.2f} {row.unit} vs {row.baseline_name} "
-                 f"{row.baseline.median:.2f} {row.unit} — goal {row.goal}" if row.baseline else
-                 f"- {row.figure}: {row.ours.median:.2f} {row.unit} — goal {row.goal}" for row in missed]
-        body = "\n".join(lines)
-        if analysis.exists():
-            body += "\n\n" + analysis.read_text().strip()
-        result.append(("Goals missed, and where the time or memory goes", body))
-    return result
+    if analysis.exists():
+        lines += ["", analysis.read_text().strip()]
+    for name, path in profiles.items():
+        text = path.read_text(errors="replace").splitlines()
+        excerpt = "\n".join(text[:EXCERPT_LINES])
+        more = f" (first {EXCERPT_LINES} of {len(text)} lines)" if len(text) > EXCERPT_LINES else ""
+        lines += ["", f"### Profile: {name}{more}, full report `{path.relative_to(out_dir)}`", "", "```", excerpt, "```"]
+    return result + [("Goals missed, and where the time or memory goes", "\n".join(lines))]

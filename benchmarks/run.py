@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import image, peer, servers, synth, toolcall
+from . import image, method, peer, profile, servers, synth, toolcall
 from .report import Row, write
 from .stats import Summary
 
@@ -200,12 +200,30 @@ def skipped(group: str) -> list[Row]:
     return [Row(f"{group}_skipped", f"{group} (not run)", "", "—", not_available="skipped with --only")]
 
 
+def run_profiles(rows: list[Row], out_dir: Path) -> dict[str, Path]:
+    """One profile per cause of a missed goal; returns {profile name: report file}."""
+    wanted = dict.fromkeys(profile.FOR_ROW[row.id] for row in rows if row.met is False and row.id in profile.FOR_ROW)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = {}
+    for name in wanted:
+        out = out_dir / f"{name}.txt"
+        log(f"profiling {name} -> {out}")
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"bench-profile-{name}-") as tmp:
+                profile.PROFILERS[name](Path(tmp), out)
+            done[name] = out
+        except Exception as exc:  # a failed profile must not lose the measured table
+            log(f"profile {name} failed: {exc}")
+    return done
+
+
 # ---------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke mode: one short run of every row")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks", help="where RESULTS.md and results.json go")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"comma list of {', '.join(GROUPS)}")
+    parser.add_argument("--no-profile", action="store_true", help="skip the profiles of missed goals (full mode)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     only = [g.strip() for g in args.only.split(",") if g.strip()]
@@ -232,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         if synth_future is not None:
             rows["synth"] = synth_future.result()
     ordered = [row.evaluate() for group in GROUPS for row in rows.get(group, skipped(group))]
-    from . import method
+    profiles = {} if args.quick or args.no_profile else run_profiles(ordered, args.out / "profiles")
 
     meta = {
         "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
@@ -243,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": plan.__dict__,
         "peer": peer.PEER_PACKAGE,
     }
-    json_path, md_path = write(args.out, ordered, meta, method.sections(plan, ordered, args.out))
+    json_path, md_path = write(args.out, ordered, meta, method.sections(ordered, args.out, profiles))
     log(f"wrote {md_path} and {json_path} in {meta['seconds']:.0f} s")
     return 0
 

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx2
 
@@ -221,10 +221,12 @@ def _sign_in_and_call(mcp_url: str) -> None:
     asyncio.run(call())
 
 
-def measure_users(work: Path, users: int, warmup_users: int = 3, parallel: int = 8) -> UsersRun:
+def measure_users(work: Path, users: int, warmup_users: int = 3, parallel: int = 8,
+                  extra_env: dict[str, str] | None = None, snapshot: Callable[[int], None] | None = None) -> UsersRun:
     """Multi-user mode (OAuth 2.1 proxy, local encrypted token store): every user signs in through the
     real OAuth flow (DCR, authorize + consent, Google stand-in, token) and makes one tool call;
-    ``parallel`` users at a time, each a different Google account."""
+    ``parallel`` users at a time, each a different Google account. ``snapshot(pid)`` (profiling) is
+    called after the warm-up and after the last user."""
     with google_standin(work, all_scopes()) as standin:
         standin.post("/distinct-users")
         port = free_port()
@@ -237,12 +239,15 @@ def measure_users(work: Path, users: int, warmup_users: int = 3, parallel: int =
             "WORKSPACE_MCP_PUBLIC_URL": base,
             "WORKSPACE_MCP_TOKEN_STORE": str(work / "token-store"),
             "GOOGLE_API_ROOT_URL": standin.api_root,
+            **(extra_env or {}),
         })(port, work)
         with started_server(argv, env=env, port=port, log=work / "server.log", cwd=work) as server:
             mcp_url = f"{base}/mcp"
             for _ in range(warmup_users):  # first-use costs (service objects, caches) are not growth
                 _sign_in_and_call(mcp_url)
             standin.post("/clear")
+            if snapshot:
+                snapshot(server.pid)
             baseline = rss_mb(server.pid)
             started = time.monotonic()
             deadline = started + LOOP_BUDGET_S * 3
@@ -265,4 +270,7 @@ def measure_users(work: Path, users: int, warmup_users: int = 3, parallel: int =
                     if index % 100 == 99:
                         standin.post("/clear")  # keeps the stand-ins' request logs bounded
             seconds = time.monotonic() - started
-            return UsersRun(done, baseline, rss_mb(server.pid), peak_rss_mb(server.pid), errors, seconds, first_error)
+            final = rss_mb(server.pid)
+            if snapshot:
+                snapshot(server.pid)
+            return UsersRun(done, baseline, final, peak_rss_mb(server.pid), errors, seconds, first_error)
