@@ -10,11 +10,15 @@ from cdktf import (  # noqa: F401  (re-exported)
     App,
     Fn,
     LocalBackend,
+    Op,
     S3Backend,
+    TerraformCount,
+    TerraformIterator,
     TerraformOutput,
     TerraformResourceLifecycle,
     TerraformStack,
     TerraformVariable,
+    Token,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy  # noqa: F401
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: F401
@@ -24,6 +28,7 @@ from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster  # n
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb_listener import DataAwsLbListener  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_service import EcsService  # noqa: F401

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterable
 
+import dataclasses
+
 from modules import aws
 
 
@@ -18,6 +20,8 @@ def symbolic(value: Any) -> bool:
     """True for a Terraform expression (token), False for a plain Python value."""
     if isinstance(value, bool) or value is None:
         return False
+    if dataclasses.is_dataclass(value):
+        return any(symbolic(getattr(value, f.name)) for f in dataclasses.fields(value))
     if isinstance(value, (str, int, float)):
         return aws.Token.is_unresolved(value)
     if isinstance(value, (list, tuple)):
@@ -70,13 +74,13 @@ def is_set(value: Any) -> Any:
     """``value != ""`` for a string setting (an expression for a variable)."""
     if not symbolic(value):
         return bool(value)
-    return aws.Op.gt(aws.Fn.length(value), 0)
+    return aws.Op.gt(aws.Fn.length_of(value), 0)
 
 
 def is_unset(value: Any) -> Any:
     if not symbolic(value):
         return not value
-    return aws.Op.eq(aws.Fn.length(value), 0)
+    return aws.Op.eq(aws.Fn.length_of(value), 0)
 
 
 def or_null(value: Any) -> Any:
@@ -146,7 +150,7 @@ def has_items(values: Any) -> Any:
     """``length(values) > 0`` (a Python bool for a Python list)."""
     if not symbolic(values):
         return bool(values)
-    return aws.Op.gt(aws.Fn.length(values), 0)
+    return aws.Op.gt(aws.Fn.length_of(values), 0)
 
 
 def both(left: Any, right: Any) -> Any:
