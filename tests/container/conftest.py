@@ -64,6 +64,7 @@ def base_image(podman: Podman) -> str:
 @pytest.fixture(scope="session")
 def server_image(podman: Podman, base_image: str) -> str:
     """The real Dockerfile built on the local base (podman's layer cache keeps reruns short)."""
+    previous = podman("image", "inspect", "--format", "{{.Id}}", IMAGE, check=False).stdout.strip()
     result = podman(
         "build", "--format", "docker",  # the OCI format drops HEALTHCHECK
         "--runtime", "/usr/sbin/runc", "--network=host",
@@ -75,6 +76,9 @@ def server_image(podman: Podman, base_image: str) -> str:
     (podman.log_dir / "build.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         pytest.fail(f"podman build failed ({result.returncode}):\n{(result.stdout + result.stderr)[-6000:]}")
+    if previous and previous != podman("image", "inspect", "--format", "{{.Id}}", IMAGE).stdout.strip():
+        # The last run's image (its venv layer is ~250 MB) would pile up on every code change.
+        podman("rmi", previous, check=False)
     return IMAGE
 
 

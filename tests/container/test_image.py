@@ -22,7 +22,9 @@ from tests.fakes.google_oauth import CLIENT_ID, CLIENT_SECRET
 from tests.fakes.ports import free_port, wait_for_http
 from tests.server.oauth_client import login
 
-pytestmark = pytest.mark.container
+# The first test also pays for the session's setup: apt-get, debootstrap and the image build
+# (about 8 minutes on a fresh 2-core machine), hence more than pytest.ini's 900 s.
+pytestmark = [pytest.mark.container, pytest.mark.timeout(1800)]
 
 UID = 10001
 CREDENTIALS_DIR = "/home/mcp/.google_workspace_mcp/credentials"
