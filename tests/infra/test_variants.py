@@ -178,3 +178,13 @@ def test_created_https_listener_and_spot_cluster(create):
     assert create.outputs["external_mcp_url"]["value"] == "https://${aws_lb.load_balancer_alb.dns_name}/google-workspace/mcp"
     for alarm in create.resources("aws_cloudwatch_metric_alarm").values():
         assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:758888582357:ops"]
+
+
+def test_checkov_passes_the_variants(variants, tmp_path):
+    """The optional resources (SNS topic, HTTPS listener, Spot cluster, KMS options) pass too."""
+    for name, stack in variants.items():
+        terraform.copy_stack(stack.dir, tmp_path / name)
+    report = terraform.checkov(tmp_path)
+    failed = [f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"]["failed_checks"]]
+    assert not failed, "\n".join(failed)
+    assert report["summary"]["passed"] > 50
