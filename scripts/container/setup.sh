@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Install what building and running the image needs (podman, runc, debootstrap and the
-# Debian archive keyring it verifies bookworm with, also on Ubuntu) from the distribution's
-# packages when missing. Idempotent; needs root and apt-get.
+# Install what building and running the image needs from the distribution's packages when
+# missing: podman, an OCI runtime (runc), debootstrap and the Debian archive keyring it
+# verifies bookworm with (also on Ubuntu). Tools already present are kept as they are
+# (e.g. a runc that came with containerd). Idempotent; needs root and apt-get.
 # Prints the containers.conf to export as CONTAINERS_CONF.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-packages=(podman runc debootstrap debian-archive-keyring uidmap fuse-overlayfs)
 
 missing=()
-for pkg in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+# podman with the helpers it was tested with here (overlay storage, id maps).
+command -v podman >/dev/null || missing+=(podman uidmap fuse-overlayfs)
+for tool in runc debootstrap; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
 done
+[[ -f /usr/share/keyrings/debian-archive-keyring.gpg ]] || missing+=(debian-archive-keyring)
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

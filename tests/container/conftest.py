@@ -23,6 +23,7 @@ class Podman:
 
     env: dict[str, str]
     log_dir: Path
+    runtime: str  # runc, the OCI runtime podman is known to work with on these machines
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
@@ -52,7 +53,8 @@ def podman(tmp_path_factory) -> Podman:
         pytest.skip("container tests need apt-get to install podman, runc and debootstrap (Debian/Ubuntu)")
     log_dir = tmp_path_factory.mktemp("podman")
     conf = _script("setup.sh", dict(os.environ), log_dir / "setup.log", timeout=900)
-    return Podman(env={**os.environ, "CONTAINERS_CONF": conf}, log_dir=log_dir)
+    runtime = shutil.which("runc") or "/usr/sbin/runc"
+    return Podman(env={**os.environ, "CONTAINERS_CONF": conf}, log_dir=log_dir, runtime=runtime)
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +69,7 @@ def server_image(podman: Podman, base_image: str) -> str:
     previous = podman("image", "inspect", "--format", "{{.Id}}", IMAGE, check=False).stdout.strip()
     result = podman(
         "build", "--format", "docker",  # the OCI format drops HEALTHCHECK
-        "--runtime", "/usr/sbin/runc", "--network=host",
+        "--runtime", podman.runtime, "--network=host",
         "-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro",
         "--build-arg", f"BASE_IMAGE={base_image}",
         "-f", str(ROOT / "Dockerfile"), "-t", IMAGE, str(ROOT),

@@ -128,7 +128,7 @@ def container(podman: Podman, server_image, task, token_bucket, moto, google_oau
     env_file = tmp_path_factory.mktemp("container") / "env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
     name = f"workspace-mcp-test-{uuid.uuid4().hex[:8]}"
-    podman("run", "-d", "--name", name, "--network=host", "--runtime", "/usr/sbin/runc",
+    podman("run", "-d", "--name", name, "--network=host", "--runtime", podman.runtime,
            "--env-file", str(env_file), server_image)
     running = RunningContainer(name=name, port=port, env=env, task=task)
     try:
