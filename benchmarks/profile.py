@@ -19,79 +19,63 @@ from .mcp_http import McpSession, new_client
 from .procs import started_server
 
 ROOT = Path(__file__).resolve().parent.parent
-RENDER_WAIT_S = 300  # pyinstrument renders its report after the server stops
-_MEMORY_HOOK = '''
-# Loaded by the server through PYTHONPATH: the first SIGUSR1 starts tracemalloc (so start-up is not
-# slowed down), the second reports what is still allocated from what was allocated in between:
-# before a full collection (garbage in reference cycles included) and after it (what is retained).
-import gc, os, signal, tracemalloc
-def _report(out, title, snapshot, top):
-    stats = snapshot.filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)]).statistics("traceback")
-    total = sum(stat.size for stat in stats)
-    out.write(f"## {title}: {total / 2**20:.1f} MiB in {sum(stat.count for stat in stats):,} blocks\\n\\n")
-    for stat in stats[:top]:
-        out.write(f"{stat.size / 2**20:.2f} MiB in {stat.count:,} blocks, allocated at:\\n")
-        for line in stat.traceback.format()[-14:]:
-            out.write("    " + line + "\\n")
-        out.write("\\n")
-def _on_signal(signum, frame):
-    if not tracemalloc.is_tracing():
-        tracemalloc.start(15)
+HOOK_DIR = Path(__file__).resolve().parent / "server_hook"
+REPORT_WAIT_S = 120
+
+
+def _hooked(mode: str, out: Path) -> dict[str, str]:
+    """Server environment that loads server_hook/sitecustomize.py in ``mode`` (time or memory)."""
+    return {"PYTHONPATH": str(HOOK_DIR), "BENCH_PROFILE_MODE": mode, "BENCH_PROFILE_OUT": str(out)}
+
+
+def _signal(pid: int, out: Path, *, report: bool) -> None:
+    """SIGUSR1 starts the hook's measurement; the second one makes it write ``out`` (awaited)."""
+    os.kill(pid, signal.SIGUSR1)
+    if not report:
+        time.sleep(0.5)  # the handler runs on the server's main thread at its next chance
         return
-    before = tracemalloc.take_snapshot()
-    gc.collect()
-    after = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    with open(os.environ["BENCH_TRACEMALLOC_OUT"] + ".tmp", "w") as out:
-        _report(out, "Python allocations since the warm-up, alive after gc.collect() (retained)", after, 5)
-        _report(out, "The same before gc.collect() (includes garbage in reference cycles)", before, 6)
-    os.replace(os.environ["BENCH_TRACEMALLOC_OUT"] + ".tmp", os.environ["BENCH_TRACEMALLOC_OUT"])
-signal.signal(signal.SIGUSR1, _on_signal)
-'''
+    deadline = time.monotonic() + REPORT_WAIT_S
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not out.exists():
+        raise RuntimeError(f"the profiling hook wrote no report to {out}")
 
 
-def _pyinstrument(module_or_script: list[str], out: Path) -> list[str]:
-    return [sys.executable, "-m", "pyinstrument", "--renderer", "text", "-o", str(out), *module_or_script]
-
-
-def _finish(server, out: Path) -> None:
-    """SIGINT lets uvicorn stop cleanly, so pyinstrument writes its report."""
-    server.process.send_signal(signal.SIGINT)
-    server.process.wait(timeout=RENDER_WAIT_S)
-    if not out.exists() or not out.stat().st_size:
-        raise RuntimeError(f"pyinstrument wrote no report to {out}")
+def _profiled(pid: int, out: Path, workload) -> None:
+    _signal(pid, out, report=False)
+    workload()
+    _signal(pid, out, report=True)
 
 
 def tool_calls(work: Path, out: Path, calls: int = 100) -> None:
-    """pyinstrument over our server while it answers ``calls`` sequential Gmail search calls."""
+    """pyinstrument on our server's event loop while it answers ``calls`` sequential Gmail searches."""
     with toolcall.google_standin(work, toolcall.all_scopes()) as standin:
         port = free_port()
-        _, env = servers.ours_command({"GOOGLE_API_ROOT_URL": standin.api_root})(port, work)
-        argv = _pyinstrument(["-m", "workspace_mcp_server"], out)
+        argv, env = servers.ours_command({"GOOGLE_API_ROOT_URL": standin.api_root, **_hooked("time", out)})(port, work)
         with started_server(argv, env=env, port=port, log=work / "server.log", cwd=work) as server:
-            async def drive() -> None:
+            async def drive(count: int) -> None:
                 async with new_client() as client:
                     session = await McpSession(client, f"{server.base_url}/mcp").open()
-                    for _ in range(calls):
+                    for _ in range(count):
                         await session.call_tool(toolcall.TOOL, toolcall.ARGS)
 
-            asyncio.run(drive())
-            _finish(server, out)
+            asyncio.run(drive(3))
+            _profiled(server.pid, out, lambda: asyncio.run(drive(calls)))
 
 
 def tools_list(work: Path, out: Path, requests: int = 200) -> None:
+    """pyinstrument on our server's event loop during ``requests`` sequential tools/list calls."""
     port = free_port()
-    _, env = servers.ours_command()(port, work)
-    argv = _pyinstrument(["-m", "workspace_mcp_server"], out)
+    argv, env = servers.ours_command(_hooked("time", out))(port, work)
     with started_server(argv, env=env, port=port, log=work / "server.log", cwd=work) as server:
-        async def drive() -> None:
+        async def drive(count: int) -> None:
             async with new_client() as client:
                 session = await McpSession(client, f"{server.base_url}/mcp").open()
-                for _ in range(requests):
+                for _ in range(count):
                     await session.list_tools()
 
-        asyncio.run(drive())
-        _finish(server, out)
+        asyncio.run(drive(3))
+        _profiled(server.pid, out, lambda: asyncio.run(drive(requests)))
 
 
 def _import_times(log: Path) -> dict[str, float]:
@@ -131,32 +115,21 @@ def synthesis(work: Path, out: Path) -> None:
     """pyinstrument over ``python main.py`` (Python side; jsii calls show as the construct that made them)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDKTF_"))}
     env.update(synth.SYNTH_ENV, CDKTF_OUTDIR=str(work / "synth"))
-    subprocess.run(_pyinstrument(["main.py"], out), cwd=ROOT, env=env, check=True, timeout=synth.SYNTH_TIMEOUT_S,
+    argv = [sys.executable, "-m", "pyinstrument", "--renderer", "text", "-o", str(out), "main.py"]
+    subprocess.run(argv, cwd=ROOT, env=env, check=True, timeout=synth.SYNTH_TIMEOUT_S,
                    capture_output=True)
 
 
 def users_memory(work: Path, out: Path, users: int = 200) -> None:
-    """tracemalloc in our server (via a sitecustomize hook) across ``users`` sign-ins and calls:
-    which Python allocations account for the growth."""
-    hook = work / "hook"
-    hook.mkdir(parents=True, exist_ok=True)
-    (hook / "sitecustomize.py").write_text(_MEMORY_HOOK)
-    extra = {"PYTHONPATH": str(hook), "BENCH_TRACEMALLOC_OUT": str(out)}
-    signals = []
+    """tracemalloc in our server across ``users`` sign-ins and calls after the warm-up: which Python
+    allocations remain (and which are only garbage awaiting the cycle collector)."""
+    calls = []
 
     def snapshot(pid: int) -> None:
-        os.kill(pid, signal.SIGUSR1)
-        signals.append(pid)
-        if len(signals) == 2:  # the report: wait for it before the server is stopped
-            deadline = time.monotonic() + 120
-            while not (out.exists() and out.stat().st_size) and time.monotonic() < deadline:
-                time.sleep(0.5)
-        else:
-            time.sleep(0.5)  # let tracing start before the measured users
+        calls.append(pid)
+        _signal(pid, out, report=len(calls) == 2)
 
-    toolcall.measure_users(work, users, extra_env=extra, snapshot=snapshot)
-    if not out.exists():
-        raise RuntimeError("the tracemalloc hook wrote no report")
+    toolcall.measure_users(work, users, extra_env=_hooked("memory", out), snapshot=snapshot)
 
 
 PROFILERS = {

@@ -80,9 +80,9 @@ def synth_rows(plan: Plan) -> list[Row]:
 
 def server_rows(plan: Plan, work: Path) -> list[Row]:
     kinds = [
-        servers.ServerKind("ours", "ours", servers.ours_command()),
+        servers.ServerKind("ours", "ours", servers.ours_command(), servers.complete_tier_size()),
         servers.ServerKind("peer", "workspace-mcp 2.2.1", servers.peer_command(peer.ensure_peer_venv())),
-        servers.ServerKind("floor", "floor", servers.floor_command),
+        servers.ServerKind("floor", "floor", servers.floor_command, 1),
     ]
     if plan.warmup:
         for kind in kinds:

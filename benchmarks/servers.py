@@ -33,6 +33,14 @@ class ServerKind:
     label: str
     # (port, work dir) -> (argv, env)
     command: Callable[[int, Path], tuple[list[str], dict[str, str]]]
+    expected_tools: int | None = None  # "every tool loaded": tools/list must return exactly this many
+
+
+def complete_tier_size() -> int:
+    """How many tools our complete tier has, from the tools package's own selection."""
+    from workspace_mcp_server.tools.selection import ToolSelection
+
+    return len(ToolSelection.from_env({"WORKSPACE_MCP_TOOL_TIER": "complete"}).tool_names())
 
 
 def ours_command(extra_env: dict[str, str] | None = None) -> Callable[[int, Path], tuple[list[str], dict[str, str]]]:
@@ -112,8 +120,9 @@ def measure(kind: ServerKind, work: Path, requests: int) -> ServerRun:
     with started_server(argv, env=env, port=port, log=work / "server.log", cwd=work) as server:
         tools, latencies = asyncio.run(_tools_list_loop(f"{server.base_url}/mcp", requests))
         rss = peak_rss_mb(server.pid)
-    if not tools:
-        raise RuntimeError(f"{kind.name}: tools/list returned no tools (see {work / 'server.log'})")
+    if not tools or (kind.expected_tools is not None and len(tools) != kind.expected_tools):
+        raise RuntimeError(f"{kind.name}: tools/list returned {len(tools)} tools, expected "
+                           f"{kind.expected_tools or 'some'} (see {work / 'server.log'})")
     return ServerRun(
         startup_s=server.startup_s,
         tool_count=len(tools),
