@@ -15,6 +15,21 @@ which otherwise makes the AWS provider 5.100 fail, hang in retries or report dri
    plan wants to change them. After moto created the service, the shim stores those
    fields on moto's own service object, which moto's serializer then returns
    (``UpdateService`` already stores every field it gets).
+3. S3 bucket policies: moto skips condition operators it does not implement (``Bool``)
+   as if they matched, so the standard TLS-only statement (Deny ``s3:*`` when
+   ``aws:SecureTransport`` is ``false``) denies every object call, including the S3
+   backend's state reads. The emulator stands in for AWS's HTTPS endpoint, so the shim
+   evaluates bucket policies as for a TLS request: that statement does not apply.
+   GetBucketPolicy still returns the policy as written.
+4. S3 DeleteObjects of a versioned key whose versions include a delete marker crashes
+   in moto (``FakeDeleteMarker`` has no ``dispose``), so emptying a versioned bucket on
+   destroy (``force_destroy``, e.g. the state bucket with its lock-file markers) fails
+   with a 500. The shim gives delete markers the no-op ``dispose`` they lack.
+5. S3 Get/PutBucketLifecycleConfiguration: moto does not return the
+   ``x-amz-transition-default-minimum-object-size`` header; the provider waits (about a
+   minute) for the value it sent to come back after every lifecycle write. The shim keeps
+   the value per bucket and returns it (AWS's default ``all_storage_classes_128K`` when
+   none was sent), as AWS does.
 
 Plain S3, Secrets Manager and every other call pass through untouched.
 """
@@ -45,6 +60,8 @@ ECS_FIELDS_MOTO_KEEPS = {
     "clientToken",
 }
 JSON_11 = "application/x-amz-json-1.1"
+TRANSITION_MIN_SIZE = "x-amz-transition-default-minimum-object-size"
+TRANSITION_MIN_SIZE_DEFAULT = "all_storage_classes_128K"
 
 StartResponse = Callable[..., Any]
 
@@ -56,6 +73,7 @@ class MotoShim:
         self.app = app
         self._lock = threading.Lock()
         self._autoscaling_tags: dict[str, dict[str, str]] = {}
+        self._transition_min_size: dict[str, str] = {}
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -66,7 +84,28 @@ class MotoShim:
                 return handler(_read_json(environ), environ, start_response)
         if target == ECS_CREATE_SERVICE:
             return self._ecs_create_service(_read_json(environ), environ, start_response)
+        bucket = _s3_lifecycle_bucket(environ)
+        if bucket:
+            return self._s3_lifecycle(bucket, environ, start_response)
         return self.app(environ, start_response)
+
+    # -- S3 lifecycle: transition default minimum object size ---------------------------
+
+    def _s3_lifecycle(self, bucket: str, environ, start_response):
+        method = environ["REQUEST_METHOD"]
+        status, headers, payload = _call(self.app, environ)
+        with self._lock:
+            if method == "PUT" and status.startswith("200"):
+                sent = environ.get("HTTP_" + TRANSITION_MIN_SIZE.upper().replace("-", "_"))
+                self._transition_min_size[bucket] = sent or TRANSITION_MIN_SIZE_DEFAULT
+            elif method == "DELETE":
+                self._transition_min_size.pop(bucket, None)
+            value = self._transition_min_size.get(bucket, TRANSITION_MIN_SIZE_DEFAULT)
+        if method in ("GET", "PUT") and status.startswith("200"):
+            headers = [(k, v) for k, v in headers if k.lower() != TRANSITION_MIN_SIZE]
+            headers.append((TRANSITION_MIN_SIZE, value))
+        start_response(status, headers)
+        return [payload]
 
     # -- Application Auto Scaling tags ------------------------------------------------
 
@@ -134,6 +173,57 @@ class MotoShim:
         return [payload]
 
 
+def _denies_insecure_transport(statement: dict) -> bool:
+    """The TLS-only statement: Deny when ``aws:SecureTransport`` is false (and nothing else)."""
+    condition = statement.get("Condition") or {}
+    value = (condition.get("Bool") or {}).get("aws:SecureTransport")
+    values = value if isinstance(value, list) else [value]
+    return (
+        statement.get("Effect") == "Deny"
+        and list(condition) == ["Bool"]
+        and list(condition["Bool"]) == ["aws:SecureTransport"]
+        and [str(v).lower() for v in values] == ["false"]
+    )
+
+
+def evaluate_bucket_policies_as_tls() -> None:
+    """Make moto evaluate S3 bucket policies for a request over TLS (gap 3)."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action: str, resource: str):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy)
+        statements = policy.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        kept = [s for s in statements if not _denies_insecure_transport(s)]
+        if not kept:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**policy, "Statement": kept})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+def let_delete_markers_be_disposed() -> None:
+    """A delete marker holds no data: disposing of it is a no-op (gap 4)."""
+    from moto.s3.models import FakeDeleteMarker
+
+    if not hasattr(FakeDeleteMarker, "dispose"):
+        FakeDeleteMarker.dispose = lambda self, garbage=False: None
+
+
+def _s3_lifecycle_bucket(environ: dict) -> str | None:
+    """The bucket of a path-style S3 ``?lifecycle`` request, else None."""
+    if "/s3/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
+        return None
+    query = environ.get("QUERY_STRING", "")
+    if "lifecycle" not in [part.split("=", 1)[0] for part in query.split("&")]:
+        return None
+    parts = [p for p in environ.get("PATH_INFO", "").split("/") if p]
+    return parts[0] if len(parts) == 1 else None
+
+
 def _read_json(environ: dict) -> dict:
     """Read the JSON request body and put it back for the wrapped application."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -199,6 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server does (URLs it builds)
+    evaluate_bucket_policies_as_tls()
+    let_delete_markers_be_disposed()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         args.host, args.port, MotoShim(app), threaded=True, request_handler=MotoRequestHandler
