@@ -231,9 +231,11 @@ def test_sigterm_stops_the_server_cleanly_within_the_ecs_stop_timeout(podman: Po
     elapsed = time.monotonic() - started
     state = json.loads(podman("inspect", container.name).stdout)[0]["State"]
     logs = podman("logs", container.name).stdout
-    # podman sends SIGKILL after the timeout, like ECS: exit 0 means the server finished first.
-    assert state["ExitCode"] == 0, (
+    # podman sends SIGKILL after the timeout, like ECS (exit 137). The server drains, shuts
+    # down, then exits 0 (as PID 1) or re-raises SIGTERM (143, e.g. under ECS's init process).
+    assert state["ExitCode"] in (0, 143), (
         f"exit code {state['ExitCode']} after {elapsed:.1f}s (137 = killed after the timeout)\n{logs[-3000:]}"
     )
+    assert "Application shutdown complete" in logs, logs[-3000:]
     with pytest.raises(httpx2.TransportError):
         httpx2.get(container.url("/health"), timeout=2)
