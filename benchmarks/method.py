@@ -10,9 +10,9 @@ METHOD = """
 every row, used by `tests/test_bench_smoke.py` inside `make test` so the script cannot rot; its
 figures are a smoke check only, and it overlaps the synthesis with the server rows).
 
-- **Runs.** Full mode: synthesis 3 runs, server rows 5 runs (ours, the peer and the floor interleaved,
-  after one unmeasured warm-up start of each so byte-code compilation is not counted), tool calls 3
-  runs, users 1 run. Every run starts fresh processes. Cells show the median over runs and (min–max).
+- **Runs.** This run: {runs}. Server rows interleave ours, the peer and the floor; the full mode
+  first starts each once unmeasured, so byte-code compilation is not counted. Every run starts fresh
+  processes. Cells show the median over runs and (min–max).
 - **Synthesis.** `python main.py` (every file in `environments/`) against the floor
   `benchmarks/floor_synth.py`: it loads the provider binding through `modules/aws.py` and
   synthesizes one `aws_s3_bucket`. Wall time from `Popen` to exit; peak RSS is the sum over the
@@ -41,6 +41,13 @@ figures are a smoke check only, and it overlaps the synthesis with the server ro
   consent, PKCE, token) and make one Gmail search call with their own bearer token. Growth = VmRSS
   after the last user − VmRSS after the warm-up.
 - **Image.** `podman image inspect` of the image the container tests build, against its Debian base.
+- **Profiles.** For each missed goal the full mode profiles the cause and writes
+  `benchmarks/profiles/<name>.txt`: start-up with `-X importtime` (self time per top-level package,
+  ours against the floor); tools/list and tool calls with pyinstrument on the server's event loop
+  (started and stopped by SIGUSR1 through `benchmarks/server_hook/sitecustomize.py`, so start-up is
+  excluded; work in worker threads shows as waiting); synthesis with pyinstrument over `main.py`
+  (time in jsii calls shows under the construct that made them); memory with tracemalloc in the
+  server across 200 users (what stays allocated after `gc.collect()`, and what was cyclic garbage).
 - **Bounds.** Every loop has a count and a time budget; servers are stopped with SIGTERM, then
   SIGKILL after 10 s. All traffic is on 127.0.0.1. The peer is installed by
   `benchmarks/peer.py` into `build/bench/peer-venv` from `benchmarks/peer-requirements.lock`
@@ -51,8 +58,11 @@ figures are a smoke check only, and it overlaps the synthesis with the server ro
 EXCERPT_LINES = 45
 
 
-def sections(rows: list[Row], out_dir: Path, profiles: dict[str, Path]) -> list[tuple[str, str]]:
-    result = [("Method", METHOD)]
+def sections(rows: list[Row], out_dir: Path, profiles: dict[str, Path], plan) -> list[tuple[str, str]]:
+    runs = (f"synthesis {plan.synth_runs}, server rows {plan.server_runs} ({plan.tools_list_requests} tools/list "
+            f"each), tool calls {plan.call_runs} ({plan.c1_calls} calls at concurrency 1, {plan.c50_per_worker} per "
+            f"client at 50), users {plan.users_runs} ({plan.users:,} users)")
+    result = [("Method", METHOD.replace("{runs}", runs))]
     missed = [row for row in rows if row.met is False]
     if not missed:
         return result

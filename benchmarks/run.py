@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": plan.__dict__,
         "peer": peer.PEER_PACKAGE,
     }
-    json_path, md_path = write(args.out, ordered, meta, method.sections(ordered, args.out, profiles))
+    json_path, md_path = write(args.out, ordered, meta, method.sections(ordered, args.out, profiles, plan))
     log(f"wrote {md_path} and {json_path} in {meta['seconds']:.0f} s")
     return 0
 
