@@ -221,11 +221,14 @@ def run_profiles(rows: list[Row], out_dir: Path) -> dict[str, Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke mode: one short run of every row")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks", help="where RESULTS.md and results.json go")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where RESULTS.md and results.json go (default: benchmarks/, or build/bench/quick/ with --quick)")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"comma list of {', '.join(GROUPS)}")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles of missed goals (full mode)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.out is None:  # smoke figures never overwrite the committed results
+        args.out = ROOT / "build" / "bench" / "quick" if args.quick else ROOT / "benchmarks"
     only = [g.strip() for g in args.only.split(",") if g.strip()]
     unknown = [g for g in only if g not in GROUPS]
     if unknown:
