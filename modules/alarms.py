@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import both, choose_list, choose_string, count, either, is_set, null, single, when
 
 
 class Alarms(aws.Construct):
@@ -19,13 +20,24 @@ class Alarms(aws.Construct):
     ):
         super().__init__(scope, id)
         al = settings.alarms
-        self.topic_arn = al.sns_topic_arn or None
-        if al.create_sns_topic_name:
+        enabled = al.enabled
+        create_topic = both(enabled, is_set(al.create_sns_topic_name))
+        if when(create_topic):
             self.topic = aws.SnsTopic(
-                self, "topic", name=al.create_sns_topic_name, kms_master_key_id="alias/aws/sns"
+                self,
+                "topic",
+                count=count(create_topic),
+                name=al.create_sns_topic_name,
+                kms_master_key_id="alias/aws/sns",
             )
-            self.topic_arn = self.topic.arn
-        actions = [self.topic_arn] if self.topic_arn else []
+        # An existing topic, or the created one, or none (no actions).
+        self.topic_arn = choose_string(
+            is_set(al.sns_topic_arn),
+            lambda: al.sns_topic_arn,
+            lambda: choose_string(create_topic, lambda: single(self.topic, "arn", create_topic), null),
+        )
+        has_topic = either(is_set(al.sns_topic_arn), create_topic)
+        actions = choose_list(has_topic, lambda: [self.topic_arn], lambda: [])
         service = {"ClusterName": settings.cluster.name, "ServiceName": settings.service.name}
         target = {"TargetGroup": target_group_arn_suffix, "LoadBalancer": load_balancer_arn_suffix}
         specs = [
@@ -39,6 +51,7 @@ class Alarms(aws.Construct):
             self.alarms[key] = aws.CloudwatchMetricAlarm(
                 self,
                 key,
+                count=count(enabled),
                 alarm_name=f"{settings.service.name}-{key}",
                 alarm_description=description,
                 namespace=namespace,

@@ -1,10 +1,10 @@
 """A private S3 bucket with the protections both the token store and the state bucket need."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from modules import aws
+from modules.symbolic import choose_string, count, is_set, null, single, to_json
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,8 @@ class PrivateBucketProps:
     noncurrent_version_expiration_days: int = 30
     #: Allow ``terraform destroy`` of a non-empty bucket (test environments only).
     force_destroy: bool = False
+    #: A Terraform bool expression in the module (every resource gets ``count``).
+    create: bool = True
 
 
 class PrivateBucket(aws.Construct):
@@ -26,45 +28,55 @@ class PrivateBucket(aws.Construct):
 
     def __init__(self, scope: aws.Construct, id: str, props: PrivateBucketProps):
         super().__init__(scope, id)
+        n = count(props.create)
         self.bucket = aws.S3Bucket(
-            self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy
+            self, "bucket", count=n, bucket=props.bucket_name, force_destroy=props.force_destroy
         )
-        self.name = self.bucket.bucket
-        self.arn = self.bucket.arn
+        self.name = single(self.bucket, "bucket", props.create)
+        self.arn = single(self.bucket, "arn", props.create)
+        bucket_id = single(self.bucket, "id", props.create)
         aws.S3BucketVersioning(
-            self, "versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}
+            self, "versioning", count=n,
+            bucket=bucket_id, versioning_configuration={"status": "Enabled"}
         )
-        if props.kms_key_arn:
-            default = {"sse_algorithm": "aws:kms", "kms_master_key_id": props.kms_key_arn}
-        else:
-            default = {"sse_algorithm": "AES256"}
+        kms = is_set(props.kms_key_arn)
+        default = {
+            "sse_algorithm": choose_string(kms, lambda: "aws:kms", lambda: "AES256"),
+            "kms_master_key_id": choose_string(kms, lambda: props.kms_key_arn, null),
+        }
+        if default["kms_master_key_id"] is None:
+            del default["kms_master_key_id"]
         aws.S3BucketServerSideEncryptionConfiguration(
             self,
             "encryption",
-            bucket=self.bucket.id,
+            count=n,
+            bucket=bucket_id,
             rule=aws.blocks(
                 {
                     "apply_server_side_encryption_by_default": default,
-                    "bucket_key_enabled": bool(props.kms_key_arn),
+                    "bucket_key_enabled": kms,
                 }
             ),
         )
         self.public_access_block = aws.S3BucketPublicAccessBlock(
             self,
             "public-access-block",
-            bucket=self.bucket.id,
+            count=n,
+            bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
         aws.S3BucketOwnershipControls(
-            self, "ownership", bucket=self.bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}
+            self, "ownership", count=n,
+            bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"}
         )
         aws.S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            bucket=self.bucket.id,
+            count=n,
+            bucket=bucket_id,
             rule=aws.blocks(
                 {
                     "id": "expire-noncurrent-versions",
@@ -94,8 +106,9 @@ class PrivateBucket(aws.Construct):
         aws.S3BucketPolicy(
             self,
             "tls-only",
-            bucket=self.bucket.id,
-            policy=json.dumps(policy),
+            count=n,
+            bucket=bucket_id,
+            policy=to_json(policy),
             # Putting a policy while the public access block is being applied races on S3.
             depends_on=[self.public_access_block],
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
-from modules.symbolic import both, choose, choose_string, count, count_unless, has_items, single, unless, when
+from modules.symbolic import both, choose_string, count, count_unless, has_items, single, unless, when
 
 
 class Cluster(aws.Construct):
@@ -23,7 +23,7 @@ class Cluster(aws.Construct):
                 setting=aws.blocks(
                     {
                         "name": "containerInsights",
-                        "value": choose(cluster.container_insights, lambda: "enabled", lambda: "disabled"),
+                        "value": choose_string(cluster.container_insights, lambda: "enabled", lambda: "disabled"),
                     }
                 ),
             )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import count, is_set, is_unset, optional_items, or_default, single, symbolic, to_json, when
 
 ECS_TASKS_TRUST = {
     "Version": "2012-10-17",
@@ -21,7 +22,10 @@ ECS_TASKS_TRUST = {
         }
     ],
 }
-_ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<name>.+)$")
+# No backslashes: the module embeds the pattern in a Terraform string as it is.
+_ECR_PATTERN = r"^([0-9]{12})[.]dkr[.]ecr[.]([a-z0-9-]+)[.]amazonaws[.]com/(.+)$"
+_ECR_IMAGE = re.compile(_ECR_PATTERN)
+_ECR_ARN = "arn:aws:ecr:{region}:{account}:repository/{name}"
 
 
 def ecr_repository_arn(image_repository: str) -> str | None:
@@ -29,7 +33,17 @@ def ecr_repository_arn(image_repository: str) -> str | None:
     match = _ECR_IMAGE.match(image_repository)
     if not match:
         return None
-    return f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['name']}"
+    return _ECR_ARN.format(account=match[1], region=match[2], name=match[3])
+
+
+def ecr_repository(image_repository: str) -> tuple[object, str | None]:
+    """(is it an ECR repository?, its ARN); Terraform expressions for a variable."""
+    if not symbolic(image_repository):
+        arn = ecr_repository_arn(image_repository)
+        return arn is not None, arn
+    matches = aws.Op.gte(aws.Fn.length_of(aws.Fn.regexall(_ECR_PATTERN, image_repository)), 1)
+    arn = aws.Fn.replace(image_repository, f"/{_ECR_PATTERN}/", _ECR_ARN.format(account="$1", region="$2", name="$3"))
+    return matches, aws.Token.as_string(arn)
 
 
 def statement(sid: str, actions: list[str], resources: list[str] | str, condition: dict | None = None) -> dict:
@@ -39,8 +53,8 @@ def statement(sid: str, actions: list[str], resources: list[str] | str, conditio
     return result
 
 
-def policy_document(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+def policy_document(statements) -> str:
+    return to_json({"Version": "2012-10-17", "Statement": statements})
 
 
 @dataclass(frozen=True)
@@ -62,24 +76,28 @@ class TaskRoles(aws.Construct):
         trust = json.dumps(ECS_TASKS_TRUST)
 
         self.execution_role = None
-        if task.execution_role_arn:
-            self.execution_role_arn = task.execution_role_arn
-        else:
+        create = is_unset(task.execution_role_arn)
+        if when(create):
             self.execution_role = aws.IamRole(
                 self,
                 "execution-role",
+                count=count(create),
                 name=task.execution_role_name,
                 description="Pulls the image, writes logs and reads the injected secrets",
                 assume_role_policy=trust,
             )
-            self.execution_role_arn = self.execution_role.arn
             self.execution_policy = aws.IamRolePolicy(
                 self,
                 "execution-policy",
+                count=count(create),
                 name="pull-log-secrets",
-                role=self.execution_role.id,
-                policy=policy_document(*self.execution_statements(settings, props)),
+                role=single(self.execution_role, "id", create),
+                policy=policy_document(self.execution_statements(settings, props)),
             )
+        # Reuse the given role (e.g. the account's ecsTaskExecutionRole), else the created one.
+        self.execution_role_arn = or_default(
+            task.execution_role_arn, lambda: single(self.execution_role, "arn", create)
+        )
 
         self.task_role = aws.IamRole(
             self,
@@ -94,63 +112,58 @@ class TaskRoles(aws.Construct):
             "task-policy",
             name="token-store-and-exec",
             role=self.task_role.id,
-            policy=policy_document(*self.task_statements(settings, props)),
+            policy=policy_document(self.task_statements(settings, props)),
         )
 
     @staticmethod
-    def execution_statements(settings: EnvironmentSettings, props: RolesProps) -> list[dict]:
-        statements = []
-        repository = ecr_repository_arn(settings.task.image_repository)
-        if repository:
-            # GetAuthorizationToken has no resource type: "*" is the only valid resource.
-            statements.append(statement("EcrToken", ["ecr:GetAuthorizationToken"], "*"))
-            statements.append(
-                statement(
-                    "EcrPull",
-                    ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                    [repository],
-                )
-            )
-        statements.append(
-            statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{props.log_group_arn}:*"])
+    def execution_statements(settings: EnvironmentSettings, props: RolesProps):
+        ecr, repository = ecr_repository(settings.task.image_repository)
+        pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        return optional_items(
+            [
+                # GetAuthorizationToken has no resource type: "*" is the only valid resource.
+                (ecr, statement("EcrToken", ["ecr:GetAuthorizationToken"], "*")),
+                (ecr, statement("EcrPull", pull, [repository])),
+                (True, statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{props.log_group_arn}:*"])),
+                (True, statement("Secrets", ["secretsmanager:GetSecretValue"], list(props.secret_arns))),
+                (
+                    is_set(props.secrets_kms_key_arn),
+                    statement("SecretsKey", ["kms:Decrypt"], [props.secrets_kms_key_arn]),
+                ),
+            ]
         )
-        statements.append(statement("Secrets", ["secretsmanager:GetSecretValue"], list(props.secret_arns)))
-        if props.secrets_kms_key_arn:
-            statements.append(statement("SecretsKey", ["kms:Decrypt"], [props.secrets_kms_key_arn]))
-        return statements
 
     @staticmethod
-    def task_statements(settings: EnvironmentSettings, props: RolesProps) -> list[dict]:
+    def task_statements(settings: EnvironmentSettings, props: RolesProps):
         prefix = props.bucket_prefix
-        statements = [
-            statement(
-                "TokenObjects",
-                ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                [f"{props.bucket_arn}/{prefix}/*"],
-            ),
-            statement(
-                "TokenList",
-                ["s3:ListBucket"],
-                [props.bucket_arn],
-                {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
-            ),
+        exec_channels = [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
         ]
-        if props.bucket_kms_key_arn:
-            statements.append(
-                statement("TokenKey", ["kms:Decrypt", "kms:GenerateDataKey"], [props.bucket_kms_key_arn])
-            )
-        if settings.service.enable_execute_command:
-            # Session Manager channels have no resource type: "*" is the only valid resource.
-            statements.append(
-                statement(
-                    "EcsExec",
-                    [
-                        "ssmmessages:CreateControlChannel",
-                        "ssmmessages:CreateDataChannel",
-                        "ssmmessages:OpenControlChannel",
-                        "ssmmessages:OpenDataChannel",
-                    ],
-                    "*",
-                )
-            )
-        return statements
+        return optional_items(
+            [
+                (
+                    True,
+                    statement(
+                        "TokenObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [f"{props.bucket_arn}/{prefix}/*"]
+                    ),
+                ),
+                (
+                    True,
+                    statement(
+                        "TokenList",
+                        ["s3:ListBucket"],
+                        [props.bucket_arn],
+                        {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
+                    ),
+                ),
+                (
+                    is_set(props.bucket_kms_key_arn),
+                    statement("TokenKey", ["kms:Decrypt", "kms:GenerateDataKey"], [props.bucket_kms_key_arn]),
+                ),
+                # Session Manager channels have no resource type: "*" is the only valid resource.
+                (settings.service.enable_execute_command, statement("EcsExec", exec_channels, "*")),
+            ]
+        )

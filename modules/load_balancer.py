@@ -106,8 +106,8 @@ class LoadBalancer(aws.Construct):
             create, lambda: single(self.alb, "dns_name", create), lambda: single(self.lookup, "dns_name", create)
         )
         scheme = choose_string(https, lambda: "https", lambda: "http")
-        default_port = choose(https, lambda: 443, lambda: 80)
-        port = choose_string(equals(lb.listener_port, default_port), lambda: "", lambda: f":{text(lb.listener_port)}")
+        on_default_port = choose(https, lambda: equals(lb.listener_port, 443), lambda: equals(lb.listener_port, 80))
+        port = choose_string(on_default_port, lambda: "", lambda: f":{text(lb.listener_port)}")
         self.public_base_url = or_default(lb.public_base_url, lambda: f"{scheme}://{self.dns_name}{port}")
 
         tg = settings.target_group

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import or_null
 
 
 class LogGroup(aws.Construct):
@@ -16,7 +17,7 @@ class LogGroup(aws.Construct):
             "group",
             name=logs.group_name,
             retention_in_days=logs.retention_in_days,
-            kms_key_id=logs.kms_key_arn or None,
+            kms_key_id=or_null(logs.kms_key_arn),
         )
         self.name = self.log_group.name
         self.arn = self.log_group.arn

@@ -52,7 +52,7 @@ class Network(aws.Construct):
         if symbolic(net.subnet_cidrs) or symbolic(create):
             # The module: one subnet per CIDR, as many as the variable lists.
             subnets = aws.TerraformCount.of(
-                aws.Token.as_number(aws.Fn.conditional(create, aws.Fn.length(net.subnet_cidrs), 0))
+                aws.Token.as_number(aws.Fn.conditional(create, aws.Fn.length_of(net.subnet_cidrs), 0))
             )
             zone = aws.Token.as_string(aws.Fn.element(net.availability_zones, subnets.index))
             self.subnets = [

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import count, single
 
 
 class Scaling(aws.Construct):
-    """Exposes ``target`` and ``policy``."""
+    """Exposes ``target`` and ``policy`` (declared with ``count`` when ``scaling.enabled`` is an expression)."""
 
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, *, service):
         super().__init__(scope, id)
@@ -14,6 +15,7 @@ class Scaling(aws.Construct):
         self.target = aws.AppautoscalingTarget(
             self,
             "target",
+            count=count(sc.enabled),
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=f"service/{settings.cluster.name}/{settings.service.name}",
@@ -24,11 +26,12 @@ class Scaling(aws.Construct):
         self.policy = aws.AppautoscalingPolicy(
             self,
             "cpu",
+            count=count(sc.enabled),
             name=f"{settings.service.name}-cpu",
             policy_type="TargetTrackingScaling",
-            service_namespace=self.target.service_namespace,
-            scalable_dimension=self.target.scalable_dimension,
-            resource_id=self.target.resource_id,
+            service_namespace=single(self.target, "service_namespace", sc.enabled),
+            scalable_dimension=single(self.target, "scalable_dimension", sc.enabled),
+            resource_id=single(self.target, "resource_id", sc.enabled),
             target_tracking_scaling_policy_configuration={
                 "target_value": sc.cpu_target,
                 "scale_in_cooldown": sc.scale_in_cooldown,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import count, is_unset, or_default, or_null, single, when
 
 #: Keys of the JSON app secret, each injected as the environment variable of the same name.
 APP_SECRET_KEYS = (
@@ -28,23 +29,31 @@ class Secrets(aws.Construct):
         super().__init__(scope, id)
         sec = settings.secrets
         self.kms_key_arn = sec.kms_key_arn
-        self.app_secret_arn = sec.app_secret_arn or self._create(
-            "app", sec.app_secret_name, "Google OAuth client and token encryption keys (JSON)", settings
+        self.app_secret_arn = self._given_or_created(
+            sec.app_secret_arn, "app", sec.app_secret_name, "Google OAuth client and token encryption keys (JSON)", settings
         )
-        self.credentials_dir_secret_arn = sec.credentials_dir_secret_arn or self._create(
-            "credentials-dir", sec.credentials_dir_secret_name, "GOOGLE_MCP_CREDENTIALS_DIR (plain string)", settings
+        self.credentials_dir_secret_arn = self._given_or_created(
+            sec.credentials_dir_secret_arn,
+            "credentials-dir",
+            sec.credentials_dir_secret_name,
+            "GOOGLE_MCP_CREDENTIALS_DIR (plain string)",
+            settings,
         )
         self.arns = [self.app_secret_arn, self.credentials_dir_secret_arn]
         self.container_secrets = {key: f"{self.app_secret_arn}:{key}::" for key in APP_SECRET_KEYS}
         self.container_secrets[CREDENTIALS_DIR_VARIABLE] = self.credentials_dir_secret_arn
 
-    def _create(self, id: str, name: str, description: str, settings: EnvironmentSettings) -> str:
+    def _given_or_created(self, arn: str, id: str, name: str, description: str, settings: EnvironmentSettings) -> str:
+        create = is_unset(arn)
+        if not when(create):
+            return arn
         secret = aws.SecretsmanagerSecret(
             self,
             id,
+            count=count(create),
             name=name,
             description=description,
-            kms_key_id=settings.secrets.kms_key_arn or None,
+            kms_key_id=or_null(settings.secrets.kms_key_arn),
             recovery_window_in_days=settings.secrets.recovery_window_in_days,
         )
-        return secret.arn
+        return or_default(arn, lambda: single(secret, "arn", create))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import choose_string, count, count_unless, every, has_items, null, symbolic, unless, when
 
 
 class Service(aws.Construct):
@@ -26,22 +27,31 @@ class Service(aws.Construct):
         super().__init__(scope, id)
         svc = settings.service
         task = settings.task
-        strategy = aws.blocks(
-            *(
-                {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
-                for s in svc.capacity_provider_strategy
+        spot = has_items(svc.capacity_provider_strategy)
+        if symbolic(svc.capacity_provider_strategy):
+            strategies = aws.TerraformIterator.from_list(svc.capacity_provider_strategy)
+            strategy = strategies.dynamic(
+                {
+                    "capacity_provider": strategies.get_string("capacity_provider"),
+                    "weight": strategies.get_number("weight"),
+                    "base": strategies.get_number("base"),
+                }
             )
-        )
-        self.service = aws.EcsService(
-            self,
-            "service",
+        else:
+            strategy = aws.blocks(
+                *(
+                    {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
+                    for s in svc.capacity_provider_strategy
+                )
+            ) or None
+        arguments = dict(
             name=svc.name,
             cluster=cluster_arn,
             task_definition=task_definition_arn,
             desired_count=svc.desired_count,
             # A capacity provider strategy and a launch type are mutually exclusive.
-            launch_type=None if strategy else "FARGATE",
-            capacity_provider_strategy=strategy or None,
+            launch_type=choose_string(spot, null, lambda: "FARGATE"),
+            capacity_provider_strategy=strategy,
             platform_version=svc.platform_version,
             network_configuration={
                 "subnets": subnet_ids,
@@ -68,10 +78,27 @@ class Service(aws.Construct):
                 "container_port": task.container_port,
             },
             propagate_tags="SERVICE",
-            # Scaling owns the task count once it is on; Terraform must not reset it.
-            lifecycle={"ignore_changes": ["desired_count"]} if settings.scaling.enabled else None,
             # The target group must be attached to the listener before the service uses it.
             depends_on=depends_on,
         )
-        self.name = self.service.name
-        self.arn = self.service.id
+        # Scaling owns the task count once it is on; Terraform must not reset it. A
+        # lifecycle cannot depend on a variable, so the module declares both forms.
+        scaled = settings.scaling.enabled
+        self.services = []
+        if when(scaled):
+            self.service = aws.EcsService(
+                self, "service", count=count(scaled), lifecycle={"ignore_changes": ["desired_count"]}, **arguments
+            )
+            self.services.append(self.service)
+        if unless(scaled):
+            fixed = aws.EcsService(self, "service-fixed" if symbolic(scaled) else "service", count=count_unless(scaled), **arguments)
+            self.services.append(fixed)
+            if not symbolic(scaled):
+                self.service = fixed
+        if symbolic(scaled):
+            self.name = aws.Token.as_string(aws.Fn.one(aws.Fn.concat([every(s, "name") for s in self.services])))
+            # The service id is its ARN.
+            self.arn = aws.Token.as_string(aws.Fn.one(aws.Fn.concat([every(s, "id") for s in self.services])))
+        else:
+            self.name = self.service.name
+            self.arn = self.service.id

@@ -15,8 +15,11 @@ from modules.scaling import Scaling
 from modules.secrets import Secrets
 from modules.service import Service
 from modules.state import StateStack, configure_s3_backend
+from modules.symbolic import single, when
 from modules.task_definition import TaskDefinition, build_container_definition
 from modules.token_bucket import TokenBucket
+
+IMAGE_TAG_ERROR = "image_tag must be a Docker tag: letters, digits, _ . - (max 128)."
 
 
 class ServiceStack(BaseStack):
@@ -25,7 +28,10 @@ class ServiceStack(BaseStack):
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
         super().__init__(scope, id, settings)
         configure_s3_backend(self, settings)
+        self.compose(settings)
 
+    def compose(self, settings: EnvironmentSettings) -> None:
+        """The constructs and outputs (shared with the Terraform module target)."""
         self.network = Network(self, "network", settings)
         self.cluster = Cluster(self, "cluster", settings)
         self.load_balancer = LoadBalancer(self, "load-balancer", settings, self.network)
@@ -46,22 +52,7 @@ class ServiceStack(BaseStack):
                 bucket_kms_key_arn=self.token_bucket.kms_key_arn,
             ),
         )
-        # The tag is a Terraform variable so a deploy passes an immutable git-SHA tag
-        # (`-var image_tag=<sha>`) and changes only the task definition.
-        self.image_tag = aws.TerraformVariable(
-            self,
-            "image_tag",
-            type="string",
-            default=settings.task.image_tag,
-            description=f"Tag of {settings.task.image_repository} to run",
-            validation=aws.blocks(
-                {
-                    # JSON syntax: an expression is a "${...}" template.
-                    "condition": "${can(regex(\"%s\", var.image_tag))}" % IMAGE_TAG_PATTERN,
-                    "error_message": "image_tag must be a Docker tag: letters, digits, _ . - (max 128).",
-                }
-            ),
-        )
+        self.image_tag = self._image_tag_variable(settings)
         container = build_container_definition(
             settings,
             image=f"{settings.task.image_repository}:{self.image_tag.string_value}",
@@ -90,7 +81,7 @@ class ServiceStack(BaseStack):
             depends_on=self.load_balancer.rules,
         )
         self.scaling = (
-            Scaling(self, "scaling", settings, service=self.service.service) if settings.scaling.enabled else None
+            Scaling(self, "scaling", settings, service=self.service.service) if when(settings.scaling.enabled) else None
         )
         self.alarms = (
             Alarms(
@@ -100,10 +91,28 @@ class ServiceStack(BaseStack):
                 target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
                 load_balancer_arn_suffix=self.load_balancer.arn_suffix,
             )
-            if settings.alarms.enabled
+            if when(settings.alarms.enabled)
             else None
         )
         self._outputs(settings)
+
+    def _image_tag_variable(self, settings: EnvironmentSettings) -> aws.TerraformVariable:
+        # The tag is a Terraform variable so a deploy passes an immutable git-SHA tag
+        # (`-var image_tag=<sha>`) and changes only the task definition.
+        return aws.TerraformVariable(
+            self,
+            "image_tag",
+            type="string",
+            default=settings.task.image_tag,
+            description=f"Tag of {settings.task.image_repository} to run",
+            validation=aws.blocks(
+                {
+                    # JSON syntax: an expression is a "${...}" template.
+                    "condition": "${can(regex(\"%s\", var.image_tag))}" % IMAGE_TAG_PATTERN,
+                    "error_message": IMAGE_TAG_ERROR,
+                }
+            ),
+        )
 
     def _outputs(self, settings: EnvironmentSettings) -> None:
         lb = self.load_balancer
@@ -133,7 +142,10 @@ class ServiceStack(BaseStack):
             "task_role_arn": (self.roles.task_role_arn, "Task role"),
         }
         if lb.discovery_rule is not None:
-            outputs["discovery_listener_rule_arn"] = (lb.discovery_rule.arn, "Listener rule for OAuth discovery paths")
+            outputs["discovery_listener_rule_arn"] = (
+                single(lb.discovery_rule, "arn", settings.listener_rule.discovery_rule),
+                "Listener rule for OAuth discovery paths",
+            )
         for name, (value, description) in outputs.items():
             aws.TerraformOutput(self, name, value=value, description=description)
 

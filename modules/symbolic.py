@@ -74,13 +74,13 @@ def is_set(value: Any) -> Any:
     """``value != ""`` for a string setting (an expression for a variable)."""
     if not symbolic(value):
         return bool(value)
-    return aws.Op.gt(aws.Fn.length_of(value), 0)
+    return aws.Op.gte(aws.Fn.length_of(value), 1)  # CDKTF prints a literal 0 operand as `undefined`
 
 
 def is_unset(value: Any) -> Any:
     if not symbolic(value):
         return not value
-    return aws.Op.eq(aws.Fn.length_of(value), 0)
+    return aws.Op.lt(aws.Fn.length_of(value), 1)
 
 
 def or_null(value: Any) -> Any:
@@ -97,7 +97,7 @@ def or_default(value: Any, default: Callable[[], Any]) -> Any:
 
 def text(value: Any) -> str:
     """A number as a string (``str()`` would print a number token's placeholder)."""
-    return aws.Token.as_string(value) if symbolic(value) else str(value)
+    return aws.Token.as_string(aws.Fn.tostring(value)) if symbolic(value) else str(value)
 
 
 def single(resource: Any, attribute: str, flag: Any) -> str:
@@ -125,6 +125,8 @@ def to_json(value: Any) -> str:
 
 
 def _needs_jsonencode(value: Any) -> bool:
+    if isinstance(value, list) and len(value) == 1 and str(value[0]).startswith("#{"):
+        return True  # a list-valued expression (e.g. concat(...)) encoded as a one-item list
     if isinstance(value, str) or isinstance(value, bool) or value is None:
         return False  # string tokens are interpolated inside the JSON text
     if isinstance(value, (int, float)):
@@ -150,7 +152,7 @@ def has_items(values: Any) -> Any:
     """``length(values) > 0`` (a Python bool for a Python list)."""
     if not symbolic(values):
         return bool(values)
-    return aws.Op.gt(aws.Fn.length_of(values), 0)
+    return aws.Op.gte(aws.Fn.length_of(values), 1)
 
 
 def both(left: Any, right: Any) -> Any:
@@ -181,3 +183,16 @@ def negate(flag: Any) -> Any:
 def null() -> Any:
     """No value for ``choose``: the argument is omitted (None, or Terraform ``null``)."""
     return _NULL
+
+
+def either(left: Any, right: Any) -> Any:
+    """``left || right``."""
+    if not symbolic(left) and not symbolic(right):
+        return bool(left) or bool(right)
+    if left is True or right is True:
+        return True
+    if left is False:
+        return right
+    if right is False:
+        return left
+    return aws.Op.or_(left, right)

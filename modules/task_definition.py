@@ -1,11 +1,12 @@
 """The Fargate task definition; its container definition is built from typed fields."""
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import dataclass, field
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.symbolic import symbolic, text, to_json
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,19 @@ class ContainerDefinition:
     linuxParameters: dict = field(default_factory=lambda: {"initProcessEnabled": True})
 
     def to_json(self) -> str:
-        return json.dumps([asdict(self)])
+        return to_json([_as_dict(self)])
+
+
+def _as_dict(value):
+    # Like dataclasses.asdict, without deep-copying Terraform expressions (jsii objects).
+    if dataclasses.is_dataclass(value):
+        return {f.name: _as_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
 
 
 def container_environment(settings: EnvironmentSettings, public_base_url: str) -> dict[str, str]:
     """Plain variables: the reference set, derived values, then the environment file's."""
-    port = str(settings.task.container_port)
+    port = text(settings.task.container_port)
     return {
         "PORT": port,
         "WORKSPACE_MCP_PORT": port,
@@ -50,8 +58,19 @@ def container_environment(settings: EnvironmentSettings, public_base_url: str) -
     }
 
 
+def environment_list(settings: EnvironmentSettings, public_base_url: str) -> list[dict]:
+    """``[{name, value}]`` sorted by name; a for expression over ``merge()`` in the module."""
+    if not symbolic(settings.task.environment):
+        variables = container_environment(settings, public_base_url)
+        return [{"name": name, "value": value} for name, value in sorted(variables.items())]
+    derived = container_environment(dataclasses.replace(settings, task=dataclasses.replace(settings.task, environment={})), public_base_url)
+    merged = aws.Token.as_any_map(aws.Fn.merge([derived, settings.task.environment]))
+    # Terraform iterates a map in key order: sorted, like the stacks.
+    return aws.TerraformIterator.from_map(merged).for_expression_for_list("{name = key, value = val}")
+
+
 def health_check_command(settings: EnvironmentSettings) -> list[str]:
-    url = f"http://localhost:{settings.task.container_port}{settings.task.health_check.path}"
+    url = f"http://localhost:{text(settings.task.container_port)}{settings.task.health_check.path}"
     return ["CMD-SHELL", f"curl -f {url} || exit 1"]
 
 
@@ -72,10 +91,7 @@ def build_container_definition(
         portMappings=[
             {"containerPort": task.container_port, "hostPort": task.container_port, "protocol": "tcp"}
         ],
-        environment=[
-            {"name": name, "value": value}
-            for name, value in sorted(container_environment(settings, public_base_url).items())
-        ],
+        environment=environment_list(settings, public_base_url),
         secrets=[{"name": name, "valueFrom": ref} for name, ref in sorted(container_secrets.items())],
         logConfiguration={
             "logDriver": "awslogs",
@@ -118,8 +134,8 @@ class TaskDefinition(aws.Construct):
             family=task.family,
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
-            cpu=str(task.cpu),
-            memory=str(task.memory),
+            cpu=text(task.cpu),
+            memory=text(task.memory),
             execution_role_arn=execution_role_arn,
             task_role_arn=task_role_arn,
             container_definitions=container.to_json(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from modules import aws
 from modules.bucket import PrivateBucket, PrivateBucketProps
 from modules.config import EnvironmentSettings
+from modules.symbolic import choose_string, when
 
 
 class TokenBucket(aws.Construct):
@@ -18,8 +19,9 @@ class TokenBucket(aws.Construct):
         self.prefix = tb.prefix
         self.kms_key_arn = tb.kms_key_arn
         self.uri = settings.token_store_uri
-        self.name = tb.bucket_name
-        if tb.create:
+        create = tb.create
+        self.bucket = None
+        if when(create):
             self.bucket = PrivateBucket(
                 self,
                 "bucket",
@@ -28,9 +30,8 @@ class TokenBucket(aws.Construct):
                     kms_key_arn=tb.kms_key_arn,
                     noncurrent_version_expiration_days=tb.noncurrent_version_expiration_days,
                     force_destroy=tb.force_destroy,
+                    create=create,
                 ),
             )
-            self.name = self.bucket.name
-            self.arn = self.bucket.arn
-        else:
-            self.arn = f"arn:aws:s3:::{tb.bucket_name}"
+        self.name = choose_string(create, lambda: self.bucket.name, lambda: tb.bucket_name)
+        self.arn = choose_string(create, lambda: self.bucket.arn, lambda: f"arn:aws:s3:::{tb.bucket_name}")

@@ -1,0 +1,628 @@
+"""The deployment as a plain Terraform module, synthesized from the same constructs.
+
+Every setting of an environment file (except the provider's ``[aws]`` and the backend's
+``[state]``, which belong to the caller) becomes a typed input variable named
+``<section>_<field>`` (``task_cpu``, ``target_group_health_check_interval``), with the
+reference default and validation blocks mirroring ``modules/config.py``. The settings the
+constructs receive are the variables' expressions, so structural switches
+(``network_create``, ``scaling_enabled``, ...) turn into ``count`` (see modules/symbolic.py).
+The stack's outputs become the module's outputs. Provider, backend and CDKTF metadata are
+stripped, so callers can use ``count``/``for_each`` on the module.
+
+    python -m modules.terraform_module            # writes terraform/modules/google-workspace-mcp
+    python -m modules.terraform_module --check    # exit 1 if the committed module is stale
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import json
+import re
+import sys
+import tempfile
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modules import config
+from modules.config import EnvironmentSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULE_NAME = "google-workspace-mcp"
+MODULE_DIR = ROOT / "terraform" / "modules" / MODULE_NAME
+#: Sections the caller configures on its own provider / backend, not module inputs.
+CALLER_SECTIONS = ("aws", "state")
+#: The stack's own image tag variable keeps its name (``-var image_tag=<sha>``).
+RENAMED = {"task_image_tag": "image_tag"}
+REQUIRED_TERRAFORM = ">= 1.9.0"  # validations that refer to other variables
+INPUTS_SCOPE = "inputs"
+FILES = ("versions.tf.json", "variables.tf.json", "main.tf.json", "outputs.tf.json", "README.md")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Input:
+    """One module variable = one environment setting."""
+
+    name: str
+    key: str  # section.field in the environment file
+    type: str
+    default: Any
+    description: str
+    python_type: Any
+
+
+def _field_docs(cls: type) -> dict[str, str]:
+    """``#:`` comments above each field of a settings dataclass."""
+    import inspect
+
+    docs: dict[str, str] = {}
+    pending: list[str] = []
+    for line in inspect.getsource(cls).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#:"):
+            pending.append(stripped[2:].strip())
+            continue
+        match = re.match(r"^(\w+)\s*:", stripped)
+        if match and pending:
+            docs[match[1]] = " ".join(pending)
+        if not stripped.startswith("#"):
+            pending = []
+    return docs
+
+
+def _terraform_type(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if tp is bool:
+        return "bool"
+    if tp in (int, float):
+        return "number"
+    if tp is str:
+        return "string"
+    if origin is dict:
+        return "map(string)"
+    if origin is tuple:
+        item = typing.get_args(tp)[0]
+        if dataclasses.is_dataclass(item):
+            return f"list({_object_type(item)})"
+        return f"list({_terraform_type(item)})"
+    if dataclasses.is_dataclass(tp):
+        return _object_type(tp)
+    raise TypeError(f"no Terraform type for {tp}")  # pragma: no cover
+
+
+def _object_type(cls: type) -> str:
+    hints = typing.get_type_hints(cls)
+    fields = ", ".join(f"{f.name} = {_terraform_type(hints[f.name])}" for f in dataclasses.fields(cls))
+    return f"object({{{fields}}})"
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _walk(cls: type, instance: Any, path: list[str], section_doc: str) -> list[Input]:
+    hints = typing.get_type_hints(cls)
+    docs = _field_docs(cls)
+    found = []
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        value = getattr(instance, f.name)
+        if dataclasses.is_dataclass(tp):
+            found += _walk(tp, value, [*path, f.name], (tp.__doc__ or "").strip().splitlines()[0] if tp.__doc__ else section_doc)
+            continue
+        name = "_".join([*path, f.name])
+        key = ".".join([*path, f.name])
+        doc = docs.get(f.name) or f"{section_doc.rstrip('.')}: {f.name.replace('_', ' ')}."
+        found.append(
+            Input(
+                name=RENAMED.get(name, name),
+                key=key,
+                type=_terraform_type(tp),
+                default=_plain(value),
+                description=f"{doc} (environment file: {key})",
+                python_type=tp,
+            )
+        )
+    return found
+
+
+def module_inputs() -> list[Input]:
+    """Every module variable, in environment-file order."""
+    defaults = EnvironmentSettings(name="module", source="module")
+    hints = typing.get_type_hints(EnvironmentSettings)
+    found: list[Input] = []
+    for f in dataclasses.fields(EnvironmentSettings):
+        tp = hints[f.name]
+        if f.name in CALLER_SECTIONS or not dataclasses.is_dataclass(tp):
+            continue
+        doc = (tp.__doc__ or f.name).strip().splitlines()[0]
+        if doc.startswith(f"{tp.__name__}("):  # dataclass's generated signature
+            doc = f.name.replace("_", " ").capitalize()
+        found += _walk(tp, getattr(defaults, f.name), [f.name], doc)
+    return found
+
+
+# --------------------------------------------------------------------------- validations
+
+
+def _one_of(values) -> str:
+    return json.dumps(list(values))
+
+
+def _range(name: str, low, high=None) -> tuple[str, str]:
+    if high is None:
+        return f"var.{name} >= {low}", f"{name} must be at least {low}."
+    return f"var.{name} >= {low} && var.{name} <= {high}", f"{name} must be between {low} and {high}."
+
+
+def _port(name: str) -> tuple[str, str]:
+    return _range(name, 1, 65535)
+
+
+def _absolute(name: str) -> tuple[str, str]:
+    return f'startswith(var.{name}, "/")', f"{name} must start with '/'."
+
+
+def _choice(name: str, values) -> tuple[str, str]:
+    return f"contains({_one_of(values)}, var.{name})", f"{name} must be one of {', '.join(map(str, values))}."
+
+
+_TG_NAME = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$"
+_BUCKET = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+_FARGATE_MEMORY = "{%s}" % ", ".join(
+    f'"{cpu}" = {json.dumps(list(sizes))}' for cpu, sizes in config.FARGATE_SIZES.items()
+)
+
+#: variable -> [(condition, error message)]: the checks of modules/config.py `validate()`.
+VALIDATIONS: dict[str, list[tuple[str, str]]] = {
+    "network_subnet_cidrs": [
+        (
+            "!var.network_create || (length(var.network_subnet_cidrs) >= 2 && "
+            "length(var.network_subnet_cidrs) == length(var.network_availability_zones))",
+            "network_subnet_cidrs needs two or more CIDRs, one per availability zone (network_availability_zones).",
+        )
+    ],
+    "network_subnet_ids": [
+        (
+            "var.network_create || length(var.network_subnet_ids) > 0",
+            "network_subnet_ids names no subnets while network_create is false.",
+        )
+    ],
+    "network_security_group_ids": [
+        (
+            "var.network_create || length(var.network_security_group_ids) > 0",
+            "network_security_group_ids names no security group while network_create is false.",
+        )
+    ],
+    "network_vpc_id": [("var.network_create || var.network_vpc_id != \"\"", "network_vpc_id must be set while network_create is false.")],
+    "cluster_name": [('var.cluster_name != ""', "cluster_name must be set.")],
+    "load_balancer_name": [
+        (
+            f'length(var.load_balancer_name) <= 32 && can(regex("{_TG_NAME}", var.load_balancer_name))',
+            "load_balancer_name must be 1-32 letters, digits or hyphens.",
+        )
+    ],
+    "load_balancer_listener_port": [_port("load_balancer_listener_port")],
+    "load_balancer_listener_protocol": [_choice("load_balancer_listener_protocol", ("HTTP", "HTTPS"))],
+    "load_balancer_certificate_arn": [
+        (
+            '!var.load_balancer_create || var.load_balancer_listener_protocol != "HTTPS" || var.load_balancer_certificate_arn != ""',
+            "load_balancer_certificate_arn must be set to create an HTTPS listener.",
+        )
+    ],
+    "load_balancer_public_base_url": [
+        (
+            'var.load_balancer_public_base_url == "" || can(regex("^https?://[^/]+$", var.load_balancer_public_base_url))',
+            "load_balancer_public_base_url must be scheme://host without a path.",
+        )
+    ],
+    "target_group_name": [
+        (
+            f'length(var.target_group_name) >= 1 && length(var.target_group_name) <= 32 && can(regex("{_TG_NAME}", var.target_group_name))',
+            "target_group_name must be 1-32 letters, digits or hyphens, not a hyphen at either end.",
+        )
+    ],
+    "target_group_port": [
+        _port("target_group_port"),
+        ("var.target_group_port == var.task_container_port", "target_group_port must equal task_container_port for ip targets."),
+    ],
+    "target_group_protocol": [_choice("target_group_protocol", ("HTTP", "HTTPS"))],
+    "target_group_target_type": [_choice("target_group_target_type", ("ip",))],
+    "target_group_deregistration_delay": [_range("target_group_deregistration_delay", 0, 3600)],
+    "target_group_health_check_path": [_absolute("target_group_health_check_path")],
+    "target_group_health_check_protocol": [_choice("target_group_health_check_protocol", ("HTTP", "HTTPS"))],
+    "target_group_health_check_port": [
+        (
+            'var.target_group_health_check_port == "traffic-port" || (can(tonumber(var.target_group_health_check_port)) && '
+            "try(tonumber(var.target_group_health_check_port) >= 1 && tonumber(var.target_group_health_check_port) <= 65535, false))",
+            "target_group_health_check_port must be 'traffic-port' or a port number (1-65535).",
+        )
+    ],
+    "target_group_health_check_interval": [_range("target_group_health_check_interval", 5, 300)],
+    "target_group_health_check_timeout": [
+        _range("target_group_health_check_timeout", 2, 120),
+        (
+            "var.target_group_health_check_timeout < var.target_group_health_check_interval",
+            "target_group_health_check_timeout must be less than target_group_health_check_interval.",
+        ),
+    ],
+    "target_group_health_check_healthy_threshold": [_range("target_group_health_check_healthy_threshold", 2, 10)],
+    "target_group_health_check_unhealthy_threshold": [_range("target_group_health_check_unhealthy_threshold", 2, 10)],
+    "target_group_health_check_matcher": [
+        (
+            'can(regex("^[0-9]{3}([,-][0-9]{3})*$", var.target_group_health_check_matcher))',
+            "target_group_health_check_matcher must be HTTP codes like '200' or '200-299'.",
+        )
+    ],
+    "listener_rule_priority": [_range("listener_rule_priority", 1, 50000)],
+    "listener_rule_path_pattern": [
+        _absolute("listener_rule_path_pattern"),
+        (
+            'can(regex("^/[^*]+/[*]$", var.listener_rule_path_pattern))',
+            "listener_rule_path_pattern must look like '/<prefix>/*'.",
+        ),
+    ],
+    "listener_rule_discovery_priority": [
+        _range("listener_rule_discovery_priority", 1, 50000),
+        (
+            "!var.listener_rule_discovery_rule || var.listener_rule_discovery_priority != var.listener_rule_priority",
+            "listener_rule_discovery_priority must differ from listener_rule_priority.",
+        ),
+    ],
+    "service_discovery_namespace_id": [
+        (
+            'var.service_discovery_create_namespace || var.service_discovery_namespace_id != ""',
+            "service_discovery_namespace_id must be set while service_discovery_create_namespace is false.",
+        )
+    ],
+    "service_discovery_namespace_name": [('var.service_discovery_namespace_name != ""', "service_discovery_namespace_name must be set.")],
+    "service_discovery_service_name": [('var.service_discovery_service_name != ""', "service_discovery_service_name must be set.")],
+    "service_discovery_dns_ttl": [_range("service_discovery_dns_ttl", 0)],
+    "service_discovery_record_types": [
+        (
+            'alltrue([for record in var.service_discovery_record_types : contains(["A", "AAAA", "SRV"], record)])',
+            "service_discovery_record_types may contain only A, AAAA and SRV.",
+        )
+    ],
+    "service_discovery_routing_policy": [_choice("service_discovery_routing_policy", ("MULTIVALUE", "WEIGHTED"))],
+    "task_family": [('var.task_family != ""', "task_family must be set.")],
+    "task_cpu": [_choice("task_cpu", tuple(config.FARGATE_SIZES))],
+    "task_memory": [
+        (
+            f"contains(lookup({_FARGATE_MEMORY}, tostring(var.task_cpu), []), var.task_memory)",
+            "task_memory is not a size Fargate accepts with task_cpu (e.g. 512 CPU: 1024-4096 MiB in steps of 1024).",
+        )
+    ],
+    "task_container_name": [
+        ('can(regex("^[A-Za-z0-9][A-Za-z0-9_-]*$", var.task_container_name))', "task_container_name may contain only letters, digits, hyphens and underscores.")
+    ],
+    "task_container_port": [_port("task_container_port")],
+    "task_image_repository": [('var.task_image_repository != ""', "task_image_repository must be set.")],
+    "task_environment": [
+        (
+            f"length(setintersection(keys(var.task_environment), {_one_of(config.DERIVED_VARIABLES + config.SECRET_VARIABLES)})) == 0",
+            "task_environment must not set variables the module derives ("
+            + ", ".join(config.DERIVED_VARIABLES)
+            + ") or secrets injected from Secrets Manager ("
+            + ", ".join(config.SECRET_VARIABLES)
+            + ").",
+        )
+    ],
+    "task_health_check_path": [_absolute("task_health_check_path")],
+    "task_health_check_interval": [_range("task_health_check_interval", 5, 300)],
+    "task_health_check_timeout": [_range("task_health_check_timeout", 2, 60)],
+    "task_health_check_retries": [_range("task_health_check_retries", 1, 10)],
+    "task_health_check_start_period": [_range("task_health_check_start_period", 0, 300)],
+    "logs_group_name": [_absolute("logs_group_name")],
+    "logs_retention_in_days": [_choice("logs_retention_in_days", config.LOG_RETENTION_DAYS)],
+    "secrets_app_secret_name": [
+        ('var.secrets_app_secret_arn != "" || var.secrets_app_secret_name != ""', "secrets_app_secret_name must be set when secrets_app_secret_arn is empty.")
+    ],
+    "secrets_credentials_dir_secret_name": [
+        (
+            'var.secrets_credentials_dir_secret_arn != "" || var.secrets_credentials_dir_secret_name != ""',
+            "secrets_credentials_dir_secret_name must be set when secrets_credentials_dir_secret_arn is empty.",
+        )
+    ],
+    "secrets_recovery_window_in_days": [
+        (
+            "var.secrets_recovery_window_in_days == 0 || (var.secrets_recovery_window_in_days >= 7 && var.secrets_recovery_window_in_days <= 30)",
+            "secrets_recovery_window_in_days must be 0 or between 7 and 30.",
+        )
+    ],
+    "service_name": [('var.service_name != ""', "service_name must be set.")],
+    "service_desired_count": [_range("service_desired_count", 0)],
+    "service_deployment_maximum_percent": [_range("service_deployment_maximum_percent", 100, 200)],
+    "service_deployment_minimum_healthy_percent": [_range("service_deployment_minimum_healthy_percent", 0, 100)],
+    "service_health_check_grace_period_seconds": [_range("service_health_check_grace_period_seconds", 0, 2147483647)],
+    "service_capacity_provider_strategy": [
+        (
+            'alltrue([for s in var.service_capacity_provider_strategy : contains(["FARGATE", "FARGATE_SPOT"], s.capacity_provider) '
+            "&& s.weight >= 0 && s.weight <= 1000 && s.base >= 0 && s.base <= 100000])",
+            "service_capacity_provider_strategy: capacity_provider must be FARGATE or FARGATE_SPOT, weight 0-1000, base 0-100000.",
+        )
+    ],
+    "token_bucket_bucket_name": [
+        (f'can(regex("{_BUCKET}", var.token_bucket_bucket_name))', "token_bucket_bucket_name is not a valid S3 bucket name.")
+    ],
+    "token_bucket_prefix": [
+        (
+            'var.token_bucket_prefix != "" && !startswith(var.token_bucket_prefix, "/") && !endswith(var.token_bucket_prefix, "/")',
+            "token_bucket_prefix must be a key prefix without leading or trailing '/'.",
+        )
+    ],
+    "token_bucket_noncurrent_version_expiration_days": [_range("token_bucket_noncurrent_version_expiration_days", 1)],
+    "scaling_min_capacity": [_range("scaling_min_capacity", 0)],
+    "scaling_max_capacity": [
+        ("!var.scaling_enabled || var.scaling_max_capacity >= var.scaling_min_capacity", "scaling_max_capacity must be at least scaling_min_capacity.")
+    ],
+    "scaling_cpu_target": [_range("scaling_cpu_target", 1, 100)],
+    "alarms_period": [
+        (
+            "var.alarms_period >= 10 && (var.alarms_period % 60 == 0 || contains([10, 30], var.alarms_period))",
+            "alarms_period must be 10, 30 or a multiple of 60.",
+        )
+    ],
+    "alarms_evaluation_periods": [_range("alarms_evaluation_periods", 1)],
+    "alarms_create_sns_topic_name": [
+        (
+            'var.alarms_sns_topic_arn == "" || var.alarms_create_sns_topic_name == ""',
+            "alarms_create_sns_topic_name conflicts with alarms_sns_topic_arn; set one.",
+        )
+    ],
+}
+
+
+# --------------------------------------------------------------------------- the stack
+
+
+def _module_settings_class():
+    class ModuleSettings(EnvironmentSettings):
+        """Settings whose values are Terraform expressions: derived values as expressions too."""
+
+        @property
+        def path_prefix(self) -> str:
+            from modules import aws
+
+            return aws.Token.as_string(aws.Fn.trimsuffix(self.listener_rule.path_pattern, "/*"))
+
+        @property
+        def internal_mcp_url(self) -> str:
+            from modules.symbolic import text
+
+            return f"{self.internal_base_uri}:{text(self.task.container_port)}/mcp"
+
+    return ModuleSettings
+
+
+def _build_module_stack(app, inputs: list[Input]):
+    import jsii
+
+    from modules import aws
+    from modules.stack import IMAGE_TAG_ERROR, ServiceStack
+    from modules.provider import BaseStack
+    from modules.state import configure_s3_backend
+
+    class ModuleStack(ServiceStack):
+        """The ServiceStack's constructs fed with variables instead of an environment file."""
+
+        def __init__(self, scope, id: str):
+            plain = EnvironmentSettings(name=MODULE_NAME, source="module")
+            BaseStack.__init__(self, scope, id, plain)  # provider: stripped from the module
+            configure_s3_backend(self, plain)  # backend: stripped from the module
+            # A scope of their own: `service_name` is both an input and an output.
+            self.inputs = aws.Construct(self, INPUTS_SCOPE)
+            self.variables = {item.name: self._variable(item) for item in inputs}
+            self.compose(self._settings(plain))
+
+        def _variable(self, item: Input):
+            checks = VALIDATIONS.get(item.name, [])
+            if item.name == "image_tag":
+                checks = [(f'can(regex("{config.IMAGE_TAG_PATTERN}", var.image_tag))', IMAGE_TAG_ERROR)]
+            return aws.TerraformVariable(
+                self.inputs,
+                item.name,
+                type=item.type,
+                default=item.default,
+                description=item.description,
+                nullable=False,
+                validation=aws.blocks(*({"condition": f"${{{c}}}", "error_message": m} for c, m in checks)) or None,
+            )
+
+        @jsii.member(jsii_name="allocateLogicalId")
+        def _allocate_logical_id(self, tf_element) -> str:
+            node = tf_element if isinstance(tf_element, aws.Node) else tf_element.node
+            parts = node.path.split("/")[1:]
+            if parts[0] == INPUTS_SCOPE:
+                return parts[-1]
+            return BaseStack._allocate_logical_id(self, tf_element)
+
+        def _image_tag_variable(self, settings):
+            return self.variables["image_tag"]
+
+        def _value(self, item: Input):
+            variable = self.variables[item.name]
+            if item.type == "bool":
+                return variable.boolean_value
+            if item.type == "number":
+                return variable.number_value
+            if item.type == "string":
+                return variable.string_value
+            if item.type == "list(string)":
+                return variable.list_value
+            return variable.value
+
+        def _settings(self, plain: EnvironmentSettings):
+            values = {item.key: self._value(item) for item in inputs}
+
+            def build(cls, instance, path):
+                kwargs = {}
+                for f in dataclasses.fields(cls):
+                    key = ".".join([*path, f.name])
+                    nested = getattr(instance, f.name)
+                    if dataclasses.is_dataclass(nested) and key not in values:
+                        kwargs[f.name] = build(type(nested), nested, [*path, f.name])
+                    else:
+                        kwargs[f.name] = values.get(key, nested)
+                return cls(**kwargs)
+
+            region = aws.DataAwsRegion(self, "region")
+            sections = {
+                f.name: build(type(getattr(plain, f.name)), getattr(plain, f.name), [f.name])
+                for f in dataclasses.fields(EnvironmentSettings)
+                if dataclasses.is_dataclass(getattr(plain, f.name)) and f.name not in CALLER_SECTIONS
+            }
+            # The caller's provider decides the region; `id` is its name on provider 5 and 6.
+            sections["aws"] = dataclasses.replace(plain.aws, region=region.id)
+            return _module_settings_class()(name=MODULE_NAME, source="module", **sections)
+
+    return ModuleStack(app, MODULE_NAME)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _strip_metadata(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_metadata(v) for k, v in value.items() if k != "//"}
+    if isinstance(value, list):
+        return [_strip_metadata(v) for v in value]
+    return value
+
+
+def module_files(stack_json: dict, inputs: list[Input]) -> dict[str, str]:
+    """The module's files from the synthesized stack: no provider, backend or metadata."""
+    from modules import aws
+
+    config_json = _strip_metadata(stack_json)
+    terraform = {
+        "required_version": REQUIRED_TERRAFORM,
+        "required_providers": {"aws": {"source": aws.PROVIDER_SOURCE, "version": aws.PROVIDER_VERSION_CONSTRAINT}},
+    }
+    main = {key: config_json[key] for key in ("data", "locals", "resource") if key in config_json}
+    files = {
+        "versions.tf.json": {"terraform": terraform},
+        "variables.tf.json": {"variable": {item.name: config_json["variable"][item.name] for item in inputs}},
+        "main.tf.json": main,
+        "outputs.tf.json": {"output": config_json["output"]},
+    }
+    rendered = {name: json.dumps(content, indent=2, sort_keys=False) + "\n" for name, content in files.items()}
+    rendered["README.md"] = readme(inputs, config_json["output"])
+    return rendered
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def readme(inputs: list[Input], outputs: dict[str, dict]) -> str:
+    lines = [
+        f"# Terraform module `{MODULE_NAME}`",
+        "",
+        "Generated by `make module` (`python -m modules.terraform_module`) from the same CDKTF",
+        "constructs as the stacks in `cdktf.out/`: do not edit by hand. It declares no provider and",
+        "no backend (configure both in the calling root module), so `count` and `for_each` work on it.",
+        f"Requires Terraform {REQUIRED_TERRAFORM} and the AWS provider `{_provider_constraint()}`.",
+        "",
+        "Every input is a setting of an environment file (`<section>_<field>`, the file key is in",
+        "each description); the defaults reproduce the reference deployment (existing VPC, cluster,",
+        "ALB and Cloud Map namespace). `*_create` switches create those prerequisites instead.",
+        "Secrets are created without values; put them out of band (see the repository README).",
+        "",
+        "```hcl",
+        f'module "{MODULE_NAME}" {{',
+        f'  source = "git::https://<host>/<org>/<repo>.git//terraform/modules/{MODULE_NAME}?ref=<tag>"',
+        "",
+        '  image_tag = "<git-sha>"',
+        "}",
+        "```",
+        "",
+        "## Inputs",
+        "",
+        "| Name | Type | Default | Description |",
+        "|---|---|---|---|",
+    ]
+    for item in inputs:
+        default = json.dumps(item.default)
+        lines.append(f"| `{item.name}` | `{_cell(item.type)}` | `{_cell(default)}` | {_cell(item.description)} |")
+    lines += ["", "## Outputs", "", "| Name | Description |", "|---|---|"]
+    for name, output in outputs.items():
+        lines.append(f"| `{name}` | {_cell(output.get('description', ''))} |")
+    return "\n".join(lines) + "\n"
+
+
+def _provider_constraint() -> str:
+    from modules import aws
+
+    return aws.PROVIDER_VERSION_CONSTRAINT
+
+
+def synthesize(outdir: Path) -> dict[str, str]:
+    """Synthesize the module stack under ``outdir`` and return the module's files."""
+    from modules import aws
+
+    inputs = module_inputs()
+    app = aws.App(outdir=str(outdir))
+    _build_module_stack(app, inputs)
+    app.synth()
+    stack_json = json.loads((outdir / "stacks" / MODULE_NAME / "cdk.tf.json").read_text())
+    return module_files(stack_json, inputs)
+
+
+def write_module(directory: Path, files: dict[str, str] | None = None) -> dict[str, str]:
+    """Generate the module into ``directory`` (replacing the generated files)."""
+    if files is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            files = synthesize(Path(tmp))
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return files
+
+
+def differences(expected: dict[str, str], directory: Path) -> list[str]:
+    """Unified diffs between freshly generated files and ``directory``."""
+    found = []
+    for name, text in expected.items():
+        path = directory / name
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            diff = difflib.unified_diff(
+                current.splitlines(), text.splitlines(), f"committed/{name}", f"generated/{name}", lineterm="", n=2
+            )
+            found.append("\n".join(list(diff)[:60]))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=MODULE_DIR, help="module directory (default: %(default)s)")
+    parser.add_argument("--check", action="store_true", help="fail if the directory differs from a fresh generation")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = synthesize(Path(tmp))
+    if args.check:
+        stale = differences(files, args.out)
+        if stale:
+            print("\n\n".join(stale), file=sys.stderr)
+            print(f"\n{args.out} is stale: run `make module` and commit it.", file=sys.stderr)
+            return 1
+        return 0
+    write_module(args.out, files)
+    print(f"wrote {', '.join(FILES)} to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
