@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Build a local Debian bookworm base image with Python 3.11 (+ venv) and curl, because
-# base images cannot be pulled here. The image is tagged with a key derived from this
-# script, so reruns with an unchanged recipe reuse it (podman's store is the cache).
+# Build a local Debian bookworm base image with Python 3.11 (+ venv), because base images
+# cannot be pulled here. Like python:*-slim it has no curl, so the Dockerfile takes the
+# same path on it as on the default base. The image is tagged with a key derived from
+# this script, so reruns with an unchanged recipe reuse it (podman's store is the cache).
 # Prints the image reference to pass as BASE_IMAGE. Needs root, podman and debootstrap
 # (scripts/container/setup.sh installs them).
 set -euo pipefail
 
 suite=bookworm
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-include=python3,python3-venv,curl,ca-certificates
+include=python3,python3-venv,ca-certificates
 repo=localhost/workspace-mcp-base
 
 key="$(cat "$0" | sha256sum | cut -c1-16)"
