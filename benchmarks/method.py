@@ -10,7 +10,7 @@ METHOD = """
 every row, used by `tests/test_bench_smoke.py` inside `make test` so the script cannot rot; its
 figures are a smoke check only, and it overlaps the synthesis with the server rows).
 
-- **Runs.** This run: {runs}. Server rows interleave ours, the peer and the floor; the full mode
+- **Runs.** This run: {runs}. Order: users, image, tool calls, servers, synthesis (timings last). Server rows interleave ours, the peer and the floor; the full mode
   first starts each once unmeasured, so byte-code compilation is not counted. Every run starts fresh
   processes. Cells show the median over runs and (min–max).
 - **Synthesis.** `python main.py` (every file in `environments/`) against the floor
@@ -47,7 +47,7 @@ figures are a smoke check only, and it overlaps the synthesis with the server ro
   (started and stopped by SIGUSR1 through `benchmarks/server_hook/sitecustomize.py`, so start-up is
   excluded; work in worker threads shows as waiting); synthesis with pyinstrument over `main.py`
   (time in jsii calls shows under the construct that made them); memory with tracemalloc in the
-  server across 200 users (what stays allocated after `gc.collect()`, and what was cyclic garbage).
+  server across 100 users (what stays allocated after `gc.collect()`, and what was cyclic garbage).
 - **Bounds.** Every loop has a count and a time budget; servers are stopped with SIGTERM, then
   SIGKILL after 10 s. All traffic is on 127.0.0.1. The peer is installed by
   `benchmarks/peer.py` into `build/bench/peer-venv` from `benchmarks/peer-requirements.lock`

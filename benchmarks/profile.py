@@ -120,7 +120,7 @@ def synthesis(work: Path, out: Path) -> None:
                    capture_output=True)
 
 
-def users_memory(work: Path, out: Path, users: int = 200) -> None:
+def users_memory(work: Path, out: Path, users: int = 100) -> None:
     """tracemalloc in our server across ``users`` sign-ins and calls after the warm-up: which Python
     allocations remain (and which are only garbage awaiting the cycle collector)."""
     calls = []
