@@ -1,7 +1,8 @@
 """CDKTF app: one deployment stack (``<env>``) and one state bootstrap stack
 (``<env>-state``) per environment file in ``environments/`` (or ``$CDKTF_ENVIRONMENTS_DIR``).
 
-Writes ``cdktf.out/stacks/<stack>/cdk.tf.json`` (``$CDKTF_OUTDIR`` overrides the folder).
+Writes ``cdktf.out/stacks/<stack>/cdk.tf.json`` and the Terraform module
+``cdktf.out/module/google-workspace-mcp`` (``$CDKTF_OUTDIR`` overrides the folder).
 """
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ def main() -> int:
         return 2
 
     from modules.stack import build_app
+    from modules.terraform_module import MODULE_NAME, write_module
 
-    build_app(environments, outdir=os.environ.get("CDKTF_OUTDIR")).synth()
+    outdir = os.environ.get("CDKTF_OUTDIR")
+    build_app(environments, outdir=outdir).synth()
+    # The same constructs as a plain Terraform module (committed copy: `make module`).
+    write_module(Path(outdir or ROOT / "cdktf.out") / "module" / MODULE_NAME)
     return 0
 
 

@@ -1,0 +1,252 @@
+"""The plain Terraform module (terraform/modules/google-workspace-mcp) and its examples.
+
+The module is generated from the same constructs as the CDKTF stacks; these tests check
+that the committed copy is fresh, that Terraform accepts the examples, that bad inputs are
+refused by the variable validations, that the module plans the same resources as the
+``local`` stack, and that the ``local`` example goes through apply -> no-drift re-plan ->
+destroy on the session's moto. The tests share one moto and run in file order.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from modules.terraform_module import FILES, MODULE_NAME, differences
+from tests.fakes.terraform import copy_stack, terraform
+from tests.infra.tf_json import load
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "terraform" / "modules" / MODULE_NAME
+EXAMPLES = ("reference", "local")
+PLAN_TIMEOUT = 240
+APPLY_TIMEOUT = 420
+
+
+# --------------------------------------------------------------------------- static
+
+
+def test_committed_module_equals_a_fresh_generation(synth_dir: Path):
+    # main.py writes the module next to the stacks in the session synthesis.
+    fresh = synth_dir.parent / "module" / MODULE_NAME
+    generated = {name: (fresh / name).read_text() for name in FILES}
+    stale = differences(generated, COMMITTED)
+    assert not stale, "the committed module is stale: run `make module` and commit it\n\n" + "\n\n".join(stale)
+
+
+def test_module_has_no_provider_or_backend_and_pins_the_provider():
+    for name in FILES[:-1]:
+        config = json.loads((COMMITTED / name).read_text())
+        assert "provider" not in config and '"//":' not in json.dumps(config), name  # cdktf metadata
+        assert "backend" not in config.get("terraform", {}), name
+    versions = json.loads((COMMITTED / "versions.tf.json").read_text())["terraform"]
+    assert versions["required_providers"]["aws"]["version"] == ">= 5.100.0, < 7.0.0"
+
+
+def test_every_stack_output_is_a_module_output(synth_dir: Path):
+    module_outputs = json.loads((COMMITTED / "outputs.tf.json").read_text())["output"]
+    stack_outputs = load(synth_dir, "local").outputs
+    assert stack_outputs and set(stack_outputs) <= set(module_outputs)
+
+
+def test_readme_lists_every_input_and_output():
+    readme = (COMMITTED / "README.md").read_text()
+    variables = json.loads((COMMITTED / "variables.tf.json").read_text())["variable"]
+    outputs = json.loads((COMMITTED / "outputs.tf.json").read_text())["output"]
+    for name in [*variables, *outputs]:
+        assert f"| `{name}` |" in readme, name
+    assert all(variables[name].get("description") for name in variables)
+
+
+def test_hcl_is_formatted():
+    result = terraform(ROOT / "terraform", "fmt", "-check", "-recursive", "-diff", ok_codes=(0, 3))
+    assert result.returncode == 0, f"run `terraform fmt -recursive terraform`:\n{result.output}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_validates(terraform_copy: Path, tf_cache, example: str):
+    workdir = terraform_copy / "examples" / example
+    terraform(workdir, "init", "-backend=false", env=tf_cache, timeout=PLAN_TIMEOUT)
+    report = json.loads(terraform(workdir, "validate", "-json", env=tf_cache, ok_codes=(0, 1)).stdout)
+    assert report["valid"], json.dumps(report["diagnostics"], indent=1)
+
+
+# --------------------------------------------------------------------------- plans on moto
+
+
+def _local_root(workdir: Path, module_block: str, terraform_copy: Path) -> Path:
+    """A root module with the local example's provider and a custom module call."""
+    workdir.mkdir(parents=True)
+    for name in ("providers.tf", "variables.tf"):
+        shutil.copy(terraform_copy / "examples" / "local" / name, workdir / name)
+    source = terraform_copy / "modules" / MODULE_NAME
+    (workdir / "main.tf").write_text(module_block.replace("SOURCE", str(source)))
+    return workdir
+
+
+@pytest.mark.parametrize(
+    "inputs, messages",
+    [
+        (
+            'listener_rule_priority = 0\n  target_group_name = "a-target-group-name-longer-than-32-chars"',
+            [
+                "listener_rule_priority must be between 1 and 50000.",
+                "target_group_name must be 1-32 letters, digits or hyphens",
+            ],
+        ),
+        # Checks that refer to another variable run in a later phase of the plan.
+        ("task_cpu = 512\n  task_memory = 3000", ["task_memory is not a size Fargate accepts with task_cpu"]),
+    ],
+    ids=["single-variable", "cpu-memory-pair"],
+)
+def test_bad_inputs_are_rejected_at_plan(moto, terraform_copy: Path, tf_cache, tmp_path: Path, inputs, messages):
+    workdir = _local_root(tmp_path / "bad", f'module "bad" {{\n  source = "SOURCE"\n  {inputs}\n}}\n', terraform_copy)
+    env = {**moto.env(), **tf_cache}
+    terraform(workdir, "init", env=env, timeout=PLAN_TIMEOUT)
+    result = terraform(workdir, "plan", f"-var=endpoint={moto.endpoint}", env=env, timeout=PLAN_TIMEOUT, ok_codes=(1,))
+    output = " ".join(result.output.split())  # terraform wraps long messages
+    assert "Invalid value for variable" in output
+    for message in messages:
+        assert message in output
+
+
+def _values(value):
+    """Planned values, with JSON documents parsed (formatting and key order differ)."""
+    if isinstance(value, dict):
+        return {k: _values(v) for k, v in value.items() if k != "tags_all"}
+    if isinstance(value, list):
+        return [_values(v) for v in value]
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return _values(json.loads(value))
+        except ValueError:
+            return value
+    return value
+
+
+def planned_resources(plan: dict) -> dict[str, list]:
+    """Managed resources of a plan by type, each type's list in a stable order (no addresses)."""
+    found: dict[str, list] = defaultdict(list)
+
+    def walk(module: dict) -> None:
+        for resource in module.get("resources", []):
+            if resource["mode"] == "managed":
+                found[resource["type"]].append(_values(resource["values"]))
+        for child in module.get("child_modules", []):
+            walk(child)
+
+    walk(plan["planned_values"]["root_module"])
+    return {type_: sorted(items, key=lambda v: json.dumps(v, sort_keys=True)) for type_, items in found.items()}
+
+
+def _plan_json(workdir: Path, env: dict, *args: str) -> dict:
+    terraform(workdir, "plan", "-out=tfplan", *args, env=env, timeout=PLAN_TIMEOUT)
+    return json.loads(terraform(workdir, "show", "-json", "tfplan", env=env, timeout=PLAN_TIMEOUT).stdout)
+
+
+def test_module_plans_the_same_resources_as_the_local_stack(
+    moto, synth_dir: Path, terraform_copy: Path, tf_cache, tmp_path: Path
+):
+    env = {**moto.env(), **tf_cache}
+    # The CDKTF `local` stack with local state instead of its S3 backend.
+    stack = copy_stack(synth_dir / "local", tmp_path / "stack")
+    config = json.loads((stack / "cdk.tf.json").read_text())
+    del config["terraform"]["backend"]
+    (stack / "cdk.tf.json").write_text(json.dumps(config))
+    terraform(stack, "init", env=env, timeout=PLAN_TIMEOUT)
+    stack_plan = planned_resources(_plan_json(stack, env))
+
+    example = tmp_path / "example"
+    shutil.copytree(terraform_copy / "examples" / "local", example)
+    (example / "main.tf").write_text(
+        (example / "main.tf").read_text().replace("../../modules", str(terraform_copy / "modules"))
+    )
+    terraform(example, "init", env=env, timeout=PLAN_TIMEOUT)
+    module_plan = planned_resources(_plan_json(example, env, f"-var=endpoint={moto.endpoint}"))
+
+    assert sorted(module_plan) == sorted(stack_plan)
+    for type_ in stack_plan:
+        assert module_plan[type_] == stack_plan[type_], f"{type_} differs between the module and the stack"
+    assert sum(len(items) for items in stack_plan.values()) > 30
+
+
+# --------------------------------------------------------------------------- apply on moto
+
+
+@pytest.fixture(scope="module")
+def applied(moto, terraform_copy: Path, tf_cache):
+    """The local example applied on moto; destroyed at the end if a test did not."""
+    workdir = terraform_copy / "examples" / "local"
+    env = {**moto.env(), **tf_cache}
+    endpoint = f"-var=endpoint={moto.endpoint}"
+    terraform(workdir, "init", env=env, timeout=PLAN_TIMEOUT)
+    state = {"workdir": workdir, "env": env, "endpoint": endpoint, "destroyed": False}
+    try:
+        terraform(workdir, "apply", "-auto-approve", endpoint, env=env, timeout=APPLY_TIMEOUT)
+        raw = json.loads(terraform(workdir, "output", "-json", env=env).stdout)
+        state["outputs"] = raw["module"]["value"]
+        yield state
+    finally:
+        if not state["destroyed"]:
+            terraform(workdir, "destroy", "-auto-approve", endpoint, env=env, timeout=APPLY_TIMEOUT)
+
+
+def test_applied_module_creates_the_reference_resources(applied, moto):
+    out = applied["outputs"]
+    elbv2, ecs, discovery = moto.client("elbv2"), moto.client("ecs"), moto.client("servicediscovery")
+    (group,) = elbv2.describe_target_groups(TargetGroupArns=[out["target_group_arn"]])["TargetGroups"]
+    assert (group["TargetGroupName"], group["TargetType"], group["Port"]) == ("busyb-google-workspace", "ip", 8000)
+    assert (group["HealthCheckPath"], group["HealthCheckIntervalSeconds"], group["HealthyThresholdCount"]) == (
+        "/health",
+        30,
+        2,
+    )
+    rules = elbv2.describe_rules(RuleArns=[out["listener_rule_arn"], out["discovery_listener_rule_arn"]])["Rules"]
+    assert sorted(rule["Priority"] for rule in rules) == ["50", "51"]
+
+    task = ecs.describe_task_definition(taskDefinition=out["task_definition_arn"])["taskDefinition"]
+    assert (task["family"], task["cpu"], task["memory"]) == ("busyb-google-workspace-mcp", "512", "1024")
+    (container,) = task["containerDefinitions"]
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert environment["PORT"] == "8000" and environment["MCP_ENABLE_OAUTH21"] == "true"
+    assert environment["WORKSPACE_MCP_PATH_PREFIX"] == "/google-workspace"
+    assert environment["WORKSPACE_MCP_TOKEN_STORE"] == "s3://busyb-google-workspace-mcp-tokens-local/tokens"
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    assert secrets["GOOGLE_OAUTH_CLIENT_ID"] == f"{out['app_secret_arn']}:GOOGLE_OAUTH_CLIENT_ID::"
+    assert container["logConfiguration"]["options"]["awslogs-region"] == "us-east-1"
+
+    (service,) = ecs.describe_services(cluster=out["cluster_arn"], services=[out["service_arn"]])["services"]
+    assert service["serviceName"] == "busyb-google-workspace-mcp-service"
+    assert service["deploymentConfiguration"]["maximumPercent"] == 200
+    assert service["enableExecuteCommand"] is True
+
+    service_id = out["discovery_service_arn"].rsplit("/", 1)[-1]
+    records = discovery.get_service(Id=service_id)["Service"]["DnsConfig"]["DnsRecords"]
+    assert {(r["Type"], r["TTL"]) for r in records} == {("A", 60), ("SRV", 60)}
+    assert out["internal_mcp_url"] == "http://google-workspace.busyb.local:8000/mcp"
+
+
+def test_applied_module_replans_without_changes(applied):
+    result = terraform(
+        applied["workdir"],
+        "plan",
+        "-detailed-exitcode",
+        applied["endpoint"],
+        env=applied["env"],
+        timeout=PLAN_TIMEOUT,
+        ok_codes=(0, 2),
+    )
+    assert result.returncode == 0, f"drift after apply:\n{result.stdout[-8000:]}"
+
+
+def test_applied_module_destroys_cleanly(applied, moto):
+    workdir, env = applied["workdir"], applied["env"]
+    terraform(workdir, "destroy", "-auto-approve", applied["endpoint"], env=env, timeout=APPLY_TIMEOUT)
+    applied["destroyed"] = True
+    assert terraform(workdir, "state", "list", env=env).stdout.split() == []
+    with pytest.raises(ClientError):
+        moto.client("s3").head_bucket(Bucket=applied["outputs"]["token_bucket_name"])
