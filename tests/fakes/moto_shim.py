@@ -25,20 +25,15 @@ which otherwise makes the AWS provider 5.100 fail, hang in retries or report dri
    in moto (``FakeDeleteMarker`` has no ``dispose``), so emptying a versioned bucket on
    destroy (``force_destroy``, e.g. the state bucket with its lock-file markers) fails
    with a 500. The shim gives delete markers the no-op ``dispose`` they lack.
-5. S3 Get/PutBucketLifecycleConfiguration: moto does not return the
-   ``x-amz-transition-default-minimum-object-size`` header; the provider waits (about a
-   minute) for the value it sent to come back after every lifecycle write. The shim keeps
-   the value per bucket and returns it (AWS's default ``all_storage_classes_128K`` when
-   none was sent), as AWS does.
 
-Plain S3, Secrets Manager and every other call pass through untouched.
+Every other call (plain S3, Secrets Manager, ...) passes through untouched.
 """
 from __future__ import annotations
 
 import argparse
 import io
-import os
 import json
+import os
 import threading
 from typing import Any, Callable, Iterable
 
@@ -60,8 +55,6 @@ ECS_FIELDS_MOTO_KEEPS = {
     "clientToken",
 }
 JSON_11 = "application/x-amz-json-1.1"
-TRANSITION_MIN_SIZE = "x-amz-transition-default-minimum-object-size"
-TRANSITION_MIN_SIZE_DEFAULT = "all_storage_classes_128K"
 
 StartResponse = Callable[..., Any]
 
@@ -73,7 +66,6 @@ class MotoShim:
         self.app = app
         self._lock = threading.Lock()
         self._autoscaling_tags: dict[str, dict[str, str]] = {}
-        self._transition_min_size: dict[str, str] = {}
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -84,28 +76,7 @@ class MotoShim:
                 return handler(_read_json(environ), environ, start_response)
         if target == ECS_CREATE_SERVICE:
             return self._ecs_create_service(_read_json(environ), environ, start_response)
-        bucket = _s3_lifecycle_bucket(environ)
-        if bucket:
-            return self._s3_lifecycle(bucket, environ, start_response)
         return self.app(environ, start_response)
-
-    # -- S3 lifecycle: transition default minimum object size ---------------------------
-
-    def _s3_lifecycle(self, bucket: str, environ, start_response):
-        method = environ["REQUEST_METHOD"]
-        status, headers, payload = _call(self.app, environ)
-        with self._lock:
-            if method == "PUT" and status.startswith("200"):
-                sent = environ.get("HTTP_" + TRANSITION_MIN_SIZE.upper().replace("-", "_"))
-                self._transition_min_size[bucket] = sent or TRANSITION_MIN_SIZE_DEFAULT
-            elif method == "DELETE":
-                self._transition_min_size.pop(bucket, None)
-            value = self._transition_min_size.get(bucket, TRANSITION_MIN_SIZE_DEFAULT)
-        if method in ("GET", "PUT") and status.startswith("200"):
-            headers = [(k, v) for k, v in headers if k.lower() != TRANSITION_MIN_SIZE]
-            headers.append((TRANSITION_MIN_SIZE, value))
-        start_response(status, headers)
-        return [payload]
 
     # -- Application Auto Scaling tags ------------------------------------------------
 
@@ -211,17 +182,6 @@ def let_delete_markers_be_disposed() -> None:
 
     if not hasattr(FakeDeleteMarker, "dispose"):
         FakeDeleteMarker.dispose = lambda self, garbage=False: None
-
-
-def _s3_lifecycle_bucket(environ: dict) -> str | None:
-    """The bucket of a path-style S3 ``?lifecycle`` request, else None."""
-    if "/s3/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
-        return None
-    query = environ.get("QUERY_STRING", "")
-    if "lifecycle" not in [part.split("=", 1)[0] for part in query.split("&")]:
-        return None
-    parts = [p for p in environ.get("PATH_INFO", "").split("/") if p]
-    return parts[0] if len(parts) == 1 else None
 
 
 def _read_json(environ: dict) -> dict:
