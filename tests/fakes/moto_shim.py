@@ -21,10 +21,10 @@ which otherwise makes the AWS provider 5.100 fail, hang in retries or report dri
    backend's state reads. The emulator stands in for AWS's HTTPS endpoint, so the shim
    evaluates bucket policies as for a TLS request: that statement does not apply.
    GetBucketPolicy still returns the policy as written.
-4. S3 DeleteObjects of a versioned key whose versions include a delete marker crashes
-   in moto (``FakeDeleteMarker`` has no ``dispose``), so emptying a versioned bucket on
-   destroy (``force_destroy``, e.g. the state bucket with its lock-file markers) fails
-   with a 500. The shim gives delete markers the no-op ``dispose`` they lack.
+4. S3 DeleteObjects in a bucket whose versioning was suspended crashes in moto when a
+   key's versions include a delete marker (``FakeDeleteMarker`` has no ``dispose``). On
+   destroy, ``aws_s3_bucket_versioning`` goes first, then ``force_destroy`` empties the
+   bucket (e.g. the state bucket with its lock-file markers), which fails with a 500. The shim gives delete markers the no-op ``dispose`` they lack.
 
 Every other call (plain S3, Secrets Manager, ...) passes through untouched.
 """
