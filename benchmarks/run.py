@@ -1,6 +1,6 @@
 """Run every benchmark of issue 7 and write RESULTS.md and results.json.
 
-    .venv/bin/python -m benchmarks.run            # full run (about 20 minutes on 2 cores)
+    .venv/bin/python -m benchmarks.run            # full run (20-40 minutes on 2 cores)
     .venv/bin/python -m benchmarks.run --quick    # smoke mode: one short run of every row
 
 Method: every figure is the median over runs, with min and max; each run starts fresh processes
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -43,7 +44,7 @@ class Plan:
     overlap_synth: bool  # quick mode only: synthesize while the server rows run
 
 
-FULL = Plan(synth_runs=3, server_runs=5, tools_list_requests=200, call_runs=3, c1_calls=100, c50_per_worker=4,
+FULL = Plan(synth_runs=3, server_runs=3, tools_list_requests=100, call_runs=3, c1_calls=60, c50_per_worker=4,
             users=1000, users_runs=1, warmup=True, overlap_synth=False)
 QUICK = Plan(synth_runs=1, server_runs=1, tools_list_requests=10, call_runs=1, c1_calls=5, c50_per_worker=1,
              users=10, users_runs=1, warmup=False, overlap_synth=True)
@@ -224,9 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="where RESULTS.md and results.json go (default: benchmarks/, or build/bench/quick/ with --quick)")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"comma list of {', '.join(GROUPS)}")
+    parser.add_argument("--users", type=int, help="distinct users in the memory-growth row (default 1000; quick 10)")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles of missed goals (full mode)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.users is not None:
+        if not 1 <= args.users <= 100_000:
+            parser.error(f"--users: must be between 1 and 100000 (got {args.users})")
+        plan = dataclasses.replace(plan, users=args.users)
     if args.out is None:  # smoke figures never overwrite the committed results
         args.out = ROOT / "build" / "bench" / "quick" if args.quick else ROOT / "benchmarks"
     only = [g.strip() for g in args.only.split(",") if g.strip()]
