@@ -22,8 +22,10 @@ def symbolic(value: Any) -> bool:
         return False
     if dataclasses.is_dataclass(value):
         return any(symbolic(getattr(value, f.name)) for f in dataclasses.fields(value))
-    if isinstance(value, (str, int, float)):
-        return aws.Token.is_unresolved(value)
+    if isinstance(value, str):
+        return "TfToken[" in value  # "${TfToken[..]}", or "#{TfToken[..]}" for a list
+    if isinstance(value, (int, float)):
+        return aws.Token.is_unresolved(value)  # number tokens are special floats
     if isinstance(value, (list, tuple)):
         return any(symbolic(v) for v in value)
     if isinstance(value, dict):
@@ -113,7 +115,7 @@ def optional_items(items: Iterable[tuple[Any, Any]]) -> Any:
     if not any(symbolic(flag) for flag, _ in items):
         return [item for flag, item in items if flag]
     parts = [[item] if flag is True else [] if flag is False else aws.Fn.conditional(flag, [item], []) for flag, item in items]
-    return aws.Fn.concat(parts)
+    return aws.Token.as_list(aws.Fn.concat(parts))
 
 
 def to_json(value: Any) -> str:

@@ -135,7 +135,7 @@ def planned_resources(plan: dict) -> dict[str, list]:
     def walk(module: dict) -> None:
         for resource in module.get("resources", []):
             if resource["mode"] == "managed":
-                found[resource["type"]].append(_values(resource["values"]))
+                found[resource["type"]].append(_values(resource.get("values", {})))
         for child in module.get("child_modules", []):
             walk(child)
 
