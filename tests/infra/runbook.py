@@ -159,9 +159,10 @@ def run_block(block: Block, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def run_tested_commands(stack_dir: Path, env: dict[str, str]) -> list[tuple[Block, str]]:
+def run_tested_commands(stack_dir: Path, env: dict[str, str]) -> list[tuple[Block, str, float]]:
     """Run every tested block of both docs against the applied stack in ``stack_dir``;
-    ``env`` aims child processes at moto. Raises AssertionError listing each failure."""
+    ``env`` aims child processes at moto. Returns (block, stdout, seconds) per block;
+    raises AssertionError listing each failure."""
     base = {
         **os.environ,
         **env,
@@ -179,17 +180,18 @@ def run_tested_commands(stack_dir: Path, env: dict[str, str]) -> list[tuple[Bloc
     inputs = {
         "GOOGLE_OAUTH_CLIENT_ID": FAKE_CLIENT_ID,
         "GOOGLE_OAUTH_CLIENT_SECRET": FAKE_CLIENT_SECRET,
-        "IMAGE_TAG": IMAGE_TAG,
         "NEW_CLIENT_SECRET": NEW_CLIENT_SECRET,
     }
-    ran: list[tuple[Block, str]] = []
+    ran: list[tuple[Block, str, float]] = []
     failures: list[str] = []
     for doc in DOCS:
         if doc.name == "operations.md":
             inputs.update(seed_incident(context))
+            seed_deploy(context)
         for block in shell_blocks(doc):
             if block.marker != "tested":
                 continue
+            started = time.monotonic()
             result = run_block(block, {**base, **context.variables, **inputs})
             output = result.stdout
             if result.returncode != 0:
@@ -206,7 +208,7 @@ def run_tested_commands(stack_dir: Path, env: dict[str, str]) -> list[tuple[Bloc
                     check(context, output)
                 except AssertionError as error:
                     failures.append(f"{block.where} ({block.detail}): {error}\n{block.code}--- stdout ---\n{output[-3000:]}")
-            ran.append((block, output))
+            ran.append((block, output, time.monotonic() - started))
     if failures:
         raise AssertionError(f"{len(failures)} runbook block(s) failed:\n\n" + "\n\n".join(failures))
     return ran
@@ -306,6 +308,24 @@ def seed_incident(context: Context) -> dict[str, str]:
     return {"REQUEST_ID": request_id, "STORE_KEY": user_key, "RESTORE_TO": restore_to}
 
 
+def seed_deploy(context: Context) -> None:
+    """A deploy of a new image as Terraform makes it: a new revision with the new tag, the
+    service moved to it, the replaced revision deregistered. (The runbook's own deploy
+    block is the plan/apply the end-to-end test already runs; repeating it costs minutes.)"""
+    ecs = context.client("ecs")
+    cluster, service_name = context.variables["CLUSTER_ARN"], context.variables["SERVICE_NAME"]
+    (service,) = ecs.describe_services(cluster=cluster, services=[service_name])["services"]
+    current = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    containers = [
+        {**c, "image": f"{c['image'].rsplit(':', 1)[0]}:{IMAGE_TAG}"} for c in current["containerDefinitions"]
+    ]
+    fields = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "requiresCompatibilities", "cpu", "memory")
+    new = ecs.register_task_definition(**{k: current[k] for k in fields}, containerDefinitions=containers)
+    ecs.update_service(cluster=cluster, service=service_name, taskDefinition=new["taskDefinition"]["taskDefinitionArn"])
+    ecs.deregister_task_definition(taskDefinition=current["taskDefinitionArn"])
+    context.seeded["previous_image"] = current["containerDefinitions"][0]["image"]
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -379,19 +399,8 @@ def _check_rollback(context: Context, output: str) -> None:
     )["services"]
     running = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
     image = running["containerDefinitions"][0]["image"]
-    assert not image.endswith(f":{IMAGE_TAG}"), f"still on the new image after the rollback: {image}"
-    assert image == context.variables["IMAGE"], image
-
-
-def _check_new_image(context: Context, output: str) -> None:
-    ecs = context.client("ecs")
-    (service,) = ecs.describe_services(
-        cluster=context.variables["CLUSTER_ARN"], services=[context.variables["SERVICE_NAME"]]
-    )["services"]
-    image = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"][
-        "containerDefinitions"
-    ][0]["image"]
-    assert image.endswith(f":{IMAGE_TAG}"), image
+    assert image == context.seeded["previous_image"] and not image.endswith(f":{IMAGE_TAG}"), image
+    assert running["status"] == "ACTIVE"
 
 
 CHECKS: dict[str, Callable[[Context, str], None]] = {
@@ -404,6 +413,5 @@ CHECKS: dict[str, Callable[[Context, str], None]] = {
     "key-added": _check_key_added,
     "key-promoted": _check_key_promoted,
     "old-key-dropped": _check_old_key_dropped,
-    "new-image": _check_new_image,
     "rollback": _check_rollback,
 }
