@@ -31,6 +31,7 @@ SHELL ["/bin/sh", "-eu", "-c"]
 RUN if ! command -v curl >/dev/null; then \
         apt-get update \
         && apt-get install -y --no-install-recommends curl \
+        && apt-get clean \
         && rm -rf /var/lib/apt/lists/*; \
     fi \
     && groupadd --gid 10001 mcp \

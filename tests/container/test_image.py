@@ -153,7 +153,8 @@ def test_token_directory_is_writable_and_image_is_lean(podman: Podman, container
     assert podman("exec", container.name, "sh", "-c", probe).stdout.strip() == "ok"
     lean = podman("exec", container.name, "sh", "-c",
                   "for p in gcc cc g++ make pip pip3; do command -v $p; done;"
-                  " ls -d /root/.cache /home/mcp/.cache /opt/venv/bin/pip 2>/dev/null; true")
+                  " ls -d /root/.cache /home/mcp/.cache /opt/venv/bin/pip /var/cache/apt/archives/*.deb"
+                  " /var/lib/apt/lists/*Packages* 2>/dev/null; true")
     assert lean.stdout.strip() == "", f"build tools or caches in the final image: {lean.stdout}"
 
 
