@@ -18,9 +18,17 @@ COPY mcp/requirements.lock ./
 RUN /opt/venv/bin/pip install --no-deps -r requirements.lock
 COPY mcp/pyproject.toml mcp/README.md ./
 COPY mcp/workspace_mcp_server ./workspace_mcp_server
-# pip and setuptools are not needed at run time: drop them from the shipped venv.
+# pip and setuptools are not needed at run time: drop them from the shipped venv. Of the
+# ~600 discovery documents google-api-python-client ships (~100 MB), keep the APIs the
+# server builds clients for (workspace_mcp_server.google.client.APIS).
 RUN /opt/venv/bin/pip install --no-deps . \
-    && /opt/venv/bin/pip uninstall --yes pip setuptools
+    && /opt/venv/bin/pip uninstall --yes pip setuptools \
+    && /opt/venv/bin/python -c "import pathlib, googleapiclient.discovery_cache as cache; \
+from workspace_mcp_server.google.client import APIS; \
+keep = {f'{name}.{version}.json' for name, version in APIS.values()}; \
+docs = pathlib.Path(cache.__file__).parent / 'documents'; \
+[doc.unlink() for doc in docs.glob('*.json') if doc.name not in keep]; \
+assert {doc.name for doc in docs.glob('*.json')} == keep, keep"
 
 FROM ${BASE_IMAGE}
 LABEL org.opencontainers.image.title="workspace-mcp-server" \

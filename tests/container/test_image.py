@@ -158,6 +158,18 @@ def test_token_directory_is_writable_and_image_is_lean(podman: Podman, container
     assert lean.stdout.strip() == "", f"build tools or caches in the final image: {lean.stdout}"
 
 
+def test_image_keeps_the_discovery_documents_the_server_uses(podman: Podman, container: RunningContainer):
+    """The build prunes google-api-python-client's discovery documents to the server's APIs."""
+    script = (
+        "from googleapiclient.discovery_cache import get_static_doc;"
+        "from workspace_mcp_server.google.client import APIS;"
+        "print(sorted(n for n, v in APIS.values() if not get_static_doc(n, v)));"
+        "print(get_static_doc('youtube', 'v3') is None)"
+    )
+    missing, pruned = podman("exec", container.name, "python3", "-c", script).stdout.split("\n")[:2]
+    assert (missing, pruned) == ("[]", "True")
+
+
 def test_health_and_prefixed_routes(container: RunningContainer):
     prefix = container.prefix
     assert prefix == "/google-workspace"
