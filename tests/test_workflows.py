@@ -85,7 +85,7 @@ def test_ci_runs_the_same_entry_point_as_the_repository_ci():
     assert set(workflow[True]) == {"pull_request", "push"}  # YAML reads the key `on` as True
     runs = [step.get("run", "") for _, _, step in steps(workflow)]
     assert any(run.rstrip().endswith("bash .ci/run") for run in runs)
-    assert (ROOT / ".ci" / "run").read_text().count("make test") == 1
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_plan_uploads_plan_synth_and_lock_file_with_short_retention():
