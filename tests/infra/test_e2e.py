@@ -280,7 +280,11 @@ def test_alarms_exist(deployment: Deployment):
     assert {"CPUUtilization", "MemoryUtilization", "HTTPCode_Target_5XX_Count", "UnHealthyHostCount"} <= metrics
 
 
-def test_replan_shows_no_changes(deployment: Deployment):
+def test_replan_shows_no_changes_after_autoscaling_moved_desired_count(deployment: Deployment):
+    # Act as the scaler: Terraform must not fight the desired count once scaling is on.
+    deployment.client("ecs").update_service(
+        cluster=deployment.output("cluster_arn"), service=deployment.output("service_arn"), desiredCount=2
+    )
     result = terraform(
         deployment.workdir, "plan", "-detailed-exitcode", env=deployment.env, timeout=180, ok_codes=(0, 2)
     )
