@@ -510,10 +510,14 @@ def module_files(stack_json: dict, inputs: list[Input]) -> dict[str, str]:
         "required_version": REQUIRED_TERRAFORM,
         "required_providers": {"aws": {"source": aws.PROVIDER_SOURCE, "version": aws.PROVIDER_VERSION_CONSTRAINT}},
     }
+    variables = {item.name: config_json["variable"][item.name] for item in inputs}
+    for item in inputs:
+        # jsii rewrites map keys of a default to snake case (MCP_ENABLE_OAUTH21 -> mcp_...).
+        variables[item.name]["default"] = item.default
     main = {key: config_json[key] for key in ("data", "locals", "resource") if key in config_json}
     files = {
         "versions.tf.json": {"terraform": terraform},
-        "variables.tf.json": {"variable": {item.name: config_json["variable"][item.name] for item in inputs}},
+        "variables.tf.json": {"variable": variables},
         "main.tf.json": main,
         "outputs.tf.json": {"output": config_json["output"]},
     }
@@ -568,14 +572,47 @@ def _provider_constraint() -> str:
     return aws.PROVIDER_VERSION_CONSTRAINT
 
 
+class _QuietStderr:
+    """Drops CDKTF's warning about ``${...}`` inside function arguments: the module builds
+    strings from expressions on purpose, and the tests plan it against the stack."""
+
+    #: The warning, and the expression it prints after it.
+    NOISE = ("You're using escape sequences (${...}) with CDKTF Built-in functions", "TfToken[")
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.buffer = _QuietBuffer(stream.buffer, tuple(n.encode() for n in self.NOISE)) if hasattr(stream, "buffer") else None
+
+    def write(self, text):
+        return len(text) if any(n in text for n in self.NOISE) else self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class _QuietBuffer:
+    def __init__(self, buffer, noise: tuple[bytes, ...]):
+        self._buffer, self._noise = buffer, noise
+
+    def write(self, data):
+        return len(data) if any(n in data for n in self._noise) else self._buffer.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._buffer, name)
+
+
 def synthesize(outdir: Path) -> dict[str, str]:
     """Synthesize the module stack under ``outdir`` and return the module's files."""
     from modules import aws
 
     inputs = module_inputs()
-    app = aws.App(outdir=str(outdir))
-    _build_module_stack(app, inputs)
-    app.synth()
+    stderr, sys.stderr = sys.stderr, _QuietStderr(sys.stderr)
+    try:
+        app = aws.App(outdir=str(outdir))
+        _build_module_stack(app, inputs)
+        app.synth()
+    finally:
+        sys.stderr = stderr
     stack_json = json.loads((outdir / "stacks" / MODULE_NAME / "cdk.tf.json").read_text())
     return module_files(stack_json, inputs)
 
