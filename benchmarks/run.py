@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     profiles = {} if args.quick or args.no_profile else run_profiles(ordered, args.out / "profiles")
 
     meta = {
-        "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
+        "command": " ".join(["python -m benchmarks.run", *(sys.argv[1:] if argv is None else argv)]),
         "quick": args.quick,
         "finished_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": round(time.monotonic() - started, 1),
