@@ -291,6 +291,13 @@ def test_replan_shows_no_changes_after_autoscaling_moved_desired_count(deploymen
     assert result.returncode == 0, f"drift after apply:\n{result.stdout[-8000:]}"
 
 
+def test_runbook_commands_work_on_the_applied_stack(deployment: Deployment):
+    # The tested blocks of docs/deployment.md and docs/operations.md (helper H: tests/infra/runbook.py).
+    from tests.infra.runbook import run_tested_commands
+
+    run_tested_commands(deployment.workdir, deployment.env)
+
+
 def test_destroy_leaves_empty_state(deployment: Deployment):
     deployment.destroy()
     assert deployment.state_list() == []
