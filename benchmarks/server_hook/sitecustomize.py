@@ -2,7 +2,7 @@
 
 The first SIGUSR1 starts measuring, the second writes the report to $BENCH_PROFILE_OUT, so start-up
 and warm-up stay out of the report. $BENCH_PROFILE_MODE:
-  time    pyinstrument on the main thread (the event loop): functions by self time, then the call tree
+  time    pyinstrument on the main thread (the event loop): the call tree, then functions by self time
   memory  tracemalloc: allocations made in between and still alive, after and before gc.collect()
 """
 import gc
@@ -55,9 +55,9 @@ def _on_signal(signum, frame) -> None:
             return
         profiler = _state.pop("profiler")
         profiler.stop()
-        _write("## Functions by self time (all frames; worker threads show as waits)\n\n"
-               + profiler.output_text(flat=True, show_all=True)
-               + "\n## Call tree (library frames collapsed)\n\n" + profiler.output_text())
+        _write("## Call tree (library frames collapsed; work in worker threads shows as waiting)\n\n"
+               + profiler.output_text()
+               + "\n## Functions by self time (all frames)\n\n" + profiler.output_text(flat=True, show_all=True))
 
 
 if _MODE in ("time", "memory") and _OUT:
