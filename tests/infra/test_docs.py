@@ -126,6 +126,20 @@ def test_internal_links_resolve():
             assert not anchor or anchor in anchors[name], f"{doc.name}: no heading for {target}"
 
 
+def test_secret_targets_line_names_the_created_secrets(synth_dir):
+    """The first-deploy step applies only the secrets; its target list comes from the JSON."""
+    (block,) = [b for b in shell_blocks(DEPLOYMENT) if "TARGETS=$(" in b.code]
+    assignment = block.code[: block.code.index("\nif ")]
+    for stack, expected in (("local", 2), ("production", 2)):
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", assignment + '\nprintf "%s\\n" $TARGETS'],
+            env={"PATH": "/usr/bin:/bin", "STACK_DIR": str(synth_dir / stack)},
+            capture_output=True, text=True, check=True,
+        )
+        targets = result.stdout.split()
+        assert len(targets) == expected and all(t.startswith("-target=aws_secretsmanager_secret.") for t in targets)
+
+
 # --------------------------------------------------------------------------- stack outputs script
 
 
