@@ -9,7 +9,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: synth test install lock clean
+.PHONY: synth test test-container e2e module outputs bench install lock clean
 
 ## synth: synthesize every environment into cdktf.out/stacks/
 synth: $(VENV)/.installed
@@ -18,6 +18,27 @@ synth: $(VENV)/.installed
 ## test: the whole test suite (unit, terraform, end-to-end on moto, server, container)
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/python -m pytest
+
+## test-container: only the image build and run with podman (root; installs podman, runc, debootstrap)
+test-container: $(VENV)/.installed
+	$(BIN)/python -m pytest -m container
+
+## e2e: only the end-to-end apply of the local stack on moto
+e2e: $(VENV)/.installed
+	$(BIN)/python -m pytest -m e2e tests/infra/test_e2e.py
+
+## module: regenerate the plain Terraform module in terraform/modules/google-workspace-mcp
+module: $(VENV)/.installed
+	$(BIN)/python -m modules.terraform_module
+
+## outputs: a deployed stack's outputs as shell variables: eval "$$(make -s outputs ENV=production)"
+ENV ?= production
+outputs:
+	@python3 scripts/stack_outputs.py $(ENV)
+
+## bench: benchmarks against the peer (workspace-mcp 2.2.1); QUICK=1 for the smoke mode
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick)
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 

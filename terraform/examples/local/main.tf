@@ -19,6 +19,11 @@ module "google_workspace_mcp" {
   service_discovery_create_namespace = true
 
   task_image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp"
+  task_environment = {
+    MCP_ENABLE_OAUTH21          = "true"
+    MCP_SINGLE_USER_MODE        = "0"
+    OAUTHLIB_INSECURE_TRANSPORT = "1" # the local listener is plain HTTP
+  }
 
   secrets_recovery_window_in_days = 0 # destroy + re-apply reuses the names at once
 
