@@ -195,7 +195,7 @@ def applied(moto, terraform_copy: Path, tf_cache):
             terraform(workdir, "destroy", "-auto-approve", endpoint, env=env, timeout=APPLY_TIMEOUT)
 
 
-def test_applied_module_creates_the_reference_resources(applied, moto):
+def test_applied_module_creates_the_reference_resources(applied, moto, synth_dir: Path):
     out = applied["outputs"]
     elbv2, ecs, discovery = moto.client("elbv2"), moto.client("ecs"), moto.client("servicediscovery")
     (group,) = elbv2.describe_target_groups(TargetGroupArns=[out["target_group_arn"]])["TargetGroups"]
@@ -215,6 +215,12 @@ def test_applied_module_creates_the_reference_resources(applied, moto):
     assert environment["PORT"] == "8000" and environment["MCP_ENABLE_OAUTH21"] == "true"
     assert environment["WORKSPACE_MCP_PATH_PREFIX"] == "/google-workspace"
     assert environment["WORKSPACE_MCP_TOKEN_STORE"] == "s3://busyb-google-workspace-mcp-tokens-local/tokens"
+    # The same container environment as the `local` stack (values known at synthesis).
+    stack_environment = {e["name"]: e["value"] for e in load(synth_dir, "local").container()["environment"]}
+    assert set(environment) == set(stack_environment)
+    assert {k: v for k, v in stack_environment.items() if "${" not in v} == {
+        k: environment[k] for k, v in stack_environment.items() if "${" not in v
+    }
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
     assert secrets["GOOGLE_OAUTH_CLIENT_ID"] == f"{out['app_secret_arn']}:GOOGLE_OAUTH_CLIENT_ID::"
     assert container["logConfiguration"]["options"]["awslogs-region"] == "us-east-1"
