@@ -10,6 +10,7 @@ Layout with prefix ``/google-workspace`` (``P``)::
     /.well-known/openid-configuration/P           OIDC, path inserted
     P/.well-known/openid-configuration            OIDC, path appended
     P/...                                  FastMCP's app: /mcp, /authorize, /token, /register, ...
+    /mcp                                   P/mcp for clients inside the VPC (Cloud Map, no ALB prefix)
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserR
 from workspace_mcp_server.auth.google import build_google_proxy
 from workspace_mcp_server.config import Settings
 from workspace_mcp_server.google.credentials import set_credentials_resolver
-from workspace_mcp_server.http.middleware import HostCheckMiddleware, RequestLogMiddleware, TrailingSlashMiddleware
+from workspace_mcp_server.http.middleware import HostCheckMiddleware, PathAliasMiddleware, RequestLogMiddleware
 from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError, open_blob_store
 from workspace_mcp_server.storage.crypto import TokenCipher
@@ -164,6 +165,10 @@ def build_app(settings: Settings) -> Starlette:
     app.state.mcp = mcp
 
     health_paths = frozenset(["/health", f"{prefix}/health", "/ready", f"{prefix}/ready"])
-    wrapped = TrailingSlashMiddleware(app, frozenset([f"{prefix}{MCP_PATH}/"]))
+    endpoint = f"{prefix}{MCP_PATH}"
+    aliases = {f"{alias}/": endpoint for alias in {endpoint, MCP_PATH}}
+    if prefix:
+        aliases[MCP_PATH] = endpoint
+    wrapped = PathAliasMiddleware(app, aliases)
     wrapped = HostCheckMiddleware(wrapped, settings.allowed_hosts, health_paths)
     return RequestLogMiddleware(wrapped, settings.log_user)

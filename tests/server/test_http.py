@@ -73,7 +73,17 @@ def test_no_redirect_from_mcp_slash(prefixed):
         assert response.status_code == 200, (path, response.status_code, response.text)
 
 
-@pytest.mark.parametrize("path", ["/mcp", "/authorize", "/nothing", f"{PREFIX}/nothing"])
+def test_mcp_at_the_internal_cloud_map_path(prefixed):
+    """Inside the VPC clients reach the task directly at http://<cloud map name>:8000/mcp (no ALB prefix)."""
+    assert asyncio.run(_tool_names(prefixed.url("/mcp")))
+    headers = {"Host": "google-workspace.busyb.local:8000", "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": "2025-06-18"}
+    ping = httpx2.post(prefixed.url("/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=headers,
+                       follow_redirects=False)
+    assert ping.status_code == 200, ping.text
+
+
+@pytest.mark.parametrize("path", ["/authorize", "/token", "/nothing", f"{PREFIX}/nothing"])
 def test_routes_outside_the_prefix_are_not_served(prefixed, path):
     assert httpx2.post(prefixed.url(path), json={}).status_code in (404, 405)
 

@@ -65,16 +65,22 @@ class HostCheckMiddleware:
         await _send_json(send, 421, {"error": "misdirected_request", "error_description": f"host {host[:100]!r} is not served here"})
 
 
-class TrailingSlashMiddleware:
-    """``/mcp/`` is served as ``/mcp`` instead of answering 307 (clients don't all follow it for POST)."""
+class PathAliasMiddleware:
+    """Serves alias paths as their target instead of redirecting.
 
-    def __init__(self, app, paths: frozenset[str]):
+    ``<prefix>/mcp/`` is served as ``<prefix>/mcp`` instead of answering 307 (clients don't all
+    follow it for POST), and with a prefix the bare ``/mcp`` is too: internal clients reach the task
+    directly through Cloud Map at ``http://<name>:8000/mcp``, without the ALB's path prefix.
+    """
+
+    def __init__(self, app, aliases: dict[str, str]):
         self.app = app
-        self.paths = paths
+        self.aliases = aliases
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["path"] in self.paths:
-            scope = dict(scope, path=scope["path"].rstrip("/"), raw_path=scope["path"].rstrip("/").encode())
+        if scope["type"] == "http" and scope["path"] in self.aliases:
+            target = self.aliases[scope["path"]]
+            scope = dict(scope, path=target, raw_path=target.encode())
         return await self.app(scope, receive, send)
 
 
