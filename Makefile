@@ -9,15 +9,23 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: synth test test-container e2e module outputs bench install lock clean
+.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean
 
 ## synth: synthesize every environment into cdktf.out/stacks/
 synth: $(VENV)/.installed
 	$(BIN)/python main.py
 
 ## test: the whole test suite (unit, terraform, end-to-end on moto, server, container)
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed system-packages
 	$(BIN)/python -m pytest
+
+# Command-line tools the runbook tests call (nginx and podman are installed by their own tests).
+SYSTEM_TOOLS := jq openssl curl
+system-packages:
+	@missing=$$(for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || echo $$t; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing"; apt-get update -qq && apt-get install -y -qq $$missing; \
+	fi
 
 ## test-container: only the image build and run with podman (root; installs podman, runc, debootstrap)
 test-container: $(VENV)/.installed
