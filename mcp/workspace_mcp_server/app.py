@@ -27,7 +27,6 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from workspace_mcp_server import __version__
 from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserResolver
-from workspace_mcp_server.auth.google import build_google_proxy
 from workspace_mcp_server.config import Settings
 from workspace_mcp_server.google.credentials import set_credentials_resolver
 from workspace_mcp_server.http.middleware import HostCheckMiddleware, PathAliasMiddleware, RequestLogMiddleware
@@ -83,6 +82,10 @@ def tool_scopes(settings: Settings) -> list[str]:
 def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
     auth = None
     if settings.oauth21:
+        # Imported here: the OAuth proxy (fastmcp oauth_proxy, key_value, beartype) costs about
+        # a third of cold start and single-user mode never builds it.
+        from workspace_mcp_server.auth.google import build_google_proxy
+
         auth = build_google_proxy(
             endpoints=settings.google,
             client_id=settings.client_id,
