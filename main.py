@@ -1,8 +1,9 @@
 """CDKTF app: one deployment stack (``<env>``) and one state bootstrap stack
 (``<env>-state``) per environment file in ``environments/`` (or ``$CDKTF_ENVIRONMENTS_DIR``).
 
-Writes ``cdktf.out/stacks/<stack>/cdk.tf.json`` and the Terraform module
-``cdktf.out/module/google-workspace-mcp`` (``$CDKTF_OUTDIR`` overrides the folder).
+Writes ``cdktf.out/stacks/<stack>/cdk.tf.json`` (``$CDKTF_OUTDIR`` overrides the folder). With
+``$CDKTF_MODULE_OUTDIR`` set it also writes the plain Terraform module there, in the same process
+(one provider-binding load); ``make module`` regenerates the committed copy.
 """
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ def main() -> int:
         return 2
 
     from modules.stack import build_app
-    from modules.terraform_module import MODULE_NAME, write_module
 
-    outdir = os.environ.get("CDKTF_OUTDIR")
-    build_app(environments, outdir=outdir).synth()
-    # The same constructs as a plain Terraform module (committed copy: `make module`).
-    write_module(Path(outdir or ROOT / "cdktf.out") / "module" / MODULE_NAME)
+    build_app(environments, outdir=os.environ.get("CDKTF_OUTDIR")).synth()
+    module_outdir = os.environ.get("CDKTF_MODULE_OUTDIR")
+    if module_outdir:
+        from modules.terraform_module import write_module
+
+        write_module(Path(module_outdir))
     return 0
 
 

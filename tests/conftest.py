@@ -22,13 +22,19 @@ def moto(tmp_path_factory) -> MotoServer:
 
 @pytest.fixture(scope="session")
 def synth_dir(moto: MotoServer, tmp_path_factory) -> Path:
-    """Synthesize every environment once per session; returns ``<outdir>/stacks``.
+    """Synthesize every environment (and the Terraform module) once per session; returns ``<outdir>/stacks``.
 
     The ``local`` environment reads ``AWS_ENDPOINT_URL`` at synthesis time, so it is
     synthesized against this session's moto server.
     """
     outdir = tmp_path_factory.mktemp("cdktf.out")
-    env = {**os.environ, **moto.env(), "CDKTF_OUTDIR": str(outdir)}
+    env = {
+        **os.environ,
+        **moto.env(),
+        "CDKTF_OUTDIR": str(outdir),
+        # The plain Terraform module from the same process (tests/terraform_module compare it).
+        "CDKTF_MODULE_OUTDIR": str(outdir / "module" / "google-workspace-mcp"),
+    }
     result = subprocess.run(
         [sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
