@@ -6,6 +6,7 @@ configuration so the whole flow runs against a stand-in in tests, and keeps all 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -41,27 +42,41 @@ class GoogleTokenVerifier(TokenVerifier):
         self.endpoints = endpoints
         self.client_id = client_id
         self.timeout_seconds = timeout_seconds
+        self._client: httpx2.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    def _http(self) -> httpx2.AsyncClient:
+        """One client (one CA bundle load, pooled connections) per event loop, for the process lifetime.
+
+        A new client per request spent about a third of the event loop loading the CA bundle.
+        Keyed by loop because pooled connections cannot move between loops (tests run several).
+        """
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = httpx2.AsyncClient(timeout=self.timeout_seconds)
+            self._client_loop = loop
+        return self._client
 
     async def verify_token(self, token: str) -> AccessToken | None:
         headers = {"Authorization": f"Bearer {token}"}
         try:
-            async with httpx2.AsyncClient(timeout=self.timeout_seconds) as client:
-                info = await client.get(self.endpoints.tokeninfo_url, headers=headers)
-                if info.status_code != 200:
-                    log.info("Google rejected an access token", extra={"event": "token_rejected", "status": info.status_code})
-                    return None
-                data = info.json()
-                if data.get("aud") != self.client_id and data.get("azp") != self.client_id:
-                    log.warning("Google token was issued to another OAuth client", extra={"event": "token_audience_mismatch"})
-                    return None
-                sub = data.get("sub")
-                if not sub:
-                    return None
-                email = data.get("email")
-                if not email:
-                    profile = await client.get(self.endpoints.userinfo_url, headers=headers)
-                    if profile.status_code == 200:
-                        email = profile.json().get("email")
+            client = self._http()
+            info = await client.get(self.endpoints.tokeninfo_url, headers=headers)
+            if info.status_code != 200:
+                log.info("Google rejected an access token", extra={"event": "token_rejected", "status": info.status_code})
+                return None
+            data = info.json()
+            if data.get("aud") != self.client_id and data.get("azp") != self.client_id:
+                log.warning("Google token was issued to another OAuth client", extra={"event": "token_audience_mismatch"})
+                return None
+            sub = data.get("sub")
+            if not sub:
+                return None
+            email = data.get("email")
+            if not email:
+                profile = await client.get(self.endpoints.userinfo_url, headers=headers)
+                if profile.status_code == 200:
+                    email = profile.json().get("email")
         except (httpx2.HTTPError, ValueError) as exc:
             log.warning("Google token verification failed: %s", type(exc).__name__, extra={"event": "token_verify_error"})
             return None
