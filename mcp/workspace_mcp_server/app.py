@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from workspace_mcp_server import __version__
 from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserResolver
 from workspace_mcp_server.config import Settings
-from workspace_mcp_server.google.credentials import set_credentials_resolver
+from workspace_mcp_server.google.credentials import call_scope, set_credentials_resolver
 from workspace_mcp_server.http.middleware import HostCheckMiddleware, PathAliasMiddleware, RequestLogMiddleware
 from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError, open_blob_store
@@ -58,7 +58,8 @@ class ToolLogMiddleware(McpMiddleware):
         started = time.perf_counter()
         outcome = "error"
         try:
-            result = await call_next(context)
+            with call_scope():
+                result = await call_next(context)
             outcome = "ok"
             return result
         finally:

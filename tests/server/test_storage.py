@@ -146,3 +146,6 @@ def test_single_user_seed_moves_into_the_store(tmp_path):
     assert creds.token == "ya29.valid" and creds.token_uri == "https://oauth2.googleapis.com/token"
     (tmp_path / "creds" / "me.json").unlink()
     assert asyncio.run(resolver()).token == "ya29.valid"
+    # The store holds it, not only the resolver's memory: a new resolver (another task) finds it.
+    fresh = SingleUserResolver(store, tmp_path / "creds", "https://oauth2.googleapis.com/token")
+    assert asyncio.run(fresh()).token == "ya29.valid"

@@ -16,6 +16,7 @@ from fastmcp.exceptions import ToolError
 from fastmcp.server.dependencies import get_access_token
 from google.oauth2.credentials import Credentials
 
+from workspace_mcp_server.google.credentials import call_cache
 from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError
 from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
@@ -83,32 +84,45 @@ class SingleUserResolver:
         except StorageError as exc:
             raise ToolError(f"Token store error: credential not saved: {exc}") from None
 
+    def _credentials(self, info: dict | None) -> Credentials:
+        if info is None:
+            raise ToolError(
+                f"Not signed in: no stored Google credential and no *.json credentials file in {self.credentials_dir}"
+            )
+        try:
+            parsed = Credentials.from_authorized_user_info(info)
+        except ValueError as exc:
+            raise ToolError(f"stored Google credential is incomplete: {exc}") from None
+        return Credentials(
+            token=info.get("token"),
+            refresh_token=parsed.refresh_token,
+            token_uri=self.token_url,
+            client_id=parsed.client_id,
+            client_secret=parsed.client_secret,
+            scopes=parsed.scopes,
+            expiry=parsed.expiry,
+        )
+
     async def __call__(self) -> Credentials:
         async with self._lock:
-            info, seeded = await self.load_info()
-            if info is None:
-                raise ToolError(
-                    f"Not signed in: no stored Google credential and no *.json credentials file in {self.credentials_dir}"
-                )
-            try:
-                parsed = Credentials.from_authorized_user_info(info)
-            except ValueError as exc:
-                raise ToolError(f"stored Google credential is incomplete: {exc}") from None
-            creds = Credentials(
-                token=info.get("token"),
-                refresh_token=parsed.refresh_token,
-                token_uri=self.token_url,
-                client_id=parsed.client_id,
-                client_secret=parsed.client_secret,
-                scopes=parsed.scopes,
-                expiry=parsed.expiry,
-            )
+            # Within one tool call a still-valid credential is reused (reading and decrypting the
+            # store for each of its Google requests was most of its overhead); every tool call
+            # reads the store, the source of truth, again.
+            cache = call_cache()
+            info, seeded = (cache.get(SINGLE_USER_KEY) if cache is not None else None), False
+            creds = self._credentials(info) if info is not None else None
+            if creds is None or not creds.valid:
+                info, seeded = await self.load_info()
+                creds = self._credentials(info)
             user_var.set(user_label(info.get("account") or info.get("client_id"), None, self.log_user))
             if not creds.valid and creds.refresh_token:
                 await anyio.to_thread.run_sync(self._refresh, creds)
-                await self._save({**info, **json.loads(creds.to_json())})
+                info = {**info, **json.loads(creds.to_json())}
+                await self._save(info)
             elif seeded:  # from now on the store holds it; the file is only the seed
                 await self._save(info)
+            if creds.valid and cache is not None:
+                cache[SINGLE_USER_KEY] = info
             return creds
 
     @staticmethod

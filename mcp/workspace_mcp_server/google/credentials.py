@@ -6,7 +6,9 @@ Single-user: it returns the one stored credential.
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from fastmcp.exceptions import ToolError
@@ -17,6 +19,23 @@ if TYPE_CHECKING:  # google.oauth2 is imported by the resolver, not here (start-
 CredentialsResolver = Callable[[], Awaitable["Credentials"]]
 
 _resolver: CredentialsResolver | None = None
+# One dict per tool call, shared by the tasks it starts (a search fans out to many Google requests).
+_call_cache: ContextVar[dict | None] = ContextVar("google_call_cache", default=None)
+
+
+@contextmanager
+def call_scope() -> Iterator[None]:
+    """Mark one tool call: resolvers may reuse what they loaded for it until it ends."""
+    token = _call_cache.set({})
+    try:
+        yield
+    finally:
+        _call_cache.reset(token)
+
+
+def call_cache() -> dict | None:
+    """The current tool call's cache, or None outside a tool call."""
+    return _call_cache.get()
 
 
 def set_credentials_resolver(resolver: CredentialsResolver | None) -> None:
