@@ -47,13 +47,7 @@ class GoogleClient:
         self._local = threading.local()  # httplib2.Http is not thread-safe: one pool per worker thread
 
     def service(self, api: str) -> Any:
-        service = self._services.get(api)
-        if service is None:
-            with self._lock:
-                service = self._services.get(api)
-                if service is None:
-                    service = self._services[api] = self._build(api)
-        return service
+        return _built_once(self._services, self._lock, api, self._build)
 
     def _build(self, api: str) -> Any:
         import httplib2
@@ -66,7 +60,7 @@ class GoogleClient:
             document["rootUrl"] = document["mtlsRootUrl"] = self.settings.root_url
         self._documents[api] = document
         # A bare Http: credentials are supplied per request, never bound to the shared object.
-        return build_from_document(document, http=httplib2.Http(timeout=HTTP_TIMEOUT))
+        return _CachedResource(build_from_document(document, http=httplib2.Http(timeout=HTTP_TIMEOUT)))
 
     def method_scopes(self, api: str, method_id: str) -> list[str]:
         """Scopes the discovery document lists for ``method_id`` (e.g. gmail.users.messages.get)."""
@@ -142,6 +136,43 @@ class GoogleClient:
                             extra={"event": "google_retry", "method": method_id, "status": 0})
                 await anyio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+class _CachedResource:
+    """A googleapiclient ``Resource`` whose nested collections (``users()``, ``messages()``) are built once.
+
+    Building a ``Resource`` generates every method of the collection from the discovery document
+    (milliseconds, and cyclic garbage) and ``service.users().messages()`` did that on every Google
+    request. Resources are not changed after construction and requests built from them carry no
+    credentials, so one instance per collection can serve every thread and user.
+    """
+
+    def __init__(self, resource: Any):
+        from googleapiclient.discovery import fix_method_name
+
+        self._resource = resource
+        self._nested = {fix_method_name(name) for name in resource._resourceDesc.get("resources", {})}
+        self._children: dict[str, _CachedResource] = {}
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._nested:
+            return getattr(self._resource, name)
+        return lambda: self._child(name)
+
+    def _child(self, name: str) -> _CachedResource:
+        return _built_once(self._children, self._lock, name, lambda n: _CachedResource(getattr(self._resource, n)()))
+
+
+def _built_once(cache: dict, lock: threading.Lock, key: str, build: Callable[[str], Any]) -> Any:
+    """``cache[key]``, built under ``lock`` by the first thread that needs it."""
+    value = cache.get(key)
+    if value is None:
+        with lock:
+            value = cache.get(key)
+            if value is None:
+                value = cache[key] = build(key)
+    return value
 
 
 class _InvalidArgument(Exception):
