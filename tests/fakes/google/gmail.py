@@ -1,0 +1,242 @@
+"""The stand-in's Gmail: messages (raw RFC 5322 bytes), threads, labels, drafts, filters, attachments."""
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import re
+from typing import Any
+
+from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, b64url, get_or_404, handles, not_found, page, pop_or_404
+
+
+def mime_message(sender: str, subject: str, body: str, message_id: str, html: bool = False,
+          attachment: tuple[str, bytes] | None = None, to: str = "me@example.com") -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"], message["Date"] = message_id, "Mon, 3 Mar 2025 09:00:00 +0000"
+    message.set_content(body, subtype="html" if html else "plain")
+    if attachment:
+        message.add_attachment(attachment[1], maintype="text", subtype="plain", filename=attachment[0])
+    return message.as_bytes()
+
+
+
+
+def add_message(fake: GoogleApiFake, message_id: str, thread_id: str, raw: bytes, labels: list[str]) -> dict:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    message = {"id": message_id, "threadId": thread_id, "labelIds": list(labels), "raw": raw,
+               "snippet": " ".join(str(parsed.get_body(("plain", "html")).get_content()).split())[:100]
+               if parsed.get_body(("plain", "html")) else ""}
+    fake.state["messages"][message_id] = message
+    return message
+
+
+def _payload(fake: GoogleApiFake, message: dict) -> dict:
+    parsed = email.message_from_bytes(message["raw"], policy=email.policy.default)
+
+    def part(node, part_id: str) -> dict:
+        out = {"partId": part_id, "mimeType": node.get_content_type(), "filename": node.get_filename() or "",
+               "headers": [{"name": k, "value": str(v)} for k, v in node.items()]}
+        if node.is_multipart():
+            out["body"] = {"size": 0}
+            out["parts"] = [part(child, f"{part_id}.{i}" if part_id else str(i))
+                            for i, child in enumerate(node.iter_parts())]
+            return out
+        data = node.get_payload(decode=True) or b""
+        if out["filename"]:
+            attachment_id = f"att-{message['id']}-{part_id}"
+            fake.state["attachments"][attachment_id] = data
+            out["body"] = {"size": len(data), "attachmentId": attachment_id}
+        else:
+            out["body"] = {"size": len(data), "data": b64url(data)}
+        return out
+
+    return part(parsed, "")
+
+
+def _message_format(fake: GoogleApiFake, message: dict, params: dict) -> dict:
+    fmt = params.get("format", "full")
+    out = {k: message[k] for k in ("id", "threadId", "labelIds", "snippet")}
+    if fmt == "raw":
+        out["raw"] = b64url(message["raw"])
+    elif fmt in ("full", "metadata"):
+        payload = _payload(fake, message)
+        if fmt == "metadata":
+            wanted = {h.lower() for h in params.get("metadataHeaders", [])}
+            payload = {"mimeType": payload["mimeType"],
+                       "headers": [h for h in payload["headers"] if not wanted or h["name"].lower() in wanted]}
+        out["payload"] = payload
+    return out
+
+
+def _matches(fake: GoogleApiFake, message: dict, query: str) -> bool:
+    parsed = email.message_from_bytes(message["raw"], policy=email.policy.default)
+    text = (str(parsed["Subject"]) + " " + message["snippet"]).lower()
+    for term in re.findall(r'(?:\S+:)?"[^"]*"|\S+', query or ""):
+        key, _, value = term.partition(":") if ":" in term else ("", "", term)
+        value = value.strip('"').lower()
+        if key == "from" and value not in str(parsed["From"]).lower():
+            return False
+        if key == "to" and value not in str(parsed["To"]).lower():
+            return False
+        if key == "subject" and value not in str(parsed["Subject"]).lower():
+            return False
+        if key in ("label", "in", "is"):
+            names = {lid.lower() for lid in message["labelIds"]}
+            names |= {fake.state["labels"][lid]["name"].lower() for lid in message["labelIds"]
+                      if lid in fake.state["labels"]}
+            if value not in names:
+                return False
+        if not key and value not in text:
+            return False
+    return True
+
+
+@handles("gmail.users.messages.list")
+def _gmail_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    found = [m for m in fake.state["messages"].values()
+             if "DRAFT" not in m["labelIds"] and _matches(fake, m, ctx.params.get("q", ""))]
+    chunk, token = page(found, ctx.params, "maxResults", 100)
+    out: dict[str, Any] = {"messages": [{"id": m["id"], "threadId": m["threadId"]} for m in chunk],
+                           "resultSizeEstimate": len(found)}
+    if token:
+        out["nextPageToken"] = token
+    return out
+
+
+@handles("gmail.users.messages.get")
+def _gmail_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    message = get_or_404(fake.state["messages"], ctx.params["id"], "message")
+    return _message_format(fake, message, ctx.params)
+
+
+@handles("gmail.users.messages.attachments.get")
+def _gmail_attachment(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    message = get_or_404(fake.state["messages"], ctx.params["messageId"], "message")
+    _payload(fake, message)  # registers the message's attachment ids
+    data = get_or_404(fake.state["attachments"], ctx.params["id"], "attachment")
+    return {"size": len(data), "data": b64url(data)}
+
+
+@handles("gmail.users.threads.get")
+def _gmail_thread(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    messages = [m for m in fake.state["messages"].values() if m["threadId"] == ctx.params["id"]]
+    if not messages:
+        raise not_found("thread", ctx.params["id"])
+    return {"id": ctx.params["id"], "messages": [_message_format(fake, m, ctx.params) for m in messages]}
+
+
+def _raw(body: dict) -> bytes:
+    raw = body.get("raw", "")
+    return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+
+
+@handles("gmail.users.messages.send")
+def _gmail_send(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    thread_id = ctx.body.get("threadId") or fake.new_id("t")
+    message = add_message(fake, fake.new_id("m"), thread_id, _raw(ctx.body), ["SENT"])
+    return {"id": message["id"], "threadId": thread_id, "labelIds": ["SENT"]}
+
+
+@handles("gmail.users.messages.batchModify")
+def _gmail_modify(fake: GoogleApiFake, ctx: Ctx) -> None:
+    for label_id in ctx.body.get("addLabelIds", []) + ctx.body.get("removeLabelIds", []):
+        if label_id not in fake.state["labels"]:
+            raise ApiError(400, f"Invalid label: {label_id}", "invalidArgument")
+    for message_id in ctx.body["ids"]:
+        message = get_or_404(fake.state["messages"], message_id, "message")
+        labels = [lid for lid in message["labelIds"] if lid not in ctx.body.get("removeLabelIds", [])]
+        message["labelIds"] = labels + [lid for lid in ctx.body.get("addLabelIds", []) if lid not in labels]
+
+
+@handles("gmail.users.labels.list")
+def _gmail_labels(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    return {"labels": list(fake.state["labels"].values())}
+
+
+@handles("gmail.users.labels.create")
+def _gmail_label_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    if any(label["name"] == ctx.body["name"] for label in fake.state["labels"].values()):
+        raise ApiError(409, "Label name exists or conflicts", "duplicate")
+    label = {"id": fake.new_id("Label_"), "name": ctx.body["name"], "type": "user"}
+    fake.state["labels"][label["id"]] = label
+    return label
+
+
+def _draft_out(draft: dict) -> dict:
+    message = draft["message"]
+    return {"id": draft["id"], "message": {"id": message["id"], "threadId": message["threadId"],
+                                           "labelIds": message["labelIds"]}}
+
+
+@handles("gmail.users.drafts.create", "gmail.users.drafts.update")
+def _gmail_draft_save(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    draft_id = ctx.params.get("id") or fake.new_id("r")
+    if ctx.method_id.endswith("update"):
+        old = get_or_404(fake.state["drafts"], draft_id, "draft")
+        fake.state["messages"].pop(old["message"]["id"], None)
+    body = ctx.body["message"]
+    message = add_message(fake, fake.new_id("m"), body.get("threadId") or fake.new_id("t"), _raw(body), ["DRAFT"])
+    fake.state["drafts"][draft_id] = {"id": draft_id, "message": message}
+    return _draft_out(fake.state["drafts"][draft_id])
+
+
+@handles("gmail.users.drafts.list")
+def _gmail_drafts(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    chunk, token = page(list(fake.state["drafts"].values()), ctx.params, "maxResults", 100)
+    out: dict[str, Any] = {"drafts": [_draft_out(d) for d in chunk]}
+    if token:
+        out["nextPageToken"] = token
+    return out
+
+
+@handles("gmail.users.drafts.send")
+def _gmail_draft_send(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    draft = fake.state["drafts"].pop(ctx.body["id"], None)
+    if draft is None:
+        raise not_found("draft", ctx.body["id"])
+    draft["message"]["labelIds"] = ["SENT"]
+    return {"id": draft["message"]["id"], "threadId": draft["message"]["threadId"], "labelIds": ["SENT"]}
+
+
+@handles("gmail.users.settings.filters.list")
+def _gmail_filters(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    return {"filter": list(fake.state["filters"].values())} if fake.state["filters"] else {}
+
+
+@handles("gmail.users.settings.filters.create")
+def _gmail_filter_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    for label_id in ctx.body.get("action", {}).get("addLabelIds", []):
+        if label_id not in fake.state["labels"]:
+            raise ApiError(400, f"Invalid label: {label_id}", "invalidArgument")
+    created = {"id": fake.new_id("f"), **ctx.body}
+    fake.state["filters"][created["id"]] = created
+    return created
+
+
+@handles("gmail.users.settings.filters.delete")
+def _gmail_filter_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
+    pop_or_404(fake.state["filters"], ctx.params["id"], "filter")
+
+
+
+
+def _seed_gmail(fake: GoogleApiFake) -> None:
+    state = fake.state
+    state["labels"] = {lid: {"id": lid, "name": lid, "type": "system"} for lid in
+                       ("INBOX", "UNREAD", "SENT", "DRAFT", "STARRED", "IMPORTANT", "TRASH", "SPAM")}
+    state["labels"]["Label_1"] = {"id": "Label_1", "name": "Receipts", "type": "user"}
+    state["messages"], state["attachments"], state["drafts"], state["filters"] = {}, {}, {}, {}
+    for index in range(1, 13):
+        add_message(fake, f"m{index:03d}", f"t{index:03d}", mime_message(
+            sender=f"Sender {index} <sender{index}@example.com>", subject=f"Report {index}",
+            body=f"Quarterly numbers, part {index}.", message_id=f"<m{index}@example.com>"), ["INBOX", "UNREAD"])
+    add_message(fake, "m100", "t001", mime_message(
+        sender="Ann <ann@example.com>", subject="Re: Report 1", body="<p>Looks <b>good</b></p>",
+        html=True, message_id="<m100@example.com>", attachment=("notes.txt", b"attached notes\n")), ["INBOX"])
+
+
+SEEDERS.insert(0, _seed_gmail)
