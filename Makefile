@@ -6,17 +6,39 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean
+# jsii (CDKTF's Python binding) runs on Node. Node 20 is end of life, so when the machine's
+# Node is older than 22 the project installs its own from the npm registry (the `node`
+# package ships the official binary) and puts it first on PATH for every target below;
+# modules/aws.py also picks it up when Python is started directly. .node-version is the one
+# pin (CI's setup-node reads it too).
+NODE_VERSION := $(file < .node-version)
+NODE_DIR := .tools/node22
+NODE_BIN := $(NODE_DIR)/node_modules/.bin
+SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+ifeq ($(shell test "$(SYSTEM_NODE_MAJOR)" -lt 22 && echo old),old)
+NODE := $(NODE_DIR)/.installed-$(NODE_VERSION)
+export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
+endif
+
+.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean node22
+
+## node22: the project's Node 22 for jsii (only when the machine's Node is older)
+node22: $(NODE)
+	@echo "jsii runs on $$(command -v node) $$(node --version)"
+
+$(NODE_DIR)/.installed-$(NODE_VERSION):
+	npm install --prefix $(NODE_DIR) --save-exact --no-audit --no-fund --loglevel=error node@$(NODE_VERSION)
+	test "$$($(NODE_BIN)/node --version)" = v$(NODE_VERSION)
+	touch $@
 
 ## synth: synthesize every environment into cdktf.out/stacks/
-synth: $(VENV)/.installed
+synth: $(VENV)/.installed $(NODE)
 	$(BIN)/python main.py
 
 ## test: the whole test suite (unit, terraform, end-to-end on moto, server, container)
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed system-packages
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed system-packages $(NODE)
 	$(BIN)/python -m pytest
 
 # Command-line tools the runbook tests call (nginx and podman are installed by their own tests).
@@ -28,15 +50,15 @@ system-packages:
 	fi
 
 ## test-container: only the image build and run with podman (root; installs podman, runc, debootstrap)
-test-container: $(VENV)/.installed
+test-container: $(VENV)/.installed $(NODE)
 	$(BIN)/python -m pytest -m container
 
 ## e2e: only the end-to-end apply of the local stack on moto
-e2e: $(VENV)/.installed
+e2e: $(VENV)/.installed $(NODE)
 	$(BIN)/python -m pytest -m e2e tests/infra/test_e2e.py
 
 ## module: regenerate the plain Terraform module in terraform/modules/google-workspace-mcp
-module: $(VENV)/.installed
+module: $(VENV)/.installed $(NODE)
 	$(BIN)/python -m modules.terraform_module
 
 ## outputs: a deployed stack's outputs as shell variables: eval "$$(make -s outputs ENV=production)"
@@ -45,10 +67,10 @@ outputs:
 	@python3 scripts/stack_outputs.py $(ENV)
 
 ## bench: benchmarks against the peer (workspace-mcp 2.2.1); QUICK=1 for the smoke mode
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(NODE)
 	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick)
 
-install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(NODE)
 
 $(VENV)/.installed: requirements/dev.lock mcp/requirements.lock mcp/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -14,10 +14,7 @@ from .procs import TreeRssSampler
 ROOT = Path(__file__).resolve().parent.parent
 SYNTH_TIMEOUT_S = 600
 # The local environment reads AWS_ENDPOINT_URL at synthesis time; nothing connects to it.
-SYNTH_ENV = {
-    "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
-    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-}
+SYNTH_ENV = {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}
 
 
 @dataclass

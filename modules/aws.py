@@ -6,14 +6,26 @@ dicts for nested blocks, so they depend on the Terraform schema, not on binding 
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+# jsii starts `node` (or $JSII_NODE) on the first binding import below. `make node22` installs
+# a supported Node here when the machine's is older; use it for direct runs (python main.py,
+# pytest) too, not only under make, so synthesis never runs on an end-of-life Node.
+_PROJECT_NODE = Path(__file__).resolve().parent.parent / ".tools" / "node22" / "node_modules" / ".bin" / "node"
+if "JSII_NODE" not in os.environ and _PROJECT_NODE.is_file():
+    os.environ["JSII_NODE"] = str(_PROJECT_NODE)
+
 from cdktf import (  # noqa: F401  (re-exported)
     App,
     Fn,
+    IResolvable,
     LocalBackend,
     Op,
     S3Backend,
     TerraformCount,
     TerraformIterator,
+    TerraformLocal,
     TerraformOutput,
     TerraformResourceLifecycle,
     TerraformStack,
@@ -25,16 +37,23 @@ from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_ecr_repository import DataAwsEcrRepository  # noqa: F401
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb_listener import DataAwsLbListener  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion  # noqa: F401
+from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_service import EcsService  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition  # noqa: F401
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider  # noqa: F401
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy  # noqa: F401
 from cdktf_cdktf_provider_aws.iam_role import IamRole  # noqa: F401
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy  # noqa: F401
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias  # noqa: F401
+from cdktf_cdktf_provider_aws.kms_key import KmsKey  # noqa: F401
 from cdktf_cdktf_provider_aws.lb import Lb  # noqa: F401
 from cdktf_cdktf_provider_aws.lb_listener import LbListener  # noqa: F401
 from cdktf_cdktf_provider_aws.lb_listener_rule import LbListenerRule  # noqa: F401
@@ -50,6 +69,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 )
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA as S3BucketVersioning  # noqa: F401
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret  # noqa: F401
+from cdktf_cdktf_provider_aws.secretsmanager_secret_policy import SecretsmanagerSecretPolicy  # noqa: F401
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import (  # noqa: F401
     ServiceDiscoveryPrivateDnsNamespace,
