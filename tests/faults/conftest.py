@@ -1,0 +1,61 @@
+"""Fixtures for the fault tests: moto and the Google stand-ins, each behind a fault-injection proxy."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.fakes.fault_proxy import FaultProxy, run_fault_proxy
+from tests.fakes.google_api import run_google_api
+from tests.fakes.google_oauth import GoogleOAuthStandIn, run_google_oauth
+from tests.fakes.moto_server import MotoServer
+
+
+@pytest.fixture(scope="module")
+def s3_proxy(moto: MotoServer) -> FaultProxy:
+    with run_fault_proxy(moto.endpoint) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def google_oauth() -> GoogleOAuthStandIn:
+    with run_google_oauth() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def google_api(google_oauth):
+    with run_google_api() as fake:
+        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
+        try:
+            yield fake
+        finally:
+            google_oauth.on_issue = None
+
+
+@pytest.fixture(scope="module")
+def oauth_proxy(google_oauth) -> FaultProxy:
+    with run_fault_proxy(google_oauth.base_url) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def api_proxy(google_api) -> FaultProxy:
+    with run_fault_proxy(google_api.root_url) as proxy:
+        yield proxy
+
+
+@pytest.fixture(autouse=True)
+def _clear_faults(request):
+    """No rule outlives its test."""
+    yield
+    for name in ("s3_proxy", "oauth_proxy", "api_proxy"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).clear()
+
+
+@pytest.fixture
+def bucket(moto: MotoServer) -> str:
+    name = f"faults-{uuid.uuid4().hex[:12]}"
+    moto.client("s3").create_bucket(Bucket=name)
+    return name
