@@ -104,7 +104,7 @@ class GoogleClient:
             try:
                 return await anyio.to_thread.run_sync(attempt_once)
             except _InvalidArgument as exc:
-                raise ToolError(f"Invalid argument: {exc}") from None
+                raise errors.UserError(f"Invalid argument: {exc}") from None
             except HttpError as exc:
                 method_id = built[0].methodId
                 status = int(exc.resp.status)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
+
 from fastmcp.exceptions import ToolError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -13,6 +15,13 @@ SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFF
 MAX_ATTEMPTS = 4
 BASE_DELAY = 0.5  # seconds; attempt n waits up to BASE_DELAY * 2**n (full jitter)
 MAX_DELAY = 8.0  # no single wait is longer, whatever Retry-After says
+
+
+class UserError(ToolError):
+    """A failure the caller can fix (a bad argument, Google's 4xx answer): logged as a warning, no traceback."""
+
+    def __init__(self, message: str):
+        super().__init__(message, log_level=logging.WARNING)
 
 
 def error_details(status: int, content: bytes | str | None) -> tuple[str, set[str]]:
@@ -49,24 +58,26 @@ def tool_error(
     status: int, message: str, reasons: set[str], *, method_id: str, what: str | None, scope: str | None,
     attempts: int = 1,
 ) -> ToolError:
-    """The ToolError a user sees for a Google API failure."""
+    """The ToolError a user sees for a Google API failure (a UserError unless Google itself failed)."""
     target = what or "the requested item"
     if status == 404:
-        return ToolError(f"Not found: {target} does not exist or is not visible to you.")
+        return UserError(f"Not found: {target} does not exist or is not visible to you.")
     if status == 403 and (reasons & SCOPE_REASONS or "scope" in message.lower()):
         needed = f"the {scope} scope" if scope else "a broader scope"
-        return ToolError(f"Missing OAuth scope: {method_id} needs {needed}; sign in again and grant it.")
+        return UserError(f"Missing OAuth scope: {method_id} needs {needed}; sign in again and grant it.")
     if status == 401:
-        return ToolError("Google rejected your credentials (401); sign in again.")
+        return UserError("Google rejected your credentials (401); sign in again.")
     if is_retryable(status, reasons):
         return ToolError(
             f"Google API unavailable ({status}) for {method_id} after {attempts} attempts; try again later. "
             f"Google said: {message}"
         )
     if status == 403:
-        return ToolError(f"Permission denied on {target}: {message}")
+        return UserError(f"Permission denied on {target}: {message}")
     if status == 400:
-        return ToolError(f"Google rejected the request ({method_id}): {message}")
+        return UserError(f"Google rejected the request ({method_id}): {message}")
+    if 400 <= status < 500:
+        return UserError(f"Google API error {status} ({method_id}): {message}")
     return ToolError(f"Google API error {status} ({method_id}): {message}")
 
 

@@ -5,10 +5,10 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
+from ..google.errors import UserError
 from ..google.scopes import CALENDAR_READ, CALENDAR_WRITE
 from .common import check_page_size, email_address, paged, parse_when, respond, rfc3339, zone
 from .registry import read, write
@@ -69,7 +69,7 @@ async def get_events(
     start = rfc3339("time_min", time_min, time_zone) if time_min else datetime.now(timezone.utc).isoformat()
     end = rfc3339("time_max", time_max, time_zone) if time_max else None
     if end and datetime.fromisoformat(end) <= datetime.fromisoformat(start):
-        raise ToolError(f"time_max: must be after time_min ({time_max!r} <= {time_min!r})")
+        raise UserError(f"time_max: must be after time_min ({time_max!r} <= {time_min!r})")
     if time_zone:
         zone(time_zone)
     listing = await call("calendar", lambda s: _events(s).list(
@@ -92,7 +92,7 @@ def _time(field: str, value: str, time_zone: str | None) -> tuple[dict, date | d
         return {"date": when.isoformat()}, when
     if when.tzinfo is None:
         if not time_zone:
-            raise ToolError(f"{field}: {value!r} has no UTC offset; add one (e.g. +01:00) or give time_zone")
+            raise UserError(f"{field}: {value!r} has no UTC offset; add one (e.g. +01:00) or give time_zone")
         zone(time_zone)
         return {"dateTime": when.isoformat(), "timeZone": time_zone}, when.replace(tzinfo=zone(time_zone))
     out = {"dateTime": when.isoformat()}
@@ -111,25 +111,25 @@ def _event_body(
                             {"summary": summary, "description": description, "location": location}.items()
                             if v is not None}
     if (start is None) != (end is None):
-        raise ToolError("start/end: give both or neither")
+        raise UserError("start/end: give both or neither")
     if start is not None and end is not None:
         body["start"], first = _time("start", start, time_zone)
         body["end"], last = _time("end", end, time_zone)
         if type(first) is not type(last):
-            raise ToolError("start/end: use two dates (all-day) or two date-times, not a mix")
+            raise UserError("start/end: use two dates (all-day) or two date-times, not a mix")
         if last <= first:
-            raise ToolError(f"end: must be after start ({end!r} <= {start!r})")
+            raise UserError(f"end: must be after start ({end!r} <= {start!r})")
     if attendees is not None:
         body["attendees"] = [{"email": email_address("attendees", a)} for a in attendees]
     if reminders_minutes is not None:
         if any(not 0 <= m <= 40320 for m in reminders_minutes):
-            raise ToolError("reminders_minutes: each must be between 0 and 40320 (4 weeks)")
+            raise UserError("reminders_minutes: each must be between 0 and 40320 (4 weeks)")
         body["reminders"] = {"useDefault": False,
                              "overrides": [{"method": "popup", "minutes": m} for m in reminders_minutes]}
     if recurrence is not None:
         bad = [r for r in recurrence if not r.upper().startswith(RECURRENCE_PREFIXES)]
         if bad:
-            raise ToolError(f"recurrence: {bad[0]!r} is not an RRULE/EXRULE/RDATE/EXDATE line")
+            raise UserError(f"recurrence: {bad[0]!r} is not an RRULE/EXRULE/RDATE/EXDATE line")
         body["recurrence"] = recurrence
     if add_meet:
         body["conferenceData"] = {"createRequest": {"requestId": uuid.uuid4().hex,
@@ -169,7 +169,7 @@ async def update_event(
     body = _event_body(summary, start, end, time_zone, description, location, attendees, reminders_minutes,
                        recurrence, add_meet)
     if not body:
-        raise ToolError("Nothing to change: give at least one field")
+        raise UserError("Nothing to change: give at least one field")
     event = await call("calendar", lambda s: _events(s).patch(
         calendarId=calendar_id, eventId=event_id, body=body, conferenceDataVersion=1 if add_meet else 0),
         what=f"event '{event_id}'")
@@ -191,9 +191,9 @@ async def query_free_busy(
     """Busy intervals of calendars (ids or emails; default your primary) in a time range."""
     start, end = rfc3339("time_min", time_min, time_zone), rfc3339("time_max", time_max, time_zone)
     if datetime.fromisoformat(end) <= datetime.fromisoformat(start):
-        raise ToolError(f"time_max: must be after time_min ({time_max!r} <= {time_min!r})")
+        raise UserError(f"time_max: must be after time_min ({time_max!r} <= {time_min!r})")
     if datetime.fromisoformat(end) - datetime.fromisoformat(start) > timedelta(days=62):
-        raise ToolError("time_max: free/busy covers at most 62 days")
+        raise UserError("time_max: free/busy covers at most 62 days")
     body: dict[str, Any] = {"timeMin": start, "timeMax": end, "items": [{"id": c} for c in calendars or ["primary"]]}
     if time_zone:
         body["timeZone"] = time_zone
@@ -218,7 +218,7 @@ async def respond_to_event(
     attendees = event.get("attendees", [])
     mine = [a for a in attendees if a.get("self")]
     if not mine:
-        raise ToolError(f"Event '{event_id}' has no invitation for you to answer")
+        raise UserError(f"Event '{event_id}' has no invitation for you to answer")
     for attendee in mine:
         attendee["responseStatus"] = response
     updated = await call("calendar", lambda s: _events(s).patch(

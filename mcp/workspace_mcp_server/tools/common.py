@@ -4,14 +4,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import anyio
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import client
+from ..google.errors import UserError
 
 
 def respond(text: str, data: dict[str, Any] | None = None) -> ToolResult:
@@ -56,35 +57,120 @@ def paged(listing: dict, key: str, line: Callable[[dict], str], empty: str, name
 
 def check_page_size(page_size: int, maximum: int) -> int:
     if not 1 <= page_size <= maximum:
-        raise ToolError(f"page_size: must be between 1 and {maximum} (got {page_size})")
+        raise UserError(f"page_size: must be between 1 and {maximum} (got {page_size})")
     return page_size
 
 
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+# RFC 5322 atext: what an unquoted local part or display-name word may contain.
+ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
+_DOT_ATOM = re.compile(rf"[{ATEXT}]+(?:\.[{ATEXT}]+)*")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def email_list(field: str, value: str | None) -> list[str]:
-    """Parse "a@x.com, Bob <b@y.org>" into addresses; a ToolError names the malformed one."""
+@dataclass(frozen=True)
+class Mailbox:
+    """One address: an optional display name and a bare addr-spec (ASCII, IDN domains in A-labels)."""
+
+    name: str
+    address: str
+
+
+def no_line_breaks(field: str, value: str) -> str:
+    """Header values are one line: a CR or LF in one could add headers of its own (header injection)."""
+    if "\r" in value or "\n" in value:
+        raise UserError(f"{field}: must not contain line breaks (CR or LF); got {value!r}")
+    return value
+
+
+def _split_entries(value: str) -> list[str]:
+    """Split at commas outside quoted strings and angle brackets."""
+    entries, current, quoted, angle, escaped = [], "", False, False, False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"' and not angle:
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            angle = True
+        elif char == ">" and not quoted:
+            angle = False
+        elif char == "," and not quoted and not angle:
+            entries.append(current)
+            current = ""
+            continue
+        current += char
+    return entries + [current]
+
+
+def addr_spec(field: str, text: str) -> str:
+    """A bare address local@domain: an ASCII dot-atom local part, a host name (IDN converted to A-labels)."""
+    bad = UserError(f"{field}: {text!r} is not a valid email address")
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        raise bad
+    if not local.isascii():
+        raise UserError(f"{field}: {text!r} has a non-ASCII local part (before the @); sending it needs SMTPUTF8, "
+                        "which this server does not use. Use the recipient's ASCII address.")
+    if not _DOT_ATOM.fullmatch(local) or len(local) > 64:
+        raise bad
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        raise bad from None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
+        raise bad
+    address = f"{local}@{ascii_domain}"
+    if len(address) > 254:
+        raise bad
+    return address
+
+
+def _display_name(field: str, entry: str, text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    if '"' in text or "<" in text or ">" in text:
+        raise UserError(f"{field}: {entry.strip()!r} is not a valid email address (quote the whole name)")
+    return " ".join(text.split())
+
+
+def mailboxes(field: str, value: str | None) -> list[Mailbox]:
+    """Parse "a@x.com, "Lee, Ann" <ann@y.org>" into mailboxes; a UserError names the malformed one."""
     if not value:
         return []
-    from email.utils import getaddresses
-
-    entries = [entry for entry in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", value) if entry.strip()]
+    no_line_breaks(field, value)
+    if _CONTROL.search(value):
+        raise UserError(f"{field}: control characters are not allowed in addresses")
     result = []
-    for entry in entries:
-        parsed = getaddresses([entry])
-        address = parsed[0][1] if len(parsed) == 1 else ""
-        if not _EMAIL.match(address):
-            raise ToolError(f"{field}: {entry.strip()!r} is not a valid email address")
-        result.append(entry.strip())
+    for entry in _split_entries(value):
+        stripped = entry.strip()
+        if not stripped:
+            continue
+        if stripped.endswith(">") and "<" in stripped:
+            name, _, inner = stripped[:-1].rpartition("<")
+            result.append(Mailbox(_display_name(field, entry, name), addr_spec(field, inner.strip())))
+        elif any(char in stripped for char in ' <>"'):
+            raise UserError(f"{field}: {stripped!r} is not a valid email address")
+        else:
+            result.append(Mailbox("", addr_spec(field, stripped)))
     return result
 
 
+def email_list(field: str, value: str | None) -> list[str]:
+    """The bare addresses of a comma-separated list (display names dropped)."""
+    return [mailbox.address for mailbox in mailboxes(field, value)]
+
+
 def email_address(field: str, value: str) -> str:
-    addresses = email_list(field, value)
-    if len(addresses) != 1:
-        raise ToolError(f"{field}: expected one email address (got {value!r})")
-    return addresses[0]
+    """Exactly one address, bare ("Ann <ann@x.com>" gives "ann@x.com"): what Google's JSON APIs want."""
+    found = mailboxes(field, value)
+    if len(found) != 1:
+        raise UserError(f"{field}: expected one email address (got {value!r})")
+    return found[0].address
 
 
 def parse_when(field: str, value: str) -> date | datetime:
@@ -95,7 +181,7 @@ def parse_when(field: str, value: str) -> date | datetime:
             return date.fromisoformat(text)
         return datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise ToolError(
+        raise UserError(
             f"{field}: {value!r} is not an ISO 8601 date or date-time "
             "(e.g. 2025-03-01 or 2025-03-01T09:00:00+01:00)"
         ) from None
@@ -117,7 +203,7 @@ def zone(name: str):
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ToolError(f"time_zone: unknown IANA time zone {name!r} (e.g. Europe/Berlin)") from None
+        raise UserError(f"time_zone: unknown IANA time zone {name!r} (e.g. Europe/Berlin)") from None
 
 
 def header(headers: list[dict[str, str]], name: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
+from ..google.errors import UserError
 from ..google.scopes import CONTACTS_READ, CONTACTS_WRITE
 from .common import check_page_size, email_address, paged, respond
 from .registry import read, write
@@ -22,7 +22,7 @@ def _people(service: Any) -> Any:
 
 def _resource(value: str) -> str:
     if not re.fullmatch(r"people/[^/\s]+", value):
-        raise ToolError(f"resource_name: expected people/<id> (got {value!r})")
+        raise UserError(f"resource_name: expected people/<id> (got {value!r})")
     return value
 
 
@@ -50,7 +50,7 @@ def _person_body(
     if phones is not None:
         bad = [p for p in phones if not _PHONE.match(p)]
         if bad:
-            raise ToolError(f"phones: {bad[0]!r} is not a phone number")
+            raise UserError(f"phones: {bad[0]!r} is not a phone number")
         body["phoneNumbers"] = [{"value": p} for p in phones]
     if organization is not None:
         body["organizations"] = [{"name": organization}]
@@ -109,7 +109,7 @@ async def update_contact(
     name = _resource(resource_name)
     body = _person_body(given_name, family_name, emails, phones, organization, notes)
     if not body:
-        raise ToolError("Nothing to change: give at least one field")
+        raise UserError("Nothing to change: give at least one field")
     current = await call("people", lambda s: _people(s).get(resourceName=name, personFields=PERSON_FIELDS),
                          what=f"contact '{name}'")
     if "names" in body:  # keep the part of the name that was not given

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
+from ..google.errors import UserError
 from ..google.scopes import DOCS_READ, DOCS_WRITE, DRIVE_READ
 from .common import respond
 from .drive import list_of_type
@@ -96,15 +96,15 @@ async def _check_range(document_id: str, start_index: int, end_index: int | None
     """Indexes must lie inside the body; the body's final newline cannot be removed."""
     end = _end_index(await _get(document_id))
     if start_index < 1:
-        raise ToolError(f"start_index: must be at least 1 (got {start_index})")
+        raise UserError(f"start_index: must be at least 1 (got {start_index})")
     if end_index is None:
         if start_index >= end:
-            raise ToolError(f"index: {start_index} is past the document end (last insert position {end - 1})")
+            raise UserError(f"index: {start_index} is past the document end (last insert position {end - 1})")
         return
     if end_index <= start_index:
-        raise ToolError(f"end_index: must be greater than start_index ({end_index} <= {start_index})")
+        raise UserError(f"end_index: must be greater than start_index ({end_index} <= {start_index})")
     if end_index > end - 1:
-        raise ToolError(f"end_index: {end_index} is past the document text (last index {end - 1})")
+        raise UserError(f"end_index: {end_index} is past the document text (last index {end - 1})")
 
 
 @read("core", DRIVE_READ)
@@ -167,7 +167,7 @@ async def delete_doc_range(document_id: str, start_index: int, end_index: int) -
 async def find_replace_doc_text(document_id: str, find: str, replace: str, match_case: bool = True) -> ToolResult:
     """Replace every occurrence of a text in a document."""
     if not find:
-        raise ToolError("find: must not be empty")
+        raise UserError("find: must not be empty")
     result = await _batch(document_id, [{"replaceAllText": {
         "containsText": {"text": find, "matchCase": match_case}, "replaceText": replace}}])
     count = (result.get("replies") or [{}])[0].get("replaceAllText", {}).get("occurrencesChanged", 0)
@@ -178,7 +178,7 @@ async def find_replace_doc_text(document_id: str, find: str, replace: str, match
 async def insert_doc_table(document_id: str, rows: int, columns: int, index: int | None = None) -> ToolResult:
     """Insert an empty table (default: at the end of the document)."""
     if not 1 <= rows <= 100 or not 1 <= columns <= 20:
-        raise ToolError(f"rows/columns: need 1-100 rows and 1-20 columns (got {rows}x{columns})")
+        raise UserError(f"rows/columns: need 1-100 rows and 1-20 columns (got {rows}x{columns})")
     if index is None:
         location: dict[str, Any] = {"endOfSegmentLocation": {}}
     else:
@@ -192,6 +192,6 @@ async def insert_doc_table(document_id: str, rows: int, columns: int, index: int
 async def batch_update_doc(document_id: str, requests: list[dict[str, Any]]) -> ToolResult:
     """Send raw Docs API batchUpdate requests (e.g. updateTextStyle); returns the replies."""
     if not requests:
-        raise ToolError("requests: give at least one request")
+        raise UserError("requests: give at least one request")
     result = await _batch(document_id, requests)
     return respond(f"Applied {len(requests)} request(s) to {document_id}.", {"replies": result.get("replies", [])})

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
+from ..google.errors import UserError
 from ..google.scopes import DRIVE_READ, DRIVE_WRITE
 from .common import check_page_size, email_address, paged, respond
 from .registry import read, write
@@ -202,11 +202,11 @@ async def share_drive_file(
     body: dict[str, Any] = {"type": type, "role": role}
     if type in ("user", "group"):
         if not email:
-            raise ToolError(f"email: required when sharing with a {type}")
+            raise UserError(f"email: required when sharing with a {type}")
         body["emailAddress"] = email_address("email", email)
     elif type == "domain":
         if not domain or "." not in domain or "@" in domain:
-            raise ToolError(f"domain: a domain name such as example.com is required (got {domain!r})")
+            raise UserError(f"domain: a domain name such as example.com is required (got {domain!r})")
         body["domain"] = domain
     extra = {"sendNotificationEmail": notify} if type in ("user", "group") else {}
     perm = await call("drive", lambda s: s.permissions().create(

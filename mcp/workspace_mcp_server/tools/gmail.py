@@ -6,12 +6,14 @@ import html
 import re
 from typing import Any
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
+from ..google.errors import UserError
 from ..google.scopes import GMAIL_READ, GMAIL_SETTINGS, GMAIL_WRITE
-from .common import check_page_size, email_address, email_list, gather, header, page_note, respond
+from .common import (
+    ATEXT, Mailbox, check_page_size, email_address, gather, header, mailboxes, no_line_breaks, page_note, respond,
+)
 from .registry import read, write
 
 SUMMARY_HEADERS = ["From", "To", "Subject", "Date"]
@@ -26,8 +28,15 @@ def _b64decode(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
+def _link(found: re.Match) -> str:
+    url, label = html.unescape(found[2]), re.sub(r"<[^>]+>", "", found[3]).strip()
+    return label if not url or html.unescape(label) in (url, url.removeprefix("mailto:")) else f"{label} ({url})"
+
+
 def _html_to_text(markup: str) -> str:
+    """Readable text from HTML: tags dropped, block ends as line breaks, link targets kept after their text."""
     markup = re.sub(r"(?is)<(script|style).*?</\1>", "", markup)
+    markup = re.sub(r"""(?is)<a\b[^>]*?\bhref\s*=\s*(["']?)([^"'\s>]*)\1[^>]*>(.*?)</a\s*>""", _link, markup)
     markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</tr>", "\n", markup)
     return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
 
@@ -37,6 +46,19 @@ def _walk(part: dict) -> list[dict]:
     for child in part.get("parts", []) or []:
         parts.extend(_walk(child))
     return parts
+
+
+def _decode_text(data: bytes, part: dict) -> str:
+    """A text part's bytes in the charset its Content-Type names (UTF-8 when none or unknown)."""
+    import codecs
+
+    found = re.search(r"""(?i)charset\s*=\s*"?([^";\s]+)""", header(part.get("headers", []) or [], "Content-Type"))
+    charset = found[1] if found else "utf-8"
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        charset = "utf-8"
+    return data.decode(charset, "replace")
 
 
 def _body_and_attachments(payload: dict) -> tuple[str, list[dict]]:
@@ -50,9 +72,9 @@ def _body_and_attachments(payload: dict) -> tuple[str, list[dict]]:
                 "attachmentId": body.get("attachmentId", ""),
             })
         elif mime == "text/plain" and body.get("data") and not plain:
-            plain = _b64decode(body["data"]).decode("utf-8", "replace")
+            plain = _decode_text(_b64decode(body["data"]), part)
         elif mime == "text/html" and body.get("data") and not rich:
-            rich = _b64decode(body["data"]).decode("utf-8", "replace")
+            rich = _decode_text(_b64decode(body["data"]), part)
     return (plain or _html_to_text(rich)).strip(), attachments
 
 
@@ -117,7 +139,7 @@ async def get_gmail_message(message_id: str) -> ToolResult:
 async def get_gmail_messages(message_ids: list[str]) -> ToolResult:
     """Get up to 25 messages at once (headers, body, attachments)."""
     if not 1 <= len(message_ids) <= 25:
-        raise ToolError(f"message_ids: give between 1 and 25 ids (got {len(message_ids)})")
+        raise UserError(f"message_ids: give between 1 and 25 ids (got {len(message_ids)})")
     rendered = [_render(m) for m in await gather([_get_message(i) for i in message_ids])]
     return respond("\n\n---\n\n".join(t for t, _ in rendered), {"messages": [d for _, d in rendered]})
 
@@ -132,39 +154,144 @@ async def get_gmail_thread(thread_id: str) -> ToolResult:
     return respond(text, {"id": thread_id, "messages": [d for _, d in rendered]})
 
 
-async def _mime(to: str, subject: str, body: str, cc: str | None, bcc: str | None, html_body: bool,
-                reply_to_message_id: str | None) -> dict:
-    """The Gmail API message resource ({raw, threadId}) for a new message or a reply."""
+# RFC 5322 msg-id: "<" dot-atom-text "@" (dot-atom-text / no-fold-literal) ">".
+_DOT_ATOM_TEXT = rf"[{ATEXT}]+(?:\.[{ATEXT}]+)*"
+MSG_ID = re.compile(rf"<{_DOT_ATOM_TEXT}@(?:{_DOT_ATOM_TEXT}|\[[!-Z^-~]*\])>")
+LINE = 78  # RFC 5322's recommended header line length; 998 is the hard limit
+ENCODED_WORD_BYTES = 39  # base64 of 39 bytes is 52 characters: each encoded-word is at most 64
+
+
+def msg_ids(value: str) -> list[str]:
+    """The well-formed msg-ids in a Message-ID/References value (malformed ones would break threading)."""
+    return [token for token in re.findall(r"<[^<>\s]*>", value or "") if MSG_ID.fullmatch(token)]
+
+
+def _encoded_words(text: str) -> list[str]:
+    """RFC 2047 encoded-words (UTF-8, base64), each under 75 characters, never splitting a character."""
+    words, chunk = [], b""
+    for char in text:
+        data = char.encode()
+        if len(chunk) + len(data) > ENCODED_WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    words.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(word).decode()}?=" for word in words if word]
+
+
+def _plain_words(text: str) -> bool:
+    """ASCII text that folds at its own single spaces and that no reader could mistake for an encoded-word."""
+    return (text.isascii() and text.isprintable() and "=?" not in text and text == " ".join(text.split())
+            and all(len(word) <= LINE for word in text.split()))
+
+
+def _phrase(name: str) -> list[str]:
+    """A display name as RFC 5322 phrase tokens: atoms, a quoted-string, or encoded-words for the runs of
+    words that need them (plain words between runs keep the runs apart, so every reader gets the spaces right)."""
+    if _plain_words(name):
+        if all(re.fullmatch(f"[{ATEXT}]+", word) for word in name.split()):
+            return name.split()
+        return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
+    if not (name.isprintable() and name == " ".join(name.split())):
+        return _encoded_words(name)  # irregular spacing lives inside the encoding
+    tokens, run = [], []
+    for word in name.split():
+        if "=?" not in word and re.fullmatch(f"[{ATEXT}]+", word):
+            tokens += _encoded_words(" ".join(run)) if run else []
+            tokens.append(word)
+            run = []
+        else:
+            run.append(word)
+    return tokens + (_encoded_words(" ".join(run)) if run else [])
+
+
+def _fold(name: str, groups: list[list[str]], separator: str = "") -> bytes:
+    """``Name: tokens`` folded at the spaces between tokens, never inside one; groups end with ``separator``."""
+    tokens = [token + (separator if last and index < len(groups) - 1 else "")
+              for index, group in enumerate(groups) for last, token in
+              ((position == len(group) - 1, token) for position, token in enumerate(group))]
+    lines, line = [], f"{name}:"
+    for token in tokens:
+        if len(line) + 1 + len(token) > LINE and line != f"{name}:":
+            lines.append(line)
+            line = " " + token
+        else:
+            line += " " + token
+    lines.append(line)
+    return ("\r\n".join(lines) + "\r\n").encode("ascii")
+
+
+def header_block(recipients: dict[str, list[Mailbox]], subject: str, in_reply_to: str | None,
+                 references: list[str]) -> bytes:
+    """The message's own headers, written by hand so that addresses and msg-ids stay intact tokens.
+
+    Python's email policies fold a long msg-id into an encoded-word (forbidden inside a msg-id, and
+    it breaks threading in mail clients); here msg-ids and addr-specs are never encoded or split.
+    """
+    out = b""
+    for field, boxes in recipients.items():
+        if boxes:
+            out += _fold(field, [[*(_phrase(box.name) if box.name else []),
+                                  f"<{box.address}>" if box.name else box.address] for box in boxes], ",")
+    subject_tokens = subject.split() if _plain_words(subject) else _encoded_words(subject)
+    out += _fold("Subject", [subject_tokens]) if subject_tokens else b"Subject: \r\n"
+    if in_reply_to:
+        out += _fold("In-Reply-To", [[in_reply_to]])
+    if references:
+        out += _fold("References", [[ref] for ref in references])
+    return out
+
+
+def build_raw(recipients: dict[str, list[Mailbox]], subject: str, body: str, html_body: bool = False,
+              in_reply_to: str | None = None, references: list[str] | tuple[str, ...] = ()) -> bytes:
+    """An RFC 5322 message (CRLF line endings, lines under 998 octets) for the Gmail API's ``raw``."""
+    import email.policy
     from email.message import EmailMessage
 
-    recipients = {"to": email_list("to", to), "cc": email_list("cc", cc), "bcc": email_list("bcc", bcc)}
-    if not recipients["to"]:
-        raise ToolError("to: at least one recipient is required")
-    message = EmailMessage()
-    for field, addresses in recipients.items():
-        if addresses:
-            message[field.capitalize()] = ", ".join(addresses)
+    no_line_breaks("subject", subject)
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    content = EmailMessage(policy=email.policy.SMTP)
+    if html_body:
+        content.set_content(_html_to_text(text))
+        content.add_alternative(text, subtype="html")
+    else:
+        content.set_content(text)
+    return header_block(recipients, subject, in_reply_to, list(references)) + content.as_bytes()
+
+
+async def _mime(to: str, subject: str, body: str, cc: str | None, bcc: str | None, html_body: bool,
+                reply_to_message_id: str | None, keep: dict | None = None) -> dict:
+    """The Gmail API message resource ({raw, threadId}) for a new message or a reply.
+
+    ``keep`` carries the threading of the message being replaced (a draft update): its threadId and
+    In-Reply-To/References, so that saving a reply draft keeps it in its thread.
+    """
+    recipients = {"To": mailboxes("to", to), "Cc": mailboxes("cc", cc), "Bcc": mailboxes("bcc", bcc)}
+    if not recipients["To"]:
+        raise UserError("to: at least one recipient is required")
+    no_line_breaks("subject", subject)
     resource: dict[str, Any] = {}
+    in_reply_to, references = None, []
     if reply_to_message_id:
         original = await call("gmail", lambda s: _users(s).messages().get(
             userId="me", id=reply_to_message_id, format="metadata",
             metadataHeaders=["Message-ID", "References", "Subject"]), what=f"message '{reply_to_message_id}'")
         headers = original.get("payload", {}).get("headers", [])
-        parent = header(headers, "Message-ID")
+        parent = msg_ids(header(headers, "Message-ID"))
         if parent:
-            message["In-Reply-To"] = parent
-            message["References"] = " ".join(filter(None, [header(headers, "References"), parent]))
+            in_reply_to = parent[0]
+            references = [ref for ref in msg_ids(header(headers, "References")) if ref != in_reply_to] + parent[:1]
         resource["threadId"] = original.get("threadId")
         if not subject:
             original_subject = header(headers, "Subject")
             subject = original_subject if original_subject.lower().startswith("re:") else f"Re: {original_subject}"
-    message["Subject"] = subject
-    if html_body:
-        message.set_content(_html_to_text(body))
-        message.add_alternative(body, subtype="html")
-    else:
-        message.set_content(body)
-    resource["raw"] = base64.urlsafe_b64encode(message.as_bytes()).decode()
+    elif keep:
+        in_reply_to = (msg_ids(keep.get("in_reply_to", "")) or [None])[0]
+        references = msg_ids(keep.get("references", ""))
+        if keep.get("threadId"):
+            resource["threadId"] = keep["threadId"]
+    raw = build_raw(recipients, subject, body, html_body, in_reply_to, references)
+    resource["raw"] = base64.urlsafe_b64encode(raw).decode()
     return resource
 
 
@@ -194,7 +321,7 @@ async def list_gmail_labels() -> ToolResult:
 
 
 async def _label_ids(add: list[str] | None, remove: list[str] | None) -> tuple[list[str], list[str]]:
-    """Label ids for names or ids (one labels.list call); a ToolError names an unknown label."""
+    """Label ids for names or ids (one labels.list call); a UserError names an unknown label."""
     if not add and not remove:
         return [], []
     labels = (await call("gmail", lambda s: _users(s).labels().list(userId="me"))).get("labels", [])
@@ -206,7 +333,7 @@ async def _label_ids(add: list[str] | None, remove: list[str] | None) -> tuple[l
         for name in names or []:
             label_id = by_key.get(name) or by_key.get(name.lower())
             if label_id is None:
-                raise ToolError(f"Unknown label {name!r}; list_gmail_labels shows the available ones")
+                raise UserError(f"Unknown label {name!r}; list_gmail_labels shows the available ones")
             ids.append(label_id)
         return ids
 
@@ -219,10 +346,10 @@ async def modify_gmail_labels(
 ) -> ToolResult:
     """Add/remove labels (names or ids) on up to 1000 messages, e.g. remove UNREAD to mark read."""
     if not 1 <= len(message_ids) <= 1000:
-        raise ToolError(f"message_ids: give between 1 and 1000 ids (got {len(message_ids)})")
+        raise UserError(f"message_ids: give between 1 and 1000 ids (got {len(message_ids)})")
     add, remove = await _label_ids(add_labels, remove_labels)
     if not add and not remove:
-        raise ToolError("add_labels/remove_labels: give at least one label")
+        raise UserError("add_labels/remove_labels: give at least one label")
     await call("gmail", lambda s: _users(s).messages().batchModify(
         userId="me", body={"ids": message_ids, "addLabelIds": add, "removeLabelIds": remove}))
     return respond(f"Updated labels on {len(message_ids)} message(s): +{add} -{remove}.")
@@ -269,8 +396,16 @@ async def update_gmail_draft(
     draft_id: str, to: str, subject: str, body: str, cc: str | None = None, bcc: str | None = None,
     html: bool = False, reply_to_message_id: str | None = None,
 ) -> ToolResult:
-    """Replace a draft's recipients, subject and body."""
-    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id)
+    """Replace a draft's recipients, subject and body (a reply draft stays in its thread)."""
+    keep = None
+    if not reply_to_message_id:
+        current = await call("gmail", lambda s: _users(s).drafts().get(userId="me", id=draft_id, format="metadata"),
+                             what=f"draft '{draft_id}'")
+        stored = current.get("message", {})
+        headers = stored.get("payload", {}).get("headers", [])
+        keep = {"threadId": stored.get("threadId"), "in_reply_to": header(headers, "In-Reply-To"),
+                "references": header(headers, "References")}
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, keep)
     draft = await call("gmail", lambda s: _users(s).drafts().update(
         userId="me", id=draft_id, body={"id": draft_id, "message": message}), what=f"draft '{draft_id}'")
     return respond(f"Updated draft {draft['id']}.", {"id": draft["id"]})
@@ -291,7 +426,7 @@ async def get_gmail_attachment(message_id: str, attachment_id: str) -> ToolResul
     _, attachments = _body_and_attachments(message.get("payload", {}))
     meta = next((a for a in attachments if a["attachmentId"] == attachment_id), None)
     if meta is None:
-        raise ToolError(f"Not found: attachment '{attachment_id}' is not in message '{message_id}'")
+        raise UserError(f"Not found: attachment '{attachment_id}' is not in message '{message_id}'")
     part = await call("gmail", lambda s: _users(s).messages().attachments().get(
         userId="me", messageId=message_id, id=attachment_id), what=f"attachment '{attachment_id}'")
     content = _b64decode(part.get("data", ""))
@@ -324,7 +459,7 @@ async def create_gmail_filter(
     """
     criteria = {k: v for k, v in {"from": from_address, "to": to_address, "subject": subject, "query": query}.items() if v}
     if not criteria:
-        raise ToolError("Give at least one criterion: from_address, to_address, subject or query")
+        raise UserError("Give at least one criterion: from_address, to_address, subject or query")
     add, remove = await _label_ids(add_labels, remove_labels)
     action: dict[str, Any] = {"addLabelIds": add, "removeLabelIds": remove}
     if forward_to:

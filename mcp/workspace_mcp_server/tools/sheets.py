@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
+from ..google.errors import UserError
 from ..google.scopes import DRIVE_READ, SHEETS_READ, SHEETS_WRITE
 from .common import respond
 from .drive import list_of_type
@@ -46,10 +46,10 @@ class A1:
         for end in cells.split(":") if cells else []:
             found = _CELL.match(end)
             if not found or not end:
-                raise ToolError(f"range: {text!r} is not A1 notation (e.g. Sheet1!A1:C10)")
+                raise UserError(f"range: {text!r} is not A1 notation (e.g. Sheet1!A1:C10)")
             self.bounds.append((_column_number(found[1]) if found[1] else None, int(found[2]) if found[2] else None))
         if len(self.bounds) > 2:
-            raise ToolError(f"range: {text!r} is not A1 notation (e.g. Sheet1!A1:C10)")
+            raise UserError(f"range: {text!r} is not A1 notation (e.g. Sheet1!A1:C10)")
 
     def grid(self, sheet_id: int) -> dict:
         """A GridRange (0-based, end exclusive) for batchUpdate requests."""
@@ -76,7 +76,7 @@ def _find_sheet(meta: dict, title: str | None) -> dict:
     for props in sheets:
         if props["title"] == title:
             return props
-    raise ToolError(f"Sheet {title!r} not found; sheets are: {', '.join(p['title'] for p in sheets)}")
+    raise UserError(f"Sheet {title!r} not found; sheets are: {', '.join(p['title'] for p in sheets)}")
 
 
 async def _checked(spreadsheet_id: str, range: str, *, grow_rows: bool = False) -> tuple[A1, dict]:
@@ -87,7 +87,7 @@ async def _checked(spreadsheet_id: str, range: str, *, grow_rows: bool = False) 
     rows, columns = grid.get("rowCount", 0), grid.get("columnCount", 0)
     for column, row in parsed.bounds:
         if (column and column > columns) or (row and row > rows and not grow_rows):
-            raise ToolError(f"range: {range!r} is outside sheet {props['title']!r} ({rows} rows x {columns} columns)")
+            raise UserError(f"range: {range!r} is outside sheet {props['title']!r} ({rows} rows x {columns} columns)")
     return parsed, props
 
 
@@ -180,7 +180,7 @@ async def _batch(spreadsheet_id: str, requests: list[dict]) -> dict:
 async def add_sheet(spreadsheet_id: str, title: str, rows: int = 1000, columns: int = 26) -> ToolResult:
     """Add a sheet (tab) to a spreadsheet."""
     if rows < 1 or not 1 <= columns <= 18278:
-        raise ToolError(f"rows/columns: need at least 1 row and 1-18278 columns (got {rows}x{columns})")
+        raise UserError(f"rows/columns: need at least 1 row and 1-18278 columns (got {rows}x{columns})")
     result = await _batch(spreadsheet_id, [{"addSheet": {"properties": {
         "title": title, "gridProperties": {"rowCount": rows, "columnCount": columns}}}}])
     props = result["replies"][0]["addSheet"]["properties"]
@@ -207,7 +207,7 @@ async def delete_sheet(spreadsheet_id: str, sheet: str) -> ToolResult:
 def _color(field: str, value: str) -> dict:
     found = _HEX.match(value.strip())
     if not found:
-        raise ToolError(f"{field}: {value!r} is not a #RRGGBB color")
+        raise UserError(f"{field}: {value!r} is not a #RRGGBB color")
     digits = found[1]
     return {key: int(digits[i:i + 2], 16) / 255 for key, i in (("red", 0), ("green", 2), ("blue", 4))}
 
@@ -229,7 +229,7 @@ async def format_sheet_range(
     if number_format:
         fmt["numberFormat"] = {"type": "NUMBER", "pattern": number_format}
     if not fmt:
-        raise ToolError("Nothing to format: give bold, italic, a color or number_format")
+        raise UserError("Nothing to format: give bold, italic, a color or number_format")
     parsed, props = await _checked(spreadsheet_id, range)
     fields = ",".join(f"userEnteredFormat.{k}" for k in fmt)
     await _batch(spreadsheet_id, [{"repeatCell": {"range": parsed.grid(props["sheetId"]),

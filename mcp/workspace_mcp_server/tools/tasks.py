@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
+from ..google.errors import UserError
 from ..google.scopes import TASKS_READ, TASKS_WRITE
 from .common import check_page_size, paged, parse_when, respond
 from .registry import read, write
@@ -94,7 +94,7 @@ async def update_task(
     if due:
         body["due"] = _due(due)
     if not body:
-        raise ToolError("Nothing to change: give title, notes, due or status")
+        raise UserError("Nothing to change: give title, notes, due or status")
     task = await call("tasks", lambda s: _tasks(s).patch(tasklist=task_list_id, task=task_id, body=body),
                       what=_what(task_list_id, task_id))
     return respond("Updated " + _render(task), task)

@@ -196,6 +196,14 @@ class GoogleApiFake:
         self.violations.append(message)
         return ApiError(status, message, "badRequest")
 
+    def refuse(self, method_id: str, message: str) -> ApiError:
+        """A request Google might let through but that is wrong: recorded (the test fails) and answered 400."""
+        return self._violation(400, f"{method_id}: {message}")
+
+    def data_loss(self, method_id: str, message: str) -> None:
+        """A read-modify-write that would erase stored data: recorded so the test fails, then applied."""
+        self.violations.append(f"{method_id}: data loss: {message}")
+
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         for route in self.routes:
             found = route.pattern.match(path)
@@ -298,6 +306,32 @@ def run_google_api() -> Iterator[GoogleApiFake]:
     finally:
         fake.server.shutdown()
         fake.server.server_close()
+
+
+# A bare RFC 5321 mailbox as Google's JSON APIs take it (no display name, no SMTPUTF8): referee for
+# attendees, permission and contact emails, forwarding addresses.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+BARE_ADDRESS = re.compile(
+    rf"(?=.{{1,254}}$)(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def check_address(fake: GoogleApiFake, method_id: str, field: str, value: Any) -> None:
+    if not isinstance(value, str) or not BARE_ADDRESS.fullmatch(value):
+        raise fake.refuse(method_id, f"{field}: {value!r} is not a bare email address")
+
+
+def lost_subfields(stored: list[dict], sent: list[dict], key: Callable[[dict], Any],
+                   output_only: frozenset[str] = frozenset()) -> list[str]:
+    """Subfields of stored entries that the entry sent for them (matched by ``key``) no longer has."""
+    by_key = {key(entry): entry for entry in sent}
+    lost = []
+    for old in stored:
+        new = by_key.get(key(old))
+        if new is None:
+            continue
+        lost += [f"{key(old)!r}.{field}" for field in old if field not in output_only and field not in new]
+    return lost
 
 
 def not_found(kind: str, key: str) -> ApiError:

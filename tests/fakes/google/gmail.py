@@ -4,10 +4,11 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import email.utils
 import re
 from typing import Any
 
-from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, b64url, get_or_404, handles, not_found, page, pop_or_404
+from .core import BARE_ADDRESS, SEEDERS, check_address, ApiError, Ctx, GoogleApiFake, b64url, get_or_404, handles, not_found, page, pop_or_404
 
 
 def mime_message(sender: str, subject: str, body: str, message_id: str, html: bool = False,
@@ -129,15 +130,76 @@ def _gmail_thread(fake: GoogleApiFake, ctx: Ctx) -> dict:
     return {"id": ctx.params["id"], "messages": [_message_format(fake, m, ctx.params) for m in messages]}
 
 
-def _raw(body: dict) -> bytes:
-    raw = body.get("raw", "")
-    return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+# RFC 5322 section 3.6.4, written out again here so the referee does not share the tools' code.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_DOT_ATOM_TEXT = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
+MSG_ID_LIST = re.compile(rf"\s*(?:<{_DOT_ATOM_TEXT}@(?:{_DOT_ATOM_TEXT}|\[[\x21-\x5a\x5e-\x7e]*\])>\s*)+")
+ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+ADDRESS_HEADERS = ("from", "to", "cc", "bcc", "reply-to", "sender")
+MSG_ID_HEADERS = ("message-id", "in-reply-to", "references")
+
+
+def raw_problems(raw: bytes) -> list[str]:
+    """What is wrong with a message by the RFCs' rules, judged on its bytes (a Python round trip hides folding)."""
+    problems = []
+    lines = raw.split(b"\r\n")
+    if any(b"\n" in line or b"\r" in line for line in lines):
+        problems.append("line endings must be CRLF (RFC 5322 2.3): found a bare LF or CR")
+    if any(len(line) > 998 for line in lines):
+        problems.append("a line is longer than 998 octets (RFC 5322 2.1.1)")
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    if not head.isascii():
+        problems.append("raw 8-bit bytes in the header section (needs SMTPUTF8; use RFC 2047 encoded-words)")
+        return problems
+    fields: list[tuple[str, str]] = []
+    for line in head.decode("ascii").split("\r\n"):
+        if line[:1] in (" ", "\t") and fields:
+            fields[-1] = (fields[-1][0], fields[-1][1] + line)  # unfold: only the CRLF goes
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            fields.append((name.strip().lower(), value))
+        else:
+            problems.append(f"header line without a field name: {line[:60]!r}")
+    for name, value in fields:
+        for word in ENCODED_WORD.findall(value):
+            if len(word) > 75:
+                problems.append(f"{name}: encoded-word longer than 75 characters (RFC 2047 2)")
+        if name in MSG_ID_HEADERS and not MSG_ID_LIST.fullmatch(value):
+            problems.append(f"{name}: {value.strip()[:120]!r} is not a list of msg-ids (RFC 5322 3.6.4; "
+                            "encoded-words are forbidden in a msg-id, RFC 2047 5)")
+        if name in ADDRESS_HEADERS:
+            if re.search(r'"(?:[^"\\]|\\.)*=\?(?:[^"\\]|\\.)*"', value):
+                problems.append(f"{name}: encoded-word inside a quoted-string (RFC 2047 5)")
+            for _, address in email.utils.getaddresses([value]):
+                if "=?" in address or not BARE_ADDRESS.fullmatch(address):
+                    problems.append(f"{name}: {address!r} is not a plain addr-spec (encoded-words are forbidden "
+                                    "in an addr-spec, RFC 2047 5)")
+    try:
+        parsed = email.message_from_bytes(raw, policy=email.policy.strict)
+        for part in parsed.walk():
+            if part.get_content_maintype() == "text":
+                part.get_content()
+            if part.get("Content-Transfer-Encoding", "7bit").lower() == "7bit" and not part.is_multipart():
+                if not part.get_payload(decode=False).isascii():
+                    problems.append("8-bit content in a part declared 7bit")
+    except Exception as exc:  # the strict policy raises on any defect
+        problems.append(f"email.policy.strict refuses the message: {type(exc).__name__}: {exc}")
+    return problems
+
+
+def _raw(fake: GoogleApiFake, ctx: Ctx, body: dict) -> bytes:
+    encoded = body.get("raw", "")
+    raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    problems = raw_problems(raw)
+    if problems:
+        raise fake.refuse(ctx.method_id, "invalid raw message: " + "; ".join(problems))
+    return raw
 
 
 @handles("gmail.users.messages.send")
 def _gmail_send(fake: GoogleApiFake, ctx: Ctx) -> dict:
     thread_id = ctx.body.get("threadId") or fake.new_id("t")
-    message = add_message(fake, fake.new_id("m"), thread_id, _raw(ctx.body), ["SENT"])
+    message = add_message(fake, fake.new_id("m"), thread_id, _raw(fake, ctx, ctx.body), ["SENT"])
     return {"id": message["id"], "threadId": thread_id, "labelIds": ["SENT"]}
 
 
@@ -172,16 +234,35 @@ def _draft_out(draft: dict) -> dict:
                                            "labelIds": message["labelIds"]}}
 
 
+def _threading(raw: bytes) -> dict[str, str]:
+    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+    return {name: " ".join(str(parsed.get(name, "")).split()) for name in ("In-Reply-To", "References")}
+
+
 @handles("gmail.users.drafts.create", "gmail.users.drafts.update")
 def _gmail_draft_save(fake: GoogleApiFake, ctx: Ctx) -> dict:
     draft_id = ctx.params.get("id") or fake.new_id("r")
-    if ctx.method_id.endswith("update"):
-        old = get_or_404(fake.state["drafts"], draft_id, "draft")
-        fake.state["messages"].pop(old["message"]["id"], None)
     body = ctx.body["message"]
-    message = add_message(fake, fake.new_id("m"), body.get("threadId") or fake.new_id("t"), _raw(body), ["DRAFT"])
+    raw = _raw(fake, ctx, body)
+    if ctx.method_id.endswith("update"):
+        old = get_or_404(fake.state["drafts"], draft_id, "draft")["message"]
+        # Google replaces the whole message: a reply draft saved without its thread leaves the conversation.
+        others = [m for m in fake.state["messages"].values() if m["threadId"] == old["threadId"] and m is not old]
+        if others and body.get("threadId") != old["threadId"]:
+            fake.data_loss(ctx.method_id, f"draft {draft_id} leaves thread {old['threadId']}")
+        lost = [name for name, value in _threading(old["raw"]).items() if value and not _threading(raw)[name]]
+        if lost:
+            fake.data_loss(ctx.method_id, f"draft {draft_id} loses its {', '.join(lost)} header(s)")
+        fake.state["messages"].pop(old["id"], None)
+    message = add_message(fake, fake.new_id("m"), body.get("threadId") or fake.new_id("t"), raw, ["DRAFT"])
     fake.state["drafts"][draft_id] = {"id": draft_id, "message": message}
     return _draft_out(fake.state["drafts"][draft_id])
+
+
+@handles("gmail.users.drafts.get")
+def _gmail_draft_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    draft = get_or_404(fake.state["drafts"], ctx.params["id"], "draft")
+    return {"id": draft["id"], "message": _message_format(fake, draft["message"], ctx.params)}
 
 
 @handles("gmail.users.drafts.list")
@@ -212,6 +293,8 @@ def _gmail_filter_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
     for label_id in ctx.body.get("action", {}).get("addLabelIds", []):
         if label_id not in fake.state["labels"]:
             raise ApiError(400, f"Invalid label: {label_id}", "invalidArgument")
+    if "forward" in ctx.body.get("action", {}):
+        check_address(fake, ctx.method_id, "action.forward", ctx.body["action"]["forward"])
     created = {"id": fake.new_id("f"), **ctx.body}
     fake.state["filters"][created["id"]] = created
     return created

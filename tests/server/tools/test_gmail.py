@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
+import re
+from email.message import EmailMessage
 
 import pytest
 
+from tests.fakes.google import add_message, mime_message
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
 
 pytestmark = pytest.mark.anyio
@@ -135,3 +139,124 @@ async def test_filters_create_list_delete(mcp, google_api):
     assert f"filter '{created['id']}'" in await error(mcp, "delete_gmail_filter", filter_id=created["id"])
     assert "at least one criterion" in await error(mcp, "create_gmail_filter", add_labels=["Receipts"])
     assert "Unknown label 'Ghost'" in await error(mcp, "create_gmail_filter", subject="x", add_labels=["Ghost"])
+
+
+# -- what is sent must be right by the RFCs, judged on the raw bytes (the stand-in checks them too) ----------------
+LONG_ID = "<DM6PR12MB4321A1B2C3D4E5F60718293A4B5C6D7E8F9012345@DM6PR12MB4321.namprd12.prod.outlook.com>"
+
+
+def raw_of(google_api, message_id: str) -> bytes:
+    return google_api.state["messages"][message_id]["raw"]
+
+
+def unfolded(raw: bytes, name: str) -> str:
+    """A header's value from the raw bytes with only the folding CRLFs removed."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    found = re.search(rf"(?im)^{name}:(.*(?:\r\n[ \t].*)*)", head)
+    return found[1].replace("\r\n", "") if found else ""
+
+
+@pytest.fixture(scope="module")
+def exchange_message(google_api):
+    add_message(google_api, "m-exchange", "t-exchange", mime_message(
+        sender="Exchange <ex@example.com>", subject="Budget", body="See attached.", message_id=LONG_ID), ["INBOX"])
+    return "m-exchange"
+
+
+@pytest.mark.parametrize("tool", ["send_gmail_message", "create_gmail_draft"])
+async def test_reply_to_a_long_message_id_keeps_it_one_token(mcp, google_api, exchange_message, tool):
+    result = await call(mcp, tool, to="ex@example.com", subject="", body="Thanks", reply_to_message_id=exchange_message)
+    if tool == "send_gmail_message":
+        message_id = result.structured_content["id"]
+    else:
+        message_id = google_api.state["drafts"][result.structured_content["id"]]["message"]["id"]
+    raw = raw_of(google_api, message_id)
+    assert unfolded(raw, "In-Reply-To").strip() == LONG_ID
+    assert unfolded(raw, "References").split() == [LONG_ID]
+    assert b"=?" not in raw.split(b"\r\n\r\n", 1)[0].split(b"In-Reply-To:", 1)[1]
+    assert google_api.state["messages"][message_id]["threadId"] == "t-exchange"
+
+
+async def test_display_names_in_any_script_and_encoded_subject(mcp, google_api):
+    to = '"Lee, Ann" <ann@example.com>, Jürgen Müller <j@example.de>, 王小明 <wang@example.cn>, Ω <o@bücher.de>'
+    subject = "Grüße — 你好 — " + "long words " * 12
+    sent = await call(mcp, "send_gmail_message", to=to, subject=subject, body="Hallo ✓\n" + "ä" * 2000)
+    raw = raw_of(google_api, sent.structured_content["id"])
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == [
+        ("Lee, Ann", "ann@example.com"), ("Jürgen Müller", "j@example.de"), ("王小明", "wang@example.cn"),
+        ("Ω", "o@xn--bcher-kva.de")]
+    assert parsed["Subject"] == subject
+    assert parsed.get_content().replace("\r\n", "\n") == "Hallo ✓\n" + "ä" * 2000 + "\n"
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n"))
+
+
+async def test_non_ascii_local_part_is_refused_clearly(mcp, google_api):
+    before = len(google_api.calls("gmail.users.messages.send"))
+    message = await error(mcp, "send_gmail_message", to="jürgen@example.com", subject="s", body="b")
+    assert "to: 'jürgen@example.com' has a non-ASCII local part" in message and "SMTPUTF8" in message
+    assert len(google_api.calls("gmail.users.messages.send")) == before
+
+
+@pytest.mark.parametrize("arguments, field", [
+    ({"subject": "Hi\r\nBcc: evil@example.com"}, "subject"),
+    ({"subject": "Hi\nX-Injected: 1"}, "subject"),
+    ({"to": "ann@example.com\r\nBcc: evil@example.com"}, "to"),
+    ({"cc": "Ann\n <ann@example.com>"}, "cc"),
+])
+async def test_line_breaks_in_headers_are_a_specific_error_logged_as_a_warning(mcp, google_api, server, arguments,
+                                                                              field):
+    before = len(google_api.calls("gmail.users.messages.send"))
+    log_start = len(server.log_text())
+    message = await error(mcp, "send_gmail_message", **{"to": "ann@example.com", "subject": "s", "body": "b",
+                                                        **arguments})
+    assert message.startswith(f"{field}: must not contain line breaks (CR or LF)")
+    assert len(google_api.calls("gmail.users.messages.send")) == before
+    lines = [json.loads(line) for line in server.log_text()[log_start:].splitlines() if line.startswith("{")]
+    failures = [line for line in lines if "send_gmail_message" in line["message"] and line["level"] != "INFO"]
+    assert failures and all(line["level"] == "WARNING" and "error" not in line for line in failures), failures
+    assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]
+
+
+async def test_google_4xx_is_logged_as_a_warning_without_traceback(mcp, server):
+    log_start = len(server.log_text())
+    await error(mcp, "get_gmail_message", message_id="missing-for-log")
+    lines = [json.loads(line) for line in server.log_text()[log_start:].splitlines() if line.startswith("{")]
+    failures = [line for line in lines if "get_gmail_message" in line["message"] and line["level"] != "INFO"]
+    assert failures and all(line["level"] == "WARNING" and "error" not in line for line in failures), failures
+
+
+async def test_body_in_its_own_charset(mcp, google_api):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "Köln <k@example.de>", "me@example.com", "Grüße"
+    message.set_content("Grüße aus Köln", charset="iso-8859-1")
+    add_message(google_api, "m-latin1", "t-latin1", message.as_bytes(), ["INBOX"])
+    body = await text(mcp, "get_gmail_message", message_id="m-latin1")
+    assert "Grüße aus Köln" in body and "\ufffd" not in body
+
+
+async def test_html_links_keep_their_url(mcp, google_api):
+    html_body = '<p>Read <a href="https://example.com/q1?a=1&amp;b=2">the report</a> or <a href="mailto:x@example.com">x@example.com</a>.</p>'
+    sent = await call(mcp, "send_gmail_message", to="ann@example.com", subject="Links", body=html_body, html=True)
+    parsed = email.message_from_bytes(raw_of(google_api, sent.structured_content["id"]), policy=email.policy.default)
+    plain = parsed.get_body(("plain",)).get_content()
+    assert "the report (https://example.com/q1?a=1&b=2)" in plain and "x@example.com." in plain
+    add_message(google_api, "m-links", "t-links", mime_message(sender="a@example.com", subject="html only",
+                                                               body=html_body, html=True, message_id="<l@x.com>"), [])
+    assert "the report (https://example.com/q1?a=1&b=2)" in await text(mcp, "get_gmail_message", message_id="m-links")
+
+
+async def test_updating_a_reply_draft_keeps_its_thread(mcp, google_api):
+    draft = (await call(mcp, "create_gmail_draft", to="ann@example.com", subject="", body="v1",
+                        reply_to_message_id="m100")).structured_content
+    await call(mcp, "update_gmail_draft", draft_id=draft["id"], to="ann@example.com", subject="Re: Report 1",
+               body="v2")
+    stored = google_api.state["drafts"][draft["id"]]["message"]
+    assert stored["threadId"] == "t001"
+    assert unfolded(stored["raw"], "In-Reply-To").strip() == "<m100@example.com>"
+    assert unfolded(stored["raw"], "References").split() == ["<m100@example.com>"]
+
+
+async def test_filter_forward_takes_the_bare_address(mcp, google_api):
+    created = (await call(mcp, "create_gmail_filter", subject="fw", forward_to="Archiv Müller <archiv@example.com>"))
+    assert google_api.state["filters"][created.structured_content["id"]]["action"]["forward"] == "archiv@example.com"
