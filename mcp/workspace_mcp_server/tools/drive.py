@@ -9,7 +9,8 @@ from fastmcp.tools import ToolResult
 from ..google.client import call
 from ..google.errors import UserError
 from ..google.scopes import DRIVE_READ, DRIVE_WRITE
-from .common import check_page_size, email_address, paged, respond
+from .common import check_page_size, email_address, page_note, paged, respond
+from .drive_query import QuerySyntaxError, parse, quote, words_query
 from .registry import read, write
 
 FIELDS = "id,name,mimeType,size,modifiedTime,parents,webViewLink,trashed,driveId"
@@ -20,9 +21,9 @@ EXPORTS = {
     "application/vnd.google-apps.spreadsheet": "text/csv",
     "application/vnd.google-apps.presentation": "text/plain",
 }
+# What Drive converts text content from, per Google editor type.
+CONVERT_FROM = {"application/vnd.google-apps.document": "text/plain", "application/vnd.google-apps.spreadsheet": "text/csv"}
 TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|csv|javascript|x-yaml|yaml|x-sh|sql)|.*\+(xml|json)$)")
-# Drive query clauses always quote a value or compare; plain words ("plans in march") are not syntax.
-_QUERY_SYNTAX = re.compile(r"['=<>]|\b(trashed|starred|sharedWithMe)\b")
 ALL_DRIVES = {"supportsAllDrives": True}
 
 
@@ -36,10 +37,6 @@ def describe(item: dict) -> str:
     return f"{item.get('name')} (id={item.get('id')}, {kind}{size}, modified {item.get('modifiedTime', '?')})"
 
 
-def quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 async def list_of_type(mime_type: str, query: str, page_size: int, page_token: str | None) -> ToolResult:
     """Files of one type whose name contains ``query`` (Docs and Sheets listings)."""
     q = f"mimeType = {quote(mime_type)} and trashed = false"
@@ -48,30 +45,45 @@ async def list_of_type(mime_type: str, query: str, page_size: int, page_token: s
     return await list_files(q, page_size, page_token)
 
 
-async def list_files(q: str, page_size: int, page_token: str | None, drive_id: str | None = None) -> ToolResult:
-    """One page of files.list as text + structured content (shared with Docs/Sheets listings)."""
+async def list_files(q: str, page_size: int, page_token: str | None, drive_id: str | None = None,
+                     note: str | None = None) -> ToolResult:
+    """One page of files.list as text + structured content (shared with Docs/Sheets listings).
+
+    ``note`` (how the search was understood) heads the text, and the query sent is in the data as ``q``.
+    """
     check_page_size(page_size, 100)
     scope = {"corpora": "drive", "driveId": drive_id} if drive_id else {"corpora": "allDrives"}
     listing = await call("drive", lambda s: _files(s).list(
         q=q, pageSize=page_size, pageToken=page_token, fields=f"nextPageToken,files({FIELDS})",
         includeItemsFromAllDrives=True, orderBy="modifiedTime desc", **scope, **ALL_DRIVES))
-    return paged(listing, "files", describe, "No files found.")
+    files, token = listing.get("files", []), listing.get("nextPageToken")
+    text = "\n".join(describe(item) for item in files) or "No files found."
+    head = f"{note}\n" if note else ""
+    return respond(head + text + page_note(token), {"files": files, "nextPageToken": token, "q": q})
 
 
 @read("core", DRIVE_READ)
 async def search_drive_files(
     query: str, page_size: int = 25, page_token: str | None = None, drive_id: str | None = None
 ) -> ToolResult:
-    """Search Drive (incl. shared drives). Drive query syntax, e.g. "name contains 'plan' and
-    mimeType = 'application/pdf'"; plain words search full text. Trashed files are excluded.
+    """Search Drive (incl. shared drives). Plain words search full text (every word must occur); a valid
+    Drive query is used as written, e.g. "name contains 'plan' and mimeType = 'application/pdf'". The reply
+    says which. Trashed files are excluded unless the query mentions trashed.
 
     Args:
         drive_id: limit to one shared drive.
     """
-    q = query if _QUERY_SYNTAX.search(query) else f"fullText contains {quote(query)}"
-    if "trashed" not in q:
+    try:
+        mentions_trashed = any(term.field == "trashed" for term in parse(query))
+        q, how = query, f"Searched with the Drive query: {query}"
+    except QuerySyntaxError as why:
+        if not query.split():
+            raise UserError("query: give words to search for or a Drive query") from None
+        mentions_trashed = False
+        q, how = words_query(query), f"Searched full text for the words {query.split()} (not Drive query syntax: {why})."
+    if not mentions_trashed:
         q = f"({q}) and trashed = false"
-    return await list_files(q, page_size, page_token, drive_id)
+    return await list_files(q, page_size, page_token, drive_id, note=how)
 
 
 @read("core", DRIVE_READ)
@@ -106,13 +118,20 @@ async def get_drive_file_content(file_id: str) -> ToolResult:
         return respond(f"{describe(item)}\nBinary content is not shown; open {item.get('webViewLink', 'it in Drive')}.",
                        item)
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-    return respond(f"{describe(item)}\n\n{text}", {"id": file_id, "name": item.get("name"), "mimeType": mime})
+    note = ""
+    if mime == "application/vnd.google-apps.spreadsheet":
+        note = ("\n(CSV export holds the first sheet only; get_spreadsheet_info lists the sheets and read_sheet_values "
+                "reads any of them.)")
+    return respond(f"{describe(item)}{note}\n\n{text}", {"id": file_id, "name": item.get("name"), "mimeType": mime,
+                                                          "firstSheetOnly": bool(note)})
 
 
 def _media(content: str, mime_type: str) -> Any:
     from googleapiclient.http import MediaInMemoryUpload
 
-    upload_type = "text/plain" if mime_type.startswith("application/vnd.google-apps.") else mime_type
+    upload_type = CONVERT_FROM.get(mime_type, mime_type)
+    if upload_type.startswith("application/vnd.google-apps."):
+        raise UserError(f"mime_type: text converts only to {' or '.join(CONVERT_FROM)} (got {mime_type!r})")
     return MediaInMemoryUpload(content.encode(), mimetype=upload_type, resumable=False)
 
 

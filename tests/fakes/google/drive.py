@@ -4,12 +4,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, get_or_404, handles, not_found, page
+from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, check_address, get_or_404, handles, not_found, page
 
 
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
+
+
+# What Drive imports into each editor type (about.get importFormats, the parts that matter here).
+IMPORTS = {
+    GOOGLE_DOC: ("text/plain", "text/html", "text/markdown", "application/rtf",
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    GOOGLE_SHEET: ("text/csv", "text/tab-separated-values",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
 def add_file(fake: GoogleApiFake, file_id: str, name: str, mime: str, content: bytes = b"",
@@ -42,37 +51,130 @@ def _seed_drive(fake: GoogleApiFake) -> None:
 
 SEEDERS.append(_seed_drive)
 
-_CLAUSE = re.compile(r"""^\s*(?:
-    '(?P<parent>(?:[^'\\]|\\.)*)'\s+in\s+parents |
-    (?P<field>name|mimeType|fullText)\s+(?P<op>contains|=|!=)\s+'(?P<value>(?:[^'\\]|\\.)*)' |
-    trashed\s*=\s*(?P<trashed>true|false)
-)\s*$""", re.X)
+# Drive's query language (ref-search-terms), parsed by a grammar of its own: the referee does not share the
+# tools' parser. A query that does not parse is answered 400 "Invalid Value", as Google does.
+_LEX = re.compile(r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*'?)|(?P<cmp><=|>=|!=|=|<|>)|(?P<punct>[(){}])|(?P<name>[A-Za-z][A-Za-z.]*)|(?P<bad>\S))""")
+_STRING_FIELDS = {"name": {"contains", "=", "!="}, "fullText": {"contains"}, "mimeType": {"contains", "=", "!="},
+                  "visibility": {"=", "!="}, "shortcutDetails.targetId": {"=", "!="}}
+_TIME_FIELDS = {"modifiedTime", "viewedByMeTime", "createdTime"}
+_BOOL_FIELDS = {"trashed", "starred", "sharedWithMe"}
+_MEMBER_FIELDS = {"parents", "owners", "writers", "readers"}
 
 
-def _drive_match(fake: GoogleApiFake, item: dict, q: str) -> bool:
-    """The subset of Drive's query language the tools produce: clauses joined by 'and'."""
-    q = q.strip()
-    while q.startswith("(") and ")" in q:
-        inner, _, rest = q[1:].partition(")")
-        q = (inner + rest).strip()
-    for clause in re.split(r"\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)", q):
-        clause = clause.strip().strip("()")
-        found = _CLAUSE.match(clause)
-        if not found:
-            raise ApiError(400, f"Invalid Value: unsupported query clause {clause!r}", "invalid")
-        if found["parent"] is not None and found["parent"] not in item["parents"]:
-            return False
-        if found["trashed"] is not None and item["trashed"] != (found["trashed"] == "true"):
-            return False
-        if found["field"]:
-            value = found["value"].replace("\\'", "'")
-            actual = item["name"] if found["field"] == "name" else item["mimeType"]
-            if found["field"] == "fullText":
-                actual = item["name"] + " " + item["content"].decode("utf-8", "ignore")
-            ok = value.lower() in actual.lower() if found["op"] == "contains" else actual == value
-            if ok == (found["op"] == "!="):
-                return False
-    return True
+class _Query:
+    """Parses ``q`` into a predicate over a stored file."""
+
+    def __init__(self, fake: GoogleApiFake, q: str):
+        self.fake, self.q, self.tokens, self.at = fake, q, [], 0
+        for found in _LEX.finditer(q):
+            kind = found.lastgroup
+            if kind is None:
+                continue
+            text = found[kind]
+            if kind == "bad":
+                self.fail(f"unexpected character {text!r}")
+            if kind == "str":
+                if len(text) < 2 or not text.endswith("'") or not re.fullmatch(r"(?:\\['\\]|[^'\\])*", text[1:-1]):
+                    self.fail(f"bad string literal {text!r} (escape ' as \\' and \\ as \\\\)")
+                text = re.sub(r"\\(.)", r"\1", text[1:-1])
+            self.tokens.append((kind, text))
+        self.predicate = self.disjunction()
+        if self.at != len(self.tokens):
+            self.fail(f"unexpected {self.tokens[self.at][1]!r}")
+
+    def fail(self, why: str) -> None:
+        raise ApiError(400, f"Invalid Value: q={self.q!r}: {why}", "invalid")
+
+    def next(self, kind: str | None = None, text: str | None = None) -> str:
+        if self.at >= len(self.tokens):
+            self.fail("query ends early")
+        token_kind, token_text = self.tokens[self.at]
+        if (kind and token_kind != kind) or (text and token_text != text):
+            self.fail(f"expected {text or kind}, found {token_text!r}")
+        self.at += 1
+        return token_text
+
+    def sees(self, text: str) -> bool:
+        return self.at < len(self.tokens) and self.tokens[self.at][1] == text and self.tokens[self.at][0] != "str"
+
+    def disjunction(self):
+        parts = [self.conjunction()]
+        while self.sees("or"):
+            self.next()
+            parts.append(self.conjunction())
+        return lambda item: any(part(item) for part in parts)
+
+    def conjunction(self):
+        parts = [self.unary()]
+        while self.sees("and"):
+            self.next()
+            parts.append(self.unary())
+        return lambda item: all(part(item) for part in parts)
+
+    def unary(self):
+        if self.sees("not"):
+            self.next()
+            inner = self.unary()
+            return lambda item: not inner(item)
+        if self.sees("("):
+            self.next()
+            inner = self.disjunction()
+            self.next("punct", ")")
+            return inner
+        return self.comparison()
+
+    def comparison(self):
+        if self.at < len(self.tokens) and self.tokens[self.at][0] == "str":
+            value = self.next("str")
+            self.next("name", "in")
+            field = self.next("name")
+            if field not in _MEMBER_FIELDS:
+                self.fail(f"'in' needs one of {sorted(_MEMBER_FIELDS)}, not {field!r}")
+            return lambda item: value in self.members(item, field)
+        field = self.next("name")
+        if field in ("properties", "appProperties"):
+            self.next("name", "has"), self.next("punct", "{"), self.next("name", "key"), self.next("cmp", "=")
+            key = self.next("str")
+            self.next("name", "and"), self.next("name", "value"), self.next("cmp", "=")
+            value = self.next("str")
+            self.next("punct", "}")
+            return lambda item: item.get(field, {}).get(key) == value
+        if field in _BOOL_FIELDS:
+            operator = self.next("cmp")
+            literal = self.next("name")
+            if operator not in ("=", "!=") or literal not in ("true", "false"):
+                self.fail(f"{field} compares = or != with true or false")
+            return lambda item: (bool(item.get(field, False)) == (literal == "true")) == (operator == "=")
+        if field in _TIME_FIELDS:
+            operator, value = self.next("cmp"), self.next("str")
+            if not re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?)?", value):
+                self.fail(f"{field}: {value!r} is not RFC 3339")
+            compare = {"<": str.__lt__, "<=": str.__le__, ">": str.__gt__, ">=": str.__ge__, "=": str.__eq__,
+                       "!=": str.__ne__}[operator]
+            return lambda item: compare(item.get(field, item.get("modifiedTime", ""))[:len(value)], value)
+        if field not in _STRING_FIELDS:
+            self.fail(f"unknown field {field!r}")
+        operator = self.next("name", "contains") if self.sees("contains") else self.next("cmp")
+        if operator not in _STRING_FIELDS[field]:
+            self.fail(f"{field} does not support {operator!r}")
+        value = self.next("str")
+        return lambda item: self.compare(item, field, operator, value)
+
+    def members(self, item: dict, field: str) -> list[str]:
+        if field == "parents":
+            return item["parents"]
+        roles = {"owners": {"owner"}, "writers": {"owner", "writer"}, "readers": {"owner", "writer", "reader"}}[field]
+        return [p.get("emailAddress") for p in self.fake.state["permissions"].get(item["id"], []) if p["role"] in roles]
+
+    @staticmethod
+    def compare(item: dict, field: str, operator: str, value: str) -> bool:
+        if field == "fullText":
+            actual = item["name"] + " " + item["content"].decode("utf-8", "ignore")
+        else:
+            actual = item.get(field, "")
+        if operator == "contains":
+            return value.lower() in actual.lower()
+        return (actual == value) == (operator == "=")
 
 
 def _file_out(item: dict) -> dict:
@@ -81,9 +183,9 @@ def _file_out(item: dict) -> dict:
 
 @handles("drive.files.list")
 def _drive_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    matches = _Query(fake, ctx.params.get("q", "trashed = false")).predicate
     items = [f for f in fake.state["files"].values()
-             if (not ctx.params.get("driveId") or f.get("driveId") == ctx.params["driveId"])
-             and _drive_match(fake, f, ctx.params.get("q", "trashed = false"))]
+             if (not ctx.params.get("driveId") or f.get("driveId") == ctx.params["driveId"]) and matches(f)]
     chunk, token = page(items, ctx.params, "pageSize", 100)
     out: dict[str, Any] = {"files": [_file_out(f) for f in chunk]}
     if token:
@@ -116,6 +218,9 @@ def _drive_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
     body = ctx.body or {}
     for parent in body.get("parents", []):
         get_or_404(fake.state["files"], parent, "file")
+    target = body.get("mimeType")
+    if ctx.media is not None and target in IMPORTS and ctx.media_type not in IMPORTS[target]:
+        raise fake.refuse(ctx.method_id, f"cannot convert {ctx.media_type} to {target} (import from {IMPORTS[target]})")
     item = add_file(fake, fake.new_id("file"), body.get("name", "Untitled"),
                     body.get("mimeType") or ctx.media_type or "application/octet-stream", ctx.media or b"",
                     body.get("parents") or None)
@@ -157,8 +262,10 @@ def _drive_permissions(fake: GoogleApiFake, ctx: Ctx) -> dict:
 def _drive_share(fake: GoogleApiFake, ctx: Ctx) -> dict:
     perms = get_or_404(fake.state["permissions"], ctx.params["fileId"], "file")
     body = ctx.body
-    if body["type"] in ("user", "group") and "@" not in body.get("emailAddress", ""):
-        raise ApiError(400, "The permission emailAddress field is required", "required")
+    if body["type"] in ("user", "group"):
+        if "emailAddress" not in body:
+            raise ApiError(400, "The permission emailAddress field is required", "required")
+        check_address(fake, ctx.method_id, "emailAddress", body["emailAddress"])
     perm = {"id": fake.new_id("perm"), **body}
     perms.append(perm)
     return perm

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes.google.drive import add_file
 from tests.server.tools.conftest import call, error, text
 
 pytestmark = pytest.mark.anyio
@@ -14,7 +15,8 @@ async def test_search_plain_words_and_query_syntax(mcp, google_api):
     sent = google_api.calls("drive.files.list")[-1].query
     assert sent["q"] == ["(fullText contains 'plan') and trashed = false"]
     await call(mcp, "search_drive_files", query="plans in march")  # words, not a Drive clause
-    assert google_api.calls("drive.files.list")[-1].query["q"] == ["(fullText contains 'plans in march') and trashed = false"]
+    assert google_api.calls("drive.files.list")[-1].query["q"] == [
+        "(fullText contains 'plans' and fullText contains 'in' and fullText contains 'march') and trashed = false"]
     assert sent["supportsAllDrives"] == ["true"] and sent["includeItemsFromAllDrives"] == ["true"]
     typed = await call(mcp, "search_drive_files", query="name contains 'note' and mimeType = 'text/plain'", page_size=3)
     assert len(typed.structured_content["files"]) == 3
@@ -107,3 +109,55 @@ async def test_shared_drives_paging(mcp):
     rest = await call(mcp, "list_shared_drives", page_size=2, page_token=first.structured_content["nextPageToken"])
     assert [d["id"] for d in rest.structured_content["drives"]] == ["sd3"]
     assert "page_size: must be between 1 and 100" in await error(mcp, "list_shared_drives", page_size=0)
+
+
+@pytest.fixture(scope="module")
+def oreilly(google_api):
+    add_file(google_api, "oreilly1", "O'Reilly notes.txt", "text/plain", b"starred reviews 2025: revenue >= target")
+    return "oreilly1"
+
+
+@pytest.mark.parametrize("query, words", [
+    ("O'Reilly notes", ["O\\'Reilly", "notes"]),
+    ("starred reviews 2025", ["starred", "reviews", "2025"]),
+    ("revenue >= target", ["revenue", ">=", "target"]),
+    ("back\\slash", ["back\\\\slash"]),
+    ("name contains plan", ["name", "contains", "plan"]),
+])
+async def test_plain_words_search_as_words_and_the_reply_says_so(mcp, google_api, oreilly, query, words):
+    result = await call(mcp, "search_drive_files", query=query)
+    sent = google_api.calls("drive.files.list")[-1].query["q"][0]
+    assert sent == "(" + " and ".join(f"fullText contains '{w}'" for w in words) + ") and trashed = false"
+    assert result.content[0].text.startswith(f"Searched full text for the words {query.split()}")
+    assert result.structured_content["q"] == sent
+    if query != "back\\slash" and query != "name contains plan":
+        assert [f["id"] for f in result.structured_content["files"]] == [oreilly]
+
+
+async def test_drive_syntax_is_used_as_written_and_the_reply_says_so(mcp, google_api, oreilly):
+    query = "name contains 'O\\'Reilly' or (name contains 'note' and not name contains '7' and 'folder1' in parents)"
+    result = await call(mcp, "search_drive_files", query=query)
+    assert result.content[0].text.startswith(f"Searched with the Drive query: {query}")
+    assert google_api.calls("drive.files.list")[-1].query["q"] == [f"({query}) and trashed = false"]
+    ids = {f["id"] for f in result.structured_content["files"]}
+    assert oreilly in ids and "note1" in ids and "note7" not in ids
+    await call(mcp, "search_drive_files", query="trashed = true")  # asked for the trash: no second trashed clause
+    assert google_api.calls("drive.files.list")[-1].query["q"] == ["trashed = true"]
+
+
+async def test_share_with_a_display_name_sends_the_bare_address(mcp, google_api):
+    perm = (await call(mcp, "share_drive_file", file_id="note4", type="user", role="reader",
+                       email="Ann Lee <ann@example.com>", notify=False)).structured_content
+    assert perm["emailAddress"] == "ann@example.com"
+    assert google_api.calls("drive.permissions.create")[-1].json()["emailAddress"] == "ann@example.com"
+
+
+async def test_csv_converts_to_a_sheet_and_export_says_first_sheet_only(mcp, google_api):
+    created = (await call(mcp, "create_drive_file", name="Numbers", content="a,b\n1,2\n",
+                          mime_type="application/vnd.google-apps.spreadsheet")).structured_content
+    assert "Content-Type: text/csv" in google_api.calls("drive.files.create")[-1].body.decode()
+    assert created["mimeType"] == "application/vnd.google-apps.spreadsheet"
+    exported = await text(mcp, "get_drive_file_content", file_id="sheet1")
+    assert "first sheet only" in exported and "read_sheet_values" in exported
+    assert "mime_type: text converts only to" in await error(
+        mcp, "create_drive_file", name="x", content="x", mime_type="application/vnd.google-apps.presentation")
