@@ -27,6 +27,21 @@ GOOGLE_ENDPOINT_DEFAULTS = {
     "GOOGLE_OAUTH_REVOKE_URL": "https://oauth2.googleapis.com/revoke",
 }
 
+# OAuth lifetimes (seconds) chosen for a company deployment, and the range each may be set to.
+LIFETIME_DEFAULTS = {
+    # Unset: the lifetime of Google's access token behind it (1 h), so ours never outlives it.
+    "WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME": None,
+    "WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME": 30 * 86400,  # a sign-in lasts at most 30 days
+    "WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME": 30 * 86400,  # after registration or the last sign-in
+}
+LIFETIME_RANGES = {
+    "WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME": (60, 86400),
+    "WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME": (300, 90 * 86400),
+    "WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME": (300, 365 * 86400),
+}
+_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -68,6 +83,11 @@ class Settings:
     google: GoogleEndpoints
     # Which tools are served (workspace_mcp_server.tools.selection.ToolSelection).
     tool_selection: object = field(default=None, compare=False)
+    # OAuth front door (workspace_mcp_server.auth): redirect patterns beyond loopback, lifetimes in seconds.
+    allowed_redirect_uris: tuple[str, ...] = ()
+    access_token_lifetime: int | None = LIFETIME_DEFAULTS["WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME"]
+    refresh_token_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME"]
+    client_registration_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME"]
 
     @property
     def mcp_url(self) -> str:
@@ -142,6 +162,8 @@ class Settings:
             transport=transport,
             google=google,
             tool_selection=_tool_selection(env),
+            allowed_redirect_uris=_redirect_patterns(env),
+            **{name.removeprefix("WORKSPACE_MCP_").lower(): _lifetime(env, name) for name in LIFETIME_DEFAULTS},
         )
 
 
@@ -275,6 +297,36 @@ def _allowed_hosts(env, public_url: str, base_uri: str) -> frozenset[str]:
             raise ConfigError(f"WORKSPACE_MCP_ALLOWED_HOSTS: {raw.strip()!r} is not a host name (host or host:port)")
         hosts.add(match.group(1).strip("[]"))
     return frozenset(h.lower() for h in hosts if h)
+
+
+def _lifetime(env, name: str) -> int | None:
+    """A duration: seconds, or a number with s/m/h/d (``3600``, ``60m``, ``1h``, ``30d``)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return LIFETIME_DEFAULTS[name]
+    match = _DURATION.match(raw)
+    low, high = LIFETIME_RANGES[name]
+    if not match:
+        raise ConfigError(f"{name}: must be a duration such as 3600, 60m, 1h or 30d (got {raw!r})")
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not low <= seconds <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high} seconds (got {raw!r} = {seconds} s)")
+    return seconds
+
+
+def _redirect_patterns(env) -> tuple[str, ...]:
+    """Comma- or whitespace-separated redirect URI patterns; each one is checked now, not at sign-in."""
+    from workspace_mcp_server.auth.redirects import ENV_VAR, pattern_problem
+
+    patterns = []
+    for raw in re.split(r"[,\s]+", env.get(ENV_VAR, "").strip()):
+        if not raw:
+            continue
+        problem = pattern_problem(raw)
+        if problem:
+            raise ConfigError(f"{ENV_VAR}: {raw!r} {problem}")
+        patterns.append(raw)
+    return tuple(dict.fromkeys(patterns))
 
 
 def is_ip_literal(host: str) -> bool:

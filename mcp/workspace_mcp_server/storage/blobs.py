@@ -111,10 +111,15 @@ class LocalBlobStore:
             raise _fail(self, "open", "", exc) from exc
 
 
+#: SSE-KMS key id or ARN for every write; unset: no encryption header, the bucket's default
+#: encryption applies (SSE-S3 or the bucket's KMS key), so a bucket policy can demand it.
+KMS_KEY_VARIABLE = "WORKSPACE_MCP_TOKEN_STORE_KMS_KEY_ID"
+
+
 class S3BlobStore:
     """Records as objects under ``s3://bucket/prefix/``; each write is a single PutObject."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, kms_key_id: str | None = None):
         import boto3
         from botocore.config import Config
 
@@ -122,6 +127,8 @@ class S3BlobStore:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.description = url
+        kms_key_id = (os.environ.get(KMS_KEY_VARIABLE, "") if kms_key_id is None else kms_key_id).strip()
+        self._encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
         # AWS_ENDPOINT_URL (moto in tests) is honoured by boto3 itself.
         self._client = boto3.client(
             "s3", config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=10)
@@ -150,7 +157,7 @@ class S3BlobStore:
                 Key=self._key(key),
                 Body=data,
                 ContentType="application/octet-stream",
-                ServerSideEncryption="AES256",
+                **self._encryption,
             )
 
         try:
