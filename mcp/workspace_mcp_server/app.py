@@ -82,10 +82,13 @@ def tool_scopes(settings: Settings) -> list[str]:
 
 def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
     auth = None
+    middleware: list[McpMiddleware] = [ToolLogMiddleware(settings.log_user)]
     if settings.oauth21:
         # Imported here: the OAuth proxy (fastmcp oauth_proxy, key_value, beartype) costs about
         # a third of cold start and single-user mode never builds it.
         from workspace_mcp_server.auth.google import build_google_proxy
+        from workspace_mcp_server.auth.redirects import RedirectPolicy
+        from workspace_mcp_server.auth.scopes import ToolScopeMiddleware
 
         auth = build_google_proxy(
             endpoints=settings.google,
@@ -94,11 +97,17 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
             public_url=settings.public_url,
             scopes=tool_scopes(settings),
             storage=store,
+            redirect_policy=RedirectPolicy(settings.allowed_redirect_uris),
+            access_token_lifetime=settings.access_token_lifetime,
+            refresh_token_lifetime=settings.refresh_token_lifetime,
+            client_registration_lifetime=settings.client_registration_lifetime,
         )
         resolver = MultiUserResolver(settings.log_user)
+        # A token sees and calls only the tools its scopes allow.
+        middleware.append(ToolScopeMiddleware({spec.name: spec.scopes for spec in settings.tool_selection.tools()}))
     else:
         resolver = SingleUserResolver(store, settings.credentials_dir, settings.google.token_url, settings.log_user)
-    mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=[ToolLogMiddleware(settings.log_user)])
+    mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=middleware)
     names = register_tools(mcp, settings.tool_selection)
     set_credentials_resolver(resolver)
     log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})

@@ -15,10 +15,11 @@ from fastmcp.server.auth import TokenVerifier
 from fastmcp.server.auth.auth import AccessToken
 from fastmcp.server.auth.oauth_proxy import OAuthProxy
 from key_value.aio.protocols import AsyncKeyValue
-from starlette.middleware import Middleware
 
+from workspace_mcp_server.auth.proxy import WorkspaceOAuthProxy
+from workspace_mcp_server.auth.redirects import RedirectPolicy
+from workspace_mcp_server.auth.scopes import grantable_scopes
 from workspace_mcp_server.config import GoogleEndpoints
-from workspace_mcp_server.http.middleware import StorageErrorMiddleware
 
 log = logging.getLogger("workspace_mcp_server.auth")
 
@@ -93,12 +94,6 @@ class GoogleTokenVerifier(TokenVerifier):
         )
 
 
-class WorkspaceOAuthProxy(OAuthProxy):
-    def get_middleware(self) -> list:
-        # Outermost, so token-store failures inside authentication and the OAuth routes become a 503.
-        return [Middleware(StorageErrorMiddleware), *super().get_middleware()]
-
-
 def build_google_proxy(
     *,
     endpoints: GoogleEndpoints,
@@ -107,9 +102,18 @@ def build_google_proxy(
     public_url: str,
     scopes: list[str],
     storage: AsyncKeyValue,
+    redirect_policy: RedirectPolicy,
+    access_token_lifetime: int | None,
+    refresh_token_lifetime: int,
+    client_registration_lifetime: int,
 ) -> OAuthProxy:
-    """The OAuth 2.1 authorization server clients see (DCR, PKCE), proxying to Google."""
-    scopes = normalize_scopes(BASE_SCOPES + scopes)
+    """The OAuth 2.1 authorization server clients see (DCR, PKCE), proxying to Google.
+
+    ``scopes`` are what the enabled tools need: the default grant when a client asks for none.
+    ``access_token_lifetime`` None: our access token expires with Google's behind it; set, it
+    lives that long and the server refreshes Google's token behind it as needed.
+    """
+    default_scopes = normalize_scopes(BASE_SCOPES + scopes)
     return WorkspaceOAuthProxy(
         upstream_authorization_endpoint=endpoints.authorization_url,
         upstream_token_endpoint=endpoints.token_url,
@@ -119,10 +123,16 @@ def build_google_proxy(
         token_verifier=GoogleTokenVerifier(endpoints, client_id),
         base_url=public_url,
         issuer_url=public_url,
-        valid_scopes=scopes,
+        valid_scopes=grantable_scopes(default_scopes),
+        default_scopes=default_scopes,
         client_storage=storage,
         forward_pkce=True,
         # access_type=offline + prompt=consent: Google only returns a refresh token this way.
-        extra_authorize_params={"access_type": "offline", "prompt": "consent", "scope": " ".join(scopes)},
+        # No "scope" here: Google is asked for exactly what the client asked for.
+        extra_authorize_params={"access_type": "offline", "prompt": "consent"},
         require_authorization_consent=True,
+        redirect_policy=redirect_policy,
+        fastmcp_access_token_expiry_seconds=access_token_lifetime,
+        fallback_refresh_token_expiry_seconds=refresh_token_lifetime,
+        client_registration_lifetime=client_registration_lifetime,
     )

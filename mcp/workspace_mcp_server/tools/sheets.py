@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from fastmcp.tools import ToolResult
@@ -14,48 +15,123 @@ from .drive import list_of_type
 from .registry import read, write
 
 Cell = str | int | float | bool | None
-_CELL = re.compile(r"^([A-Za-z]{0,3})(\d{0,7})$")
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+_END = re.compile(r"([A-Za-z]{1,3})?([0-9]{1,7})?")
+# A sheet name Google reads without quotes: a plain identifier that is not itself a cell or R1C1 reference.
+_BARE_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LOOKS_LIKE_CELL = re.compile(r"(?i)[A-Z]{1,3}[0-9]+|R[0-9]*C[0-9]*|true|false")
+MAX_COLUMNS = 18278  # ZZZ
+MAX_ROWS = 10_000_000
 
 
 def _sheets(service: Any) -> Any:
     return service.spreadsheets()
 
 
-def _column_number(letters: str) -> int:
+def column_number(letters: str) -> int:
     number = 0
     for char in letters.upper():
         number = number * 26 + ord(char) - 64
     return number
 
 
-class A1:
-    """A parsed A1 range: sheet title plus optional 1-based bounds (None = open-ended)."""
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
-    def __init__(self, text: str):
-        self.text = text.strip()
-        sheet, cells = None, self.text
-        if "!" in self.text:
-            sheet, cells = self.text.rsplit("!", 1)
-            if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
-                sheet = sheet[1:-1].replace("''", "'")
-        elif not _CELL.match(self.text.split(":")[0]) or not self.text:
-            sheet, cells = self.text, ""  # a bare sheet name
-        self.sheet = sheet
-        self.bounds: list[tuple[int | None, int | None]] = []  # (column, row) of each end
-        for end in cells.split(":") if cells else []:
-            found = _CELL.match(end)
-            if not found or not end:
-                raise UserError(f"range: {text!r} is not A1 notation (e.g. Sheet1!A1:C10)")
-            self.bounds.append((_column_number(found[1]) if found[1] else None, int(found[2]) if found[2] else None))
-        if len(self.bounds) > 2:
-            raise UserError(f"range: {text!r} is not A1 notation (e.g. Sheet1!A1:C10)")
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as A1 notation needs it: bare when Google reads it so, else quoted with '' for '."""
+    if _BARE_SHEET.fullmatch(name) and not _LOOKS_LIKE_CELL.fullmatch(name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class A1:
+    """A parsed A1 range: sheet title (None = the first sheet) and 1-based bounds (None = open-ended).
+
+    ``parse`` reads what people write: quoted names with '' escapes, unquoted names with spaces or
+    apostrophes, the whole-sheet forms ("Sheet1", "'Budget 2025'"), and the open-ended forms (A:C, 2:5,
+    A5:C). Inverted corners (C3:A1) are put in order. ``text`` is the canonical form sent to Google.
+    """
+
+    sheet: str | None
+    first: tuple[int | None, int | None] | None = None  # (column, row) of the top-left corner
+    last: tuple[int | None, int | None] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> A1:
+        original, text = text, text.strip()
+        bad = UserError(f"range: {original!r} is not A1 notation (e.g. Sheet1!A1:C10, 'My sheet'!A:C or Sheet1)")
+        sheet: str | None
+        if text.startswith("'"):
+            found = re.match(r"'((?:[^']|'')+)'(?:!(.*))?$", text, re.S)
+            if not found:
+                raise bad
+            sheet, cells = found[1].replace("''", "'"), found[2]
+            if cells is None:
+                return cls(sheet)
+        elif "!" in text:
+            sheet, cells = text.rsplit("!", 1)
+        elif cls._cells(text) is not None:
+            sheet, cells = None, text
+        elif text:
+            return cls(text)  # a whole sheet by its unquoted name
+        else:
+            raise bad
+        bounds = cls._cells(cells)
+        if bounds is None or sheet == "":
+            raise bad
+        return cls(sheet, *bounds)
+
+    @staticmethod
+    def _cells(text: str) -> tuple[tuple[int | None, int | None], tuple[int | None, int | None]] | None:
+        ends = text.split(":")
+        if len(ends) > 2 or not all(ends):
+            return None
+        parsed = []
+        for end in ends:
+            found = _END.fullmatch(end)
+            if not found:
+                return None
+            parsed.append((column_number(found[1]) if found[1] else None, int(found[2]) if found[2] else None))
+        if len(parsed) == 1:
+            if None in parsed[0]:
+                return None  # "A" or "3" alone: write A:A or 3:3
+            parsed.append(parsed[0])
+        (c1, r1), (c2, r2) = parsed
+        if (c1 is None) != (c2 is None) and (r1 is None or r2 is None):
+            return None  # "A:3" mixes a column with a row
+        if any(value == 0 for value in (r1, r2)):
+            return None
+        if c1 is not None and c2 is not None and c1 > c2:
+            c1, c2 = c2, c1
+        if r1 is not None and r2 is not None and r1 > r2:
+            r1, r2 = r2, r1
+        return (c1, r1), (c2, r2)
+
+    def cells(self) -> str:
+        if self.first is None or self.last is None:
+            return ""
+        (c1, r1), (c2, r2) = self.first, self.last
+        start = f"{column_letters(c1) if c1 else ''}{r1 or ''}"
+        end = f"{column_letters(c2) if c2 else ''}{r2 or ''}"
+        return start if (c1, r1) == (c2, r2) else f"{start}:{end}"
+
+    def text(self, sheet_title: str) -> str:
+        """The canonical range on ``sheet_title`` (the parsed sheet, or the first one when none was named)."""
+        cells = self.cells()
+        return quote_sheet(sheet_title) + (f"!{cells}" if cells else "")
 
     def grid(self, sheet_id: int) -> dict:
         """A GridRange (0-based, end exclusive) for batchUpdate requests."""
         out: dict[str, int] = {"sheetId": sheet_id}
-        if self.bounds:
-            (c1, r1), (c2, r2) = self.bounds[0], self.bounds[-1]
+        if self.first is not None and self.last is not None:
+            (c1, r1), (c2, r2) = self.first, self.last
             for key, value in (("startColumnIndex", c1 and c1 - 1), ("startRowIndex", r1 and r1 - 1),
                                ("endColumnIndex", c2), ("endRowIndex", r2)):
                 if value is not None:
@@ -79,16 +155,22 @@ def _find_sheet(meta: dict, title: str | None) -> dict:
     raise UserError(f"Sheet {title!r} not found; sheets are: {', '.join(p['title'] for p in sheets)}")
 
 
-async def _checked(spreadsheet_id: str, range: str, *, grow_rows: bool = False) -> tuple[A1, dict]:
-    """Parse ``range`` and check it lies inside its sheet's grid; returns the range and sheet properties."""
-    parsed = A1(range)
+async def _checked(spreadsheet_id: str, range: str, *, grow_rows: bool = False) -> tuple[A1, dict, str]:
+    """Parse ``range`` and check it lies inside its sheet's grid: the range, the sheet's properties and the
+    canonical A1 text to send (sheet name quoted as Google needs it)."""
+    parsed = A1.parse(range)
     props = _find_sheet(await _metadata(spreadsheet_id), parsed.sheet)
     grid = props.get("gridProperties", {})
     rows, columns = grid.get("rowCount", 0), grid.get("columnCount", 0)
-    for column, row in parsed.bounds:
+    for column, row in (parsed.first, parsed.last) if parsed.first else ():
         if (column and column > columns) or (row and row > rows and not grow_rows):
             raise UserError(f"range: {range!r} is outside sheet {props['title']!r} ({rows} rows x {columns} columns)")
-    return parsed, props
+    return parsed, props, parsed.text(props["title"])
+
+
+def _cleared(values: list[list[Cell]]) -> list[list[Cell]]:
+    """Google skips null cells (the old value stays); an empty string clears, which is what None means here."""
+    return [["" if value is None else value for value in row] for row in values]
 
 
 def _values_text(values: list[list[Any]]) -> str:
@@ -123,8 +205,8 @@ async def get_spreadsheet_info(spreadsheet_id: str) -> ToolResult:
 @read("core", SHEETS_READ)
 async def read_sheet_values(spreadsheet_id: str, range: str) -> ToolResult:
     """Read cell values (formatted as shown) from an A1 range, e.g. "Sheet1!A1:D20" or "Sheet1"."""
-    await _checked(spreadsheet_id, range)
-    result = await call("sheets", lambda s: _sheets(s).values().get(spreadsheetId=spreadsheet_id, range=range),
+    _, _, a1 = await _checked(spreadsheet_id, range)
+    result = await call("sheets", lambda s: _sheets(s).values().get(spreadsheetId=spreadsheet_id, range=a1),
                         what=f"spreadsheet '{spreadsheet_id}'")
     values = result.get("values", [])
     text = f"{result.get('range', range)}: {len(values)} rows\n{_values_text(values)}"
@@ -133,21 +215,22 @@ async def read_sheet_values(spreadsheet_id: str, range: str) -> ToolResult:
 
 @write("core", SHEETS_WRITE, destructive=True)
 async def write_sheet_values(spreadsheet_id: str, range: str, values: list[list[Cell]], raw: bool = False) -> ToolResult:
-    """Write rows of values starting at a range. Formulas and dates are parsed as if typed, unless raw."""
-    await _checked(spreadsheet_id, range)
+    """Write rows of values starting at a range (None clears a cell). Formulas and dates are parsed as if
+    typed, unless raw."""
+    _, _, a1 = await _checked(spreadsheet_id, range)
     result = await call("sheets", lambda s: _sheets(s).values().update(
-        spreadsheetId=spreadsheet_id, range=range, valueInputOption="RAW" if raw else "USER_ENTERED",
-        body={"values": values}), what=f"spreadsheet '{spreadsheet_id}'")
+        spreadsheetId=spreadsheet_id, range=a1, valueInputOption="RAW" if raw else "USER_ENTERED",
+        body={"values": _cleared(values)}), what=f"spreadsheet '{spreadsheet_id}'")
     return respond(f"Updated {result.get('updatedCells', 0)} cells in {result.get('updatedRange', range)}.", result)
 
 
 @write("extended", SHEETS_WRITE)
 async def append_sheet_rows(spreadsheet_id: str, range: str, values: list[list[Cell]], raw: bool = False) -> ToolResult:
     """Append rows after the table found at range (e.g. "Sheet1!A:D")."""
-    await _checked(spreadsheet_id, range, grow_rows=True)
+    _, _, a1 = await _checked(spreadsheet_id, range, grow_rows=True)
     result = await call("sheets", lambda s: _sheets(s).values().append(
-        spreadsheetId=spreadsheet_id, range=range, valueInputOption="RAW" if raw else "USER_ENTERED",
-        insertDataOption="INSERT_ROWS", body={"values": values}), what=f"spreadsheet '{spreadsheet_id}'")
+        spreadsheetId=spreadsheet_id, range=a1, valueInputOption="RAW" if raw else "USER_ENTERED",
+        insertDataOption="INSERT_ROWS", body={"values": _cleared(values)}), what=f"spreadsheet '{spreadsheet_id}'")
     updates = result.get("updates", {})
     return respond(f"Appended {updates.get('updatedRows', 0)} rows at {updates.get('updatedRange')}.", updates)
 
@@ -155,9 +238,9 @@ async def append_sheet_rows(spreadsheet_id: str, range: str, values: list[list[C
 @write("extended", SHEETS_WRITE, destructive=True)
 async def clear_sheet_range(spreadsheet_id: str, range: str) -> ToolResult:
     """Clear the values (not formatting) of a range."""
-    await _checked(spreadsheet_id, range)
+    _, _, a1 = await _checked(spreadsheet_id, range)
     result = await call("sheets", lambda s: _sheets(s).values().clear(
-        spreadsheetId=spreadsheet_id, range=range, body={}), what=f"spreadsheet '{spreadsheet_id}'")
+        spreadsheetId=spreadsheet_id, range=a1, body={}), what=f"spreadsheet '{spreadsheet_id}'")
     return respond(f"Cleared {result.get('clearedRange', range)}.", {"clearedRange": result.get("clearedRange")})
 
 
@@ -230,7 +313,7 @@ async def format_sheet_range(
         fmt["numberFormat"] = {"type": "NUMBER", "pattern": number_format}
     if not fmt:
         raise UserError("Nothing to format: give bold, italic, a color or number_format")
-    parsed, props = await _checked(spreadsheet_id, range)
+    parsed, props, _ = await _checked(spreadsheet_id, range)
     fields = ",".join(f"userEnteredFormat.{k}" for k in fmt)
     await _batch(spreadsheet_id, [{"repeatCell": {"range": parsed.grid(props["sheetId"]),
                                                   "cell": {"userEnteredFormat": fmt}, "fields": fields}}])

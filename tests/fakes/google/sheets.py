@@ -27,26 +27,66 @@ def _seed_sheets(fake: GoogleApiFake) -> None:
 SEEDERS.append(_seed_sheets)
 
 
-def _sheet_range(fake: GoogleApiFake, spreadsheet_id: str, text: str) -> tuple[dict, int, int, int | None, int | None]:
-    """(sheet properties, first row, first column, last row, last column), 0-based, inclusive."""
-    book = get_or_404(fake.state["spreadsheets"], spreadsheet_id, "spreadsheet")
-    name, _, cells = text.rpartition("!") if "!" in text else (text, "", "")
-    name = name[1:-1].replace("''", "'") if name.startswith("'") else name
-    if not name and cells:
-        name = book["sheets"][0]["properties"]["title"]
-    sheet = next((s["properties"] for s in book["sheets"] if s["properties"]["title"] == name), None)
-    if sheet is None:
-        raise ApiError(400, f"Unable to parse range: {text}", "badRequest")
-    refs = [re.fullmatch(r"([A-Z]*)(\d*)", part) for part in cells.split(":")] if cells else []
-    if any(ref is None for ref in refs):
-        raise ApiError(400, f"Unable to parse range: {text}", "badRequest")
+_QUOTED = re.compile(r"'((?:[^']|'')+)'")
+_UNQUOTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CELL_LIKE = re.compile(r"(?i)[A-Z]{1,3}[0-9]+|R[0-9]*C[0-9]*|true|false")
+_REF = re.compile(r"([A-Z]{1,3})?([1-9][0-9]{0,6})?")
 
-    def col(letters: str) -> int | None:
+
+def _refuse_range(fake: GoogleApiFake, text: str, why: str) -> ApiError:
+    return fake.refuse("sheets.spreadsheets.values", f"Unable to parse range: {text} ({why})")
+
+
+def _sheet_range(fake: GoogleApiFake, spreadsheet_id: str, text: str) -> tuple[dict, int, int, int | None, int | None]:
+    """(sheet properties, first row, first column, last row, last column), 0-based, inclusive.
+
+    Google's A1 grammar, read strictly: a sheet name is quoted ('' for an apostrophe) unless it is a plain
+    identifier that does not look like a cell; cell references are upper-case; "A" or "3" alone is not a range.
+    """
+    book = get_or_404(fake.state["spreadsheets"], spreadsheet_id, "spreadsheet")
+    titles = [s["properties"]["title"] for s in book["sheets"]]
+    quoted = _QUOTED.match(text)
+    if quoted:
+        name, rest = quoted[1].replace("''", "'"), text[quoted.end():]
+        if rest and not rest.startswith("!"):
+            raise _refuse_range(fake, text, "text after a quoted sheet name must start with !")
+        cells = rest[1:] if rest else None
+    elif "!" in text:
+        name, cells = text.split("!", 1)
+        if not _UNQUOTED.fullmatch(name) or _CELL_LIKE.fullmatch(name):
+            raise _refuse_range(fake, text, f"sheet name {name!r} must be quoted")
+    elif _REF.fullmatch(text.split(":")[0]) and ":" in text or re.fullmatch(r"[A-Z]{1,3}[1-9][0-9]*", text):
+        name, cells = titles[0], text
+    else:
+        name, cells = text, None
+        if name not in titles:
+            raise ApiError(400, f"Unable to parse range: {text}", "badRequest")
+        if not _UNQUOTED.fullmatch(name) or _CELL_LIKE.fullmatch(name):
+            raise _refuse_range(fake, text, f"sheet name {name!r} must be quoted")
+    if name not in titles:
+        raise ApiError(400, f"Unable to parse range: {text}", "badRequest")
+    sheet = book["sheets"][titles.index(name)]["properties"]
+    if cells is None:
+        return sheet, 0, 0, None, None
+    ends = cells.split(":")
+    refs = [_REF.fullmatch(end) for end in ends]
+    if len(ends) > 2 or not all(ends) or not all(refs):
+        raise _refuse_range(fake, text, "not A1 cells")
+    if len(refs) == 1 and not (refs[0][1] and refs[0][2]):
+        raise _refuse_range(fake, text, "a lone column or row needs both ends, e.g. A:A")
+    first, last = refs[0], refs[-1]
+    if (first[1] is None) != (last[1] is None) and (first[2] is None or last[2] is None):
+        raise _refuse_range(fake, text, "a column cannot pair with a row")
+
+    def col(letters: str | None) -> int | None:
         return sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(letters))) - 1 if letters else None
 
-    first, last = (refs[0], refs[-1]) if refs else (None, None)
-    return (sheet, int(first[2]) - 1 if first and first[2] else 0, (col(first[1]) or 0) if first else 0,
-            int(last[2]) - 1 if last and last[2] else None, col(last[1]) if last else None)
+    rows = [int(first[2]) - 1 if first[2] else None, int(last[2]) - 1 if last[2] else None]
+    cols = [col(first[1]), col(last[1])]
+    for pair in (rows, cols):  # Google puts inverted corners in order
+        if None not in pair and pair[0] > pair[1]:
+            pair.reverse()
+    return sheet, rows[0] or 0, cols[0] or 0, rows[1], cols[1]
 
 
 def _grid_check(sheet: dict, row: int, column: int) -> None:
@@ -79,7 +119,9 @@ def _write_cells(fake: GoogleApiFake, spreadsheet_id: str, sheet: dict, row: int
         while len(target) < column + len(new):
             target.append("")
         for c, value in enumerate(new):
-            target[column + c] = "" if value is None else str(value).upper() if isinstance(value, bool) else str(value)
+            if value is None:
+                continue  # Google skips null cells: the old value stays ("" clears)
+            target[column + c] = str(value).upper() if isinstance(value, bool) else str(value)
     cells = sum(len(r) for r in values)
     return {"spreadsheetId": spreadsheet_id, "updatedRange": _a1(sheet, row, column, row + len(values) - 1,
                                                                   column + max(width - 1, 0)),
@@ -171,6 +213,10 @@ def _sheets_batch(fake: GoogleApiFake, ctx: Ctx) -> dict:
         elif kind == "deleteSheet":
             book["sheets"].remove(by_id[sheet_id])
         elif kind == "repeatCell":
+            grid = args["range"]
+            for start, end in (("startRowIndex", "endRowIndex"), ("startColumnIndex", "endColumnIndex")):
+                if start in grid and end in grid and grid[start] > grid[end]:
+                    raise fake.refuse(ctx.method_id, f"Invalid requests[0].repeatCell: GridRange {start} > {end}")
             fake.state["formats"].append(args)
         else:
             raise ApiError(400, f"Invalid requests[0]: unsupported request {kind!r}", "badRequest")

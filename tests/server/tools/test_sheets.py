@@ -1,8 +1,11 @@
 """Sheets tools through a real server over streamable HTTP against the Google API stand-in."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
+from tests.fakes.google.sheets import add_spreadsheet
 from tests.server.tools.conftest import call, error, text
 
 pytestmark = pytest.mark.anyio
@@ -74,3 +77,39 @@ async def test_sheet_tabs_and_format(mcp, google_api):
     await call(mcp, "delete_sheet", spreadsheet_id=book_id, sheet="Renamed")
     info = (await call(mcp, "get_spreadsheet_info", spreadsheet_id=book_id)).structured_content
     assert [s["title"] for s in info["sheets"]] == ["Sheet1"]
+
+
+@pytest.fixture(scope="module")
+def named_book(google_api):
+    add_spreadsheet(google_api, "names1", "Names", [("It's Q1", 10, 5), ("Budget 2025", 10, 5), ("Plain", 10, 5),
+                                                    ("A1", 5, 5)])
+    return "names1"
+
+
+@pytest.mark.parametrize("given, sent", [
+    ("It's Q1!A1:B2", "'It''s Q1'!A1:B2"),
+    ("Budget 2025!A1:B2", "'Budget 2025'!A1:B2"),
+    ("'Budget 2025'", "'Budget 2025'"),
+    ("'It''s Q1'!b2:a1", "'It''s Q1'!A1:B2"),
+    ("Plain!A:B", "Plain!A:B"),
+    ("Plain!2:3", "Plain!2:3"),
+    ("Plain!A2:B", "Plain!A2:B"),
+    ("'A1'!A1", "'A1'!A1"),
+    ("B2", "'It''s Q1'!B2"),
+])
+async def test_ranges_are_sent_in_google_a1_notation(mcp, google_api, named_book, given, sent):
+    await call(mcp, "read_sheet_values", spreadsheet_id=named_book, range=given)
+    assert google_api.calls("sheets.spreadsheets.values.get")[-1].path.endswith("/values/" + quote(sent, safe=""))
+
+
+async def test_write_to_a_sheet_with_an_apostrophe_and_none_clears(mcp, google_api, named_book):
+    await call(mcp, "write_sheet_values", spreadsheet_id=named_book, range="It's Q1!A1:B2", values=[["x", "y"]])
+    await call(mcp, "write_sheet_values", spreadsheet_id=named_book, range="It's Q1!A1", values=[[None, "z"]])
+    values = (await call(mcp, "read_sheet_values", spreadsheet_id=named_book, range="It's Q1!A1:B1")).structured_content
+    assert values["values"] == [["", "z"]]
+
+
+async def test_inverted_corners_format_the_same_cells(mcp, google_api, named_book):
+    await call(mcp, "format_sheet_range", spreadsheet_id=named_book, range="Plain!C3:A1", bold=True)
+    assert google_api.state["formats"][-1]["range"] == {"sheetId": 200, "startColumnIndex": 0, "startRowIndex": 0,
+                                                        "endColumnIndex": 3, "endRowIndex": 3}
