@@ -1,0 +1,93 @@
+"""FastMCP's OAuth proxy made safe for several processes sharing one token store.
+
+FastMCP serialises token refreshes with an in-process lock and consumes codes and refresh tokens
+by read-then-delete, which is enough for one process. Behind a load balancer two tasks can act on
+the same record at the same moment, so here:
+
+- a Google token is refreshed under a lease in the store (``storage.lease``): the second task
+  waits, then finds the refreshed token instead of refreshing again (with a rotating upstream a
+  second refresh would fail and the user would be sent back to sign in);
+- an authorization code and a refresh token are consumed by an atomic create of a claim record
+  (S3 ``If-None-Match: *``): of two concurrent exchanges exactly one succeeds, the other gets
+  ``invalid_grant``. A claim whose exchange then fails (Google unavailable) is withdrawn, so the
+  client can retry with the same code or refresh token.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+from fastmcp.server.auth.oauth_proxy import OAuthProxy
+from fastmcp.server.auth.oauth_proxy.models import _hash_token
+from mcp.server.auth.provider import TokenError
+
+from workspace_mcp_server.storage.blobs import StorageError
+from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
+from workspace_mcp_server.storage.lease import SharedLock
+
+log = logging.getLogger("workspace_mcp_server.auth")
+CLAIMS = "mcp-consumed-grants"
+CLAIM_TTL = 24 * 3600  # seconds: longer than any code or refresh-token exchange can be retried
+
+
+class StoreCoordinatedProxy(OAuthProxy):
+    def _shared_store(self) -> EncryptedKeyValue | None:
+        store = self._client_storage
+        return store if isinstance(store, EncryptedKeyValue) else None
+
+    def _get_refresh_lock(self, token_id: str):
+        local = super()._get_refresh_lock(token_id)
+        store = self._shared_store()
+        return local if store is None else SharedLock(local, store, f"refresh:{token_id}")
+
+    async def _claim(self, kind: str, secret: str) -> str | None:
+        """The claim's key when this process consumed the grant first; None when another did."""
+        store = self._shared_store()
+        key = f"{kind}:{_hash_token(secret)}"
+        if store is None:
+            return key
+        if await store.create(key, {"kind": kind, "claimed_at": time.time()}, collection=CLAIMS, ttl=CLAIM_TTL):
+            return key
+        log.warning("a %s was presented twice at the same time; only the first exchange succeeds", kind,
+                    extra={"event": "grant_already_claimed", "grant": kind})
+        return None
+
+    async def _withdraw(self, key: str) -> None:
+        store = self._shared_store()
+        if store is not None:
+            with contextlib.suppress(StorageError):
+                await store.delete(key, collection=CLAIMS)
+
+    async def exchange_authorization_code(self, client, authorization_code):
+        claim = await self._claim("authorization code", authorization_code.code)
+        if claim is None:
+            raise TokenError("invalid_grant", "authorization code already used")
+        try:
+            return await super().exchange_authorization_code(client, authorization_code)
+        except BaseException:
+            await self._withdraw(claim)
+            raise
+
+    async def exchange_refresh_token(self, client, refresh_token, scopes):
+        claim = await self._claim("refresh token", refresh_token.token)
+        if claim is None:
+            raise TokenError("invalid_grant", "refresh token already used")
+        try:
+            upstream_token_id = await self._upstream_token_id(refresh_token.token)
+            if upstream_token_id is None:
+                return await super().exchange_refresh_token(client, refresh_token, scopes)
+            # The same lease as a transparent refresh of this sign-in's Google token.
+            async with self._get_refresh_lock(upstream_token_id):
+                return await super().exchange_refresh_token(client, refresh_token, scopes)
+        except BaseException:
+            await self._withdraw(claim)
+            raise
+
+    async def _upstream_token_id(self, refresh_token: str) -> str | None:
+        try:
+            jti = self.jwt_issuer.verify_token(refresh_token, expected_token_use="refresh")["jti"]
+        except Exception:  # noqa: BLE001 - FastMCP rejects the token itself, with its own error
+            return None
+        mapping = await self._jti_mapping_store.get(key=jti)
+        return mapping.upstream_token_id if mapping else None
