@@ -15,6 +15,11 @@ from .registry import read, write
 ORDERED_GLYPHS = {"DECIMAL", "ZERO_DECIMAL", "ALPHA", "UPPER_ALPHA", "ROMAN", "UPPER_ROMAN"}
 
 
+def index_units(text: str) -> int:
+    """How far ``text`` moves Docs indexes: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _documents(service: Any) -> Any:
     return service.documents()
 
@@ -134,14 +139,16 @@ async def create_doc(title: str, content: str | None = None) -> ToolResult:
 
 @write("extended", DOCS_WRITE)
 async def insert_doc_text(document_id: str, text: str, index: int | None = None) -> ToolResult:
-    """Insert text at an index (1 = start; default: end of the document)."""
+    """Insert text at an index (1 = start; default: end of the document). Indexes count UTF-16 code units."""
     if index is None:
         location: dict[str, Any] = {"endOfSegmentLocation": {}}
     else:
         await _check_range(document_id, index)
         location = {"location": {"index": index}}
     await _batch(document_id, [{"insertText": {**location, "text": text}}])
-    return respond(f"Inserted {len(text)} characters into {document_id}.")
+    units = index_units(text)
+    return respond(f"Inserted {units} index units ({len(text)} characters) into {document_id}; indexes after the "
+                   f"insertion moved by {units}.", {"insertedUnits": units})
 
 
 @write("extended", DOCS_WRITE, destructive=True)

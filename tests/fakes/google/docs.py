@@ -7,6 +7,20 @@ import re
 from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, get_or_404, handles
 
 
+def units(text: str) -> int:
+    """Length in UTF-16 code units: how the Docs API counts indexes (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_at(text: str, index: int) -> tuple[str, str]:
+    """``text`` cut after ``index`` UTF-16 code units; Google refuses an index inside a surrogate pair."""
+    data = text.encode("utf-16-le")
+    try:
+        return data[:2 * index].decode("utf-16-le"), data[2 * index:].decode("utf-16-le")
+    except UnicodeDecodeError:
+        raise ApiError(400, f"Invalid index {index}: inside a surrogate pair", "badRequest") from None
+
+
 def _seed_docs(fake: GoogleApiFake) -> None:
     fake.state["documents"] = {"doc1": {"title": "Design doc", "lists": {
         "kix.bul": {"listProperties": {"nestingLevels": [{"glyphSymbol": "●"}, {"glyphSymbol": "○"}]}},
@@ -31,9 +45,9 @@ def _doc_elements(document: dict) -> list[tuple[dict, int, int]]:
     out, index = [], 1
     for element in document["body"]:
         if "table" in element:
-            size = 2 + sum(1 + sum(2 + len(cell) for cell in row) for row in element["table"])
+            size = 2 + sum(1 + sum(2 + units(cell) for cell in row) for row in element["table"])
         else:
-            size = len(element["text"])
+            size = units(element["text"])
         out.append((element, index, index + size))
         index += size
     return out
@@ -43,9 +57,9 @@ def _paragraph_json(element: dict, start: int) -> dict:
     runs = element.get("runs") or [(element["text"], {})]
     elements, index = [], start
     for text, style in runs:
-        elements.append({"startIndex": index, "endIndex": index + len(text),
+        elements.append({"startIndex": index, "endIndex": index + units(text),
                          "textRun": {"content": text, "textStyle": style}})
-        index += len(text)
+        index += units(text)
     paragraph = {"elements": elements, "paragraphStyle": {"namedStyleType": element.get("style", "NORMAL_TEXT")}}
     if element.get("bullet"):
         paragraph["bullet"] = {"listId": element["bullet"][0], "nestingLevel": element["bullet"][1]}
@@ -63,7 +77,7 @@ def _document_json(document_id: str, document: dict) -> dict:
             cells, index = [], index + 1
             for cell in row:
                 cells.append({"content": [_paragraph_json({"text": cell + "\n"}, index + 1)]})
-                index += 2 + len(cell)
+                index += 2 + units(cell)
             rows.append({"tableCells": cells})
         content.append({"startIndex": start, "endIndex": end, "table": {
             "rows": len(rows), "columns": len(element["table"][0]), "tableRows": rows}})
@@ -109,7 +123,8 @@ def _apply_doc_request(fake: GoogleApiFake, document: dict, request: dict) -> di
                            "badRequest")
         first, last, offset = _paragraphs_at(document, index, index)
         joined = "".join(document["body"][i]["text"] for i in range(first, last + 1))
-        _respan(document, first, last, joined[:index - offset] + args["text"] + joined[index - offset:])
+        head, tail = split_at(joined, index - offset)
+        _respan(document, first, last, head + args["text"] + tail)
         return {}
     if kind == "deleteContentRange":
         start, end = args["range"]["startIndex"], args["range"]["endIndex"]
@@ -118,7 +133,9 @@ def _apply_doc_request(fake: GoogleApiFake, document: dict, request: dict) -> di
                            "badRequest")
         first, last, offset = _paragraphs_at(document, start, end)
         joined = "".join(document["body"][i]["text"] for i in range(first, last + 1))
-        _respan(document, first, last, joined[:start - offset] + joined[end - offset:])
+        head, rest = split_at(joined, start - offset)
+        _, tail = split_at(rest, end - start)
+        _respan(document, first, last, head + tail)
         return {}
     if kind == "replaceAllText":
         needle, flags = args["containsText"]["text"], 0 if args["containsText"].get("matchCase") else re.I

@@ -66,3 +66,17 @@ async def test_create_and_edit(mcp):
 ])
 async def test_bad_arguments(mcp, tool, arguments, message):
     assert message in await error(mcp, tool, document_id="doc1", **arguments)
+
+
+async def test_indexes_count_utf16_code_units(mcp, google_api):
+    doc = (await call(mcp, "create_doc", title="Emoji", content="ab\n")).structured_content["documentId"]
+    inserted = await call(mcp, "insert_doc_text", document_id=doc, text="🎉abc", index=1)
+    assert inserted.structured_content == {"insertedUnits": 5}
+    assert "Inserted 5 index units (4 characters)" in inserted.content[0].text
+    # chained edit at the reported offset lands right after the inserted text
+    await call(mcp, "insert_doc_text", document_id=doc, text="|", index=1 + inserted.structured_content["insertedUnits"])
+    assert await text(mcp, "get_doc_content", document_id=doc, format="text") == "🎉abc|ab"
+    end = (await call(mcp, "get_doc_content", document_id=doc)).structured_content["endIndex"]
+    assert end == 1 + len("🎉abc|ab\n\n".encode("utf-16-le")) // 2 == 11  # 🎉 is two units; the doc ends "\n\n"
+    await call(mcp, "delete_doc_range", document_id=doc, start_index=1, end_index=3)  # exactly the emoji
+    assert await text(mcp, "get_doc_content", document_id=doc, format="text") == "abc|ab"
