@@ -87,15 +87,16 @@ async def get_event(event_id: str, calendar_id: str = "primary") -> ToolResult:
 
 
 def _time(field: str, value: str, time_zone: str | None) -> tuple[dict, date | datetime]:
+    """An event time; the other form is sent as null so that a patch turning an event all-day (or back) clears it."""
     when = parse_when(field, value)
     if not isinstance(when, datetime):
-        return {"date": when.isoformat()}, when
+        return {"date": when.isoformat(), "dateTime": None, "timeZone": None}, when
     if when.tzinfo is None:
         if not time_zone:
             raise UserError(f"{field}: {value!r} has no UTC offset; add one (e.g. +01:00) or give time_zone")
         zone(time_zone)
-        return {"dateTime": when.isoformat(), "timeZone": time_zone}, when.replace(tzinfo=zone(time_zone))
-    out = {"dateTime": when.isoformat()}
+        return {"dateTime": when.isoformat(), "timeZone": time_zone, "date": None}, when.replace(tzinfo=zone(time_zone))
+    out: dict[str, Any] = {"dateTime": when.isoformat(), "date": None}
     if time_zone:
         zone(time_zone)
         out["timeZone"] = time_zone
@@ -121,6 +122,8 @@ def _event_body(
             raise UserError(f"end: must be after start ({end!r} <= {start!r})")
     if attendees is not None:
         body["attendees"] = [{"email": email_address("attendees", a)} for a in attendees]
+        if len({a["email"].lower() for a in body["attendees"]}) != len(body["attendees"]):
+            raise UserError("attendees: each address may appear once")
     if reminders_minutes is not None:
         if any(not 0 <= m <= 40320 for m in reminders_minutes):
             raise UserError("reminders_minutes: each must be between 0 and 40320 (4 weeks)")
@@ -137,6 +140,29 @@ def _event_body(
     return body
 
 
+async def _calendar_zone(calendar_id: str) -> str:
+    calendar = await call("calendar", lambda s: s.calendars().get(calendarId=calendar_id),
+                          what=f"calendar '{calendar_id}'")
+    return calendar.get("timeZone", "UTC")
+
+
+async def _zone_for_recurrence(body: dict, calendar_id: str, current: dict | None = None) -> str | None:
+    """Google expands a recurring event in its time zone and requires one: when the times carry only an
+    offset, use the event's own zone, else the calendar's. Returns the zone it added, if any."""
+    times = [body.get(key) or (current or {}).get(key) or {} for key in ("start", "end")]
+    if not any(t.get("dateTime") and not t.get("timeZone") for t in times):
+        return None
+    name = ((current or {}).get("start") or {}).get("timeZone") or await _calendar_zone(calendar_id)
+    for key, value in zip(("start", "end"), times):
+        if value.get("dateTime") and not value.get("timeZone"):
+            body[key] = {**value, "timeZone": name}
+    return name
+
+
+def _zone_note(name: str | None) -> str:
+    return f"\nRecurrence expands in {name} (no time_zone was given)." if name else ""
+
+
 @write("core", CALENDAR_WRITE)
 async def create_event(
     summary: str, start: str, end: str, calendar_id: str = "primary", time_zone: str | None = None,
@@ -147,15 +173,19 @@ async def create_event(
 
     Args:
         start: ISO date or date-time; without an offset give time_zone.
+        time_zone: IANA zone; recurring events without one use the calendar's zone.
         recurrence: RFC 5545 lines, e.g. ["RRULE:FREQ=WEEKLY;COUNT=4"].
         reminders_minutes: popup reminders, minutes before start.
     """
     body = _event_body(summary, start, end, time_zone, description, location, attendees, reminders_minutes,
                        recurrence, add_meet)
+    for key in ("start", "end"):  # nothing to clear on a new event
+        body[key] = {k: v for k, v in body[key].items() if v is not None}
+    added = await _zone_for_recurrence(body, calendar_id) if recurrence else None
     event = await call("calendar", lambda s: _events(s).insert(
         calendarId=calendar_id, body=body, conferenceDataVersion=1 if add_meet else 0,
         sendUpdates="all" if attendees else "none"), what=f"calendar '{calendar_id}'")
-    return respond("Created " + _render(event), event)
+    return respond("Created " + _render(event) + _zone_note(added), event)
 
 
 @write("extended", CALENDAR_WRITE)
@@ -165,15 +195,25 @@ async def update_event(
     location: str | None = None, attendees: list[str] | None = None, add_meet: bool = False,
     reminders_minutes: list[int] | None = None, recurrence: list[str] | None = None,
 ) -> ToolResult:
-    """Change an event; only the given fields change (attendees replaces the list)."""
+    """Change an event; only the given fields change (attendees replaces the list; people already invited keep
+    their responses)."""
     body = _event_body(summary, start, end, time_zone, description, location, attendees, reminders_minutes,
                        recurrence, add_meet)
     if not body:
         raise UserError("Nothing to change: give at least one field")
+    added = None
+    if attendees is not None or recurrence is not None or start is not None:
+        current = await call("calendar", lambda s: _events(s).get(calendarId=calendar_id, eventId=event_id),
+                             what=f"event '{event_id}'")
+        if attendees is not None:  # keep what Google stores per attendee (response, optional, comment)
+            known = {a.get("email", "").lower(): a for a in current.get("attendees", [])}
+            body["attendees"] = [known.get(a["email"].lower(), a) for a in body["attendees"]]
+        if recurrence or (recurrence is None and current.get("recurrence")):
+            added = await _zone_for_recurrence(body, calendar_id, current)
     event = await call("calendar", lambda s: _events(s).patch(
         calendarId=calendar_id, eventId=event_id, body=body, conferenceDataVersion=1 if add_meet else 0),
         what=f"event '{event_id}'")
-    return respond("Updated " + _render(event), event)
+    return respond("Updated " + _render(event) + _zone_note(added), event)
 
 
 @write("extended", CALENDAR_WRITE, destructive=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, get_or_404, handles, page, pop_or_404
+from .core import (SEEDERS, ApiError, Ctx, GoogleApiFake, check_address, get_or_404, handles, lost_subfields, page,
+                   pop_or_404)
 
 
 def _seed_calendar(fake: GoogleApiFake) -> None:
@@ -100,6 +101,10 @@ def _cal_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
 def _check_times(event: dict) -> None:
     for key in ("start", "end"):
         value = event.get(key, {})
+        if "dateTime" in value and "date" in value:
+            raise ApiError(400, f"Invalid {key} time: give date or dateTime, not both.", "invalid")
+        if "dateTime" in value and event.get("recurrence") and not value.get("timeZone"):
+            raise ApiError(400, f"Missing time zone definition for {key} time.", "required")  # recurring events
         if "dateTime" in value:
             from datetime import datetime
 
@@ -120,9 +125,44 @@ def _conference(fake: GoogleApiFake, event: dict, ctx: Ctx) -> None:
                                    "conferenceSolution": {"key": request["conferenceSolutionKey"]}}
 
 
+def _merge(stored: dict, patch: dict) -> dict:
+    """Patch semantics: objects merge field by field, arrays are replaced, null clears a field."""
+    out = dict(stored)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(stored.get(key), dict):
+            out[key] = _merge(stored[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+ATTENDEE_OUTPUT_ONLY = frozenset({"id", "self", "organizer"})
+
+
+def _check_attendees(fake: GoogleApiFake, ctx: Ctx, stored: list[dict]) -> None:
+    sent = ctx.body.get("attendees")
+    if sent is None:
+        return
+    for attendee in sent:
+        check_address(fake, ctx.method_id, "attendees[].email", attendee.get("email"))
+    lost = lost_subfields(stored, sent, lambda a: a.get("email", "").lower(), ATTENDEE_OUTPUT_ONLY)
+    if lost:
+        fake.data_loss(ctx.method_id, f"attendees lose {lost}")
+
+
+@handles("calendar.calendars.get")
+def _cal_calendar(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    calendar_id = "me@example.com" if ctx.params["calendarId"] == "primary" else ctx.params["calendarId"]
+    found = get_or_404(fake.state["calendars"], calendar_id, "calendar")
+    return {"kind": "calendar#calendar", "id": found["id"], "summary": found["summary"], "timeZone": found["timeZone"]}
+
+
 @handles("calendar.events.insert")
 def _cal_insert(fake: GoogleApiFake, ctx: Ctx) -> dict:
     events = _calendar(fake, ctx.params["calendarId"])
+    _check_attendees(fake, ctx, [])
     event = {"id": fake.new_id("ev"), "status": "confirmed", **ctx.body}
     _check_times(event)
     for attendee in event.get("attendees", []):
@@ -135,7 +175,10 @@ def _cal_insert(fake: GoogleApiFake, ctx: Ctx) -> dict:
 @handles("calendar.events.patch")
 def _cal_patch(fake: GoogleApiFake, ctx: Ctx) -> dict:
     event = get_or_404(_calendar(fake, ctx.params["calendarId"]), ctx.params["eventId"], "event")
-    merged = {**event, **ctx.body}
+    _check_attendees(fake, ctx, event.get("attendees", []))
+    merged = _merge(event, ctx.body)
+    for attendee in merged.get("attendees", []):
+        attendee.setdefault("responseStatus", "needsAction")
     _check_times(merged)
     _conference(fake, merged, ctx)
     event.clear()

@@ -93,8 +93,8 @@ async def test_update_delete(mcp, google_api):
                           start="2025-05-01T11:00:00+02:00", end="2025-05-01T12:00:00+02:00")).structured_content
     assert updated["summary"] == "Moved" and updated["start"]["dateTime"] == "2025-05-01T11:00:00+02:00"
     assert google_api.calls("calendar.events.patch")[-1].json() == {
-        "summary": "Moved", "start": {"dateTime": "2025-05-01T11:00:00+02:00"},
-        "end": {"dateTime": "2025-05-01T12:00:00+02:00"}}
+        "summary": "Moved", "start": {"dateTime": "2025-05-01T11:00:00+02:00", "date": None},
+        "end": {"dateTime": "2025-05-01T12:00:00+02:00", "date": None}}
     assert "Nothing to change" in await error(mcp, "update_event", event_id=created["id"])
     await call(mcp, "delete_event", event_id=created["id"])
     assert f"event '{created['id']}'" in await error(mcp, "delete_event", event_id=created["id"])
@@ -115,3 +115,42 @@ async def test_respond_to_invitation(mcp, google_api):
     assert [a["responseStatus"] for a in attendees] == ["accepted", "tentative"]
     assert "no invitation for you" in await error(mcp, "respond_to_event", event_id="ev5", response="accepted")
     assert "Input should be" in await error(mcp, "respond_to_event", event_id="invite", response="maybe")
+
+
+async def test_recurring_event_with_an_offset_gets_the_calendars_zone(mcp, google_api):
+    created = await call(mcp, "create_event", summary="Weekly", start="2025-06-02T09:00:00+02:00",
+                         end="2025-06-02T09:30:00+02:00", recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"])
+    sent = google_api.calls("calendar.events.insert")[-1].json()
+    assert sent["start"] == {"dateTime": "2025-06-02T09:00:00+02:00", "timeZone": "Europe/Berlin"}
+    assert sent["end"]["timeZone"] == "Europe/Berlin"
+    assert "Recurrence expands in Europe/Berlin" in created.content[0].text
+    single = await call(mcp, "create_event", summary="Once", start="2025-06-03T09:00:00+02:00",
+                        end="2025-06-03T09:30:00+02:00")
+    assert "timeZone" not in google_api.calls("calendar.events.insert")[-1].json()["start"]
+    # making an existing offset-only event recurring adds the zone as well
+    await call(mcp, "update_event", event_id=single.structured_content["id"], recurrence=["RRULE:FREQ=DAILY;COUNT=2"])
+    patched = google_api.calls("calendar.events.patch")[-1].json()
+    assert patched["start"]["timeZone"] == "Europe/Berlin" and patched["recurrence"] == ["RRULE:FREQ=DAILY;COUNT=2"]
+
+
+async def test_timed_event_turned_all_day_and_back(mcp, google_api):
+    created = (await call(mcp, "create_event", summary="Flip", start="2025-07-01T09:00:00Z",
+                          end="2025-07-01T10:00:00Z")).structured_content
+    await call(mcp, "update_event", event_id=created["id"], start="2025-07-02", end="2025-07-03")
+    stored = google_api.state["events"]["me@example.com"][created["id"]]
+    assert stored["start"] == {"date": "2025-07-02"} and stored["end"] == {"date": "2025-07-03"}
+    await call(mcp, "update_event", event_id=created["id"], start="2025-07-02T08:00:00", end="2025-07-02T09:00:00",
+               time_zone="Europe/Berlin")
+    assert stored["start"] == {"dateTime": "2025-07-02T08:00:00", "timeZone": "Europe/Berlin"}
+
+
+async def test_attendees_are_bare_addresses_and_keep_their_responses(mcp, google_api):
+    created = (await call(mcp, "create_event", summary="Sync", start="2025-08-01", end="2025-08-02",
+                          attendees=["Ann Lee <ann@example.com>", "bob@example.com"])).structured_content
+    stored = google_api.state["events"]["me@example.com"][created["id"]]
+    assert [a["email"] for a in stored["attendees"]] == ["ann@example.com", "bob@example.com"]
+    stored["attendees"][0].update(responseStatus="accepted", comment="see you", optional=True)
+    await call(mcp, "update_event", event_id=created["id"], attendees=["ANN@example.com", "Cara <cara@example.org>"])
+    assert stored["attendees"] == [
+        {"email": "ann@example.com", "responseStatus": "accepted", "comment": "see you", "optional": True},
+        {"email": "cara@example.org", "responseStatus": "needsAction"}]
