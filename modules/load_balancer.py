@@ -12,7 +12,6 @@ from modules.config import EnvironmentSettings
 from modules.network import Network
 from modules.symbolic import (
     both,
-    choose,
     choose_list,
     choose_string,
     count,
@@ -42,10 +41,12 @@ def discovery_paths(prefix: str) -> list[str]:
 
 class LoadBalancer(aws.Construct):
     """Exposes ``target_group``, ``listener_rule``, ``discovery_rule`` (or None),
-    ``listener_arn``, ``arn_suffix``, ``dns_name`` and ``public_base_url``.
+    ``listener_arn``, ``arn_suffix`` and ``dns_name`` (the public URL: modules/derived.py).
     """
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, network: Network):
+    def __init__(
+        self, scope: aws.Construct, id: str, settings: EnvironmentSettings, network: Network, *, path_prefix: str
+    ):
         super().__init__(scope, id)
         lb = settings.load_balancer
         create = lb.create
@@ -105,10 +106,6 @@ class LoadBalancer(aws.Construct):
         self.dns_name = choose_string(
             create, lambda: single(self.alb, "dns_name", create), lambda: single(self.lookup, "dns_name", create)
         )
-        scheme = choose_string(https, lambda: "https", lambda: "http")
-        on_default_port = choose(https, lambda: equals(lb.listener_port, 443), lambda: equals(lb.listener_port, 80))
-        port = choose_string(on_default_port, lambda: "", lambda: f":{text(lb.listener_port)}")
-        self.public_base_url = or_default(lb.public_base_url, lambda: f"{scheme}://{self.dns_name}{port}")
 
         tg = settings.target_group
         hc = tg.health_check
@@ -152,6 +149,6 @@ class LoadBalancer(aws.Construct):
                 listener_arn=self.listener_arn,
                 priority=rule.discovery_priority,
                 action=forward,
-                condition=aws.blocks({"path_pattern": {"values": discovery_paths(settings.path_prefix)}}),
+                condition=aws.blocks({"path_pattern": {"values": discovery_paths(path_prefix)}}),
             )
         self.rules = [r for r in (self.listener_rule, self.discovery_rule) if r is not None]

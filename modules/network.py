@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
-from modules.symbolic import choose_list, choose_string, count, every, has_items, single, symbolic, when
+from modules.symbolic import choose_list, choose_string, conditional, count, every, has_items, single, symbolic, when
 
 
 class Network(aws.Construct):
@@ -52,7 +52,7 @@ class Network(aws.Construct):
         if symbolic(net.subnet_cidrs) or symbolic(create):
             # The module: one subnet per CIDR, as many as the variable lists.
             subnets = aws.TerraformCount.of(
-                aws.Token.as_number(aws.Fn.conditional(create, aws.Fn.length_of(net.subnet_cidrs), 0))
+                aws.Token.as_number(conditional(create, aws.Fn.length_of(net.subnet_cidrs), 0))
             )
             zone = aws.Token.as_string(aws.Fn.element(net.availability_zones, subnets.index))
             self.subnets = [

@@ -5,6 +5,7 @@ import jsii
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.derived import SCOPE as DERIVED_SCOPE
 
 #: Services the stacks call; each is pointed at the emulated endpoint in ``local``.
 ENDPOINT_SERVICES = (
@@ -63,4 +64,6 @@ class BaseStack(aws.TerraformStack):
     def _allocate_logical_id(self, tf_element) -> str:
         node = tf_element if isinstance(tf_element, aws.Node) else tf_element.node
         parts = [part for part in node.path.split("/")[1:] if part != "Default"]
+        if parts[0] == DERIVED_SCOPE:
+            return parts[-1]  # local.public_url
         return "_".join(parts).replace("-", "_")

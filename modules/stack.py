@@ -5,6 +5,7 @@ from modules import aws
 from modules.alarms import Alarms
 from modules.cluster import Cluster
 from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
+from modules.derived import DerivedValues
 from modules.discovery import ServiceDiscovery
 from modules.iam import RolesProps, TaskRoles
 from modules.load_balancer import LoadBalancer
@@ -32,9 +33,13 @@ class ServiceStack(BaseStack):
 
     def compose(self, settings: EnvironmentSettings) -> None:
         """The constructs and outputs (shared with the Terraform module target)."""
+        self.derived = derived = DerivedValues(self, settings)
         self.network = Network(self, "network", settings)
         self.cluster = Cluster(self, "cluster", settings)
-        self.load_balancer = LoadBalancer(self, "load-balancer", settings, self.network)
+        self.load_balancer = LoadBalancer(
+            self, "load-balancer", settings, self.network, path_prefix=derived.path_prefix
+        )
+        derived.add_public_url(self.load_balancer.dns_name)
         self.discovery = ServiceDiscovery(self, "discovery", settings, self.network)
         self.logs = LogGroup(self, "logs", settings)
         self.secrets = Secrets(self, "secrets", settings)
@@ -56,7 +61,7 @@ class ServiceStack(BaseStack):
         container = build_container_definition(
             settings,
             image=f"{settings.task.image_repository}:{self.image_tag.string_value}",
-            public_base_url=self.load_balancer.public_base_url,
+            derived=derived,
             log_group_name=self.logs.name,
             container_secrets=self.secrets.container_secrets,
         )
@@ -124,15 +129,12 @@ class ServiceStack(BaseStack):
             "target_group_arn": (lb.target_group.arn, "ALB target group ARN"),
             "listener_rule_arn": (lb.listener_rule.arn, "Listener rule forwarding the path prefix"),
             "discovery_service_arn": (self.discovery.arn, "Cloud Map service ARN"),
-            "internal_mcp_url": (settings.internal_mcp_url, "MCP endpoint for clients inside the VPC"),
-            "external_mcp_url": (
-                f"{lb.public_base_url}{settings.path_prefix}/mcp",
-                "MCP endpoint through the ALB path prefix",
-            ),
+            "internal_mcp_url": (self.derived.internal_mcp_url, "MCP endpoint for clients inside the VPC"),
+            "external_mcp_url": (self.derived.external_mcp_url, "MCP endpoint through the ALB path prefix"),
             "image": (self.task_definition.container.image, "Container image the task definition runs"),
             "log_group_name": (self.logs.name, "CloudWatch log group"),
             "token_bucket_name": (self.token_bucket.name, "S3 bucket of the OAuth token store"),
-            "token_store_uri": (self.token_bucket.uri, "WORKSPACE_MCP_TOKEN_STORE"),
+            "token_store_uri": (self.derived.token_store_uri, "WORKSPACE_MCP_TOKEN_STORE"),
             "app_secret_arn": (self.secrets.app_secret_arn, "JSON secret: Google OAuth client + token keys"),
             "credentials_dir_secret_arn": (
                 self.secrets.credentials_dir_secret_arn,

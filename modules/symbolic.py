@@ -9,9 +9,10 @@ both branches with ``count`` and choose the reference with a conditional express
 from __future__ import annotations
 
 import json
+import dataclasses
 from typing import Any, Callable, Iterable
 
-import dataclasses
+import jsii
 
 from modules import aws
 
@@ -43,13 +44,41 @@ def unless(flag: Any) -> bool:
     return flag is False or symbolic(flag)
 
 
+@jsii.implements(aws.IResolvable)
+class _Parenthesized:
+    """``(expression)``: CDKTF prints ``c ? a : b`` bare, so a conditional used as another's
+    condition or branch would regroup (``c1 ? a : b ? x : y``); parentheses keep it whole."""
+
+    def __init__(self, inner: Any):
+        self._inner = inner
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    def resolve(self, context: Any) -> Any:
+        outer = context.suppress_braces
+        context.suppress_braces = True  # inside ${...}: the bare expression
+        expression = context.resolve(self._inner)
+        context.suppress_braces = outer
+        return f"({expression})" if outer else f"${{({expression})}}"
+
+    def to_string(self) -> str:
+        return aws.Token.as_string(self)
+
+
+def conditional(flag: Any, on: Any, off: Any) -> Any:
+    """``(flag ? on : off)``, always parenthesized: the only way this code writes a conditional."""
+    return _Parenthesized(aws.Fn.conditional(flag, on, off))
+
+
 def count(flag: Any):
     """``count`` of a resource that exists when ``flag``: None (no count) for a Python value."""
-    return aws.Token.as_number(aws.Fn.conditional(flag, 1, 0)) if symbolic(flag) else None
+    return aws.Token.as_number(conditional(flag, 1, 0)) if symbolic(flag) else None
 
 
 def count_unless(flag: Any):
-    return aws.Token.as_number(aws.Fn.conditional(flag, 0, 1)) if symbolic(flag) else None
+    return aws.Token.as_number(conditional(flag, 0, 1)) if symbolic(flag) else None
 
 
 def choose(flag: Any, on: Callable[[], Any], off: Callable[[], Any]) -> Any:
@@ -57,7 +86,7 @@ def choose(flag: Any, on: Callable[[], Any], off: Callable[[], Any]) -> Any:
     if not symbolic(flag):
         value = on() if flag else off()
         return None if value is _NULL else value
-    return aws.Fn.conditional(flag, _terraform(on()), _terraform(off()))
+    return conditional(flag, _terraform(on()), _terraform(off()))
 
 
 def _terraform(value: Any) -> Any:
@@ -97,6 +126,19 @@ def or_default(value: Any, default: Callable[[], Any]) -> Any:
     return choose_string(is_set(value), lambda: value, default)
 
 
+def trim_suffix(value: str, suffix: str) -> str:
+    """``value`` without ``suffix`` (``trimsuffix(...)`` for an expression)."""
+    return aws.Token.as_string(aws.Fn.trimsuffix(value, suffix)) if symbolic(value) else value.removesuffix(suffix)
+
+
+def named(scope: Any, name: str, value: Any) -> Any:
+    """A derived value: as it is when known at synthesis, else ``local.<name>`` (computed once,
+    in one place that a reader of the Terraform finds by name)."""
+    if not symbolic(value):
+        return value
+    return aws.TerraformLocal(scope, name, value).as_string
+
+
 def text(value: Any) -> str:
     """A number as a string (``str()`` would print a number token's placeholder)."""
     return aws.Token.as_string(aws.Fn.tostring(value)) if symbolic(value) else str(value)
@@ -114,7 +156,7 @@ def optional_items(items: Iterable[tuple[Any, Any]]) -> Any:
     items = list(items)
     if not any(symbolic(flag) for flag, _ in items):
         return [item for flag, item in items if flag]
-    parts = [[item] if flag is True else [] if flag is False else aws.Fn.conditional(flag, [item], []) for flag, item in items]
+    parts = [[item] if flag is True else [] if flag is False else conditional(flag, [item], []) for flag, item in items]
     return aws.Token.as_list(aws.Fn.concat(parts))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from modules import aws
 from modules.config import EnvironmentSettings
+from modules.derived import DerivedValues
 from modules.symbolic import symbolic, text, to_json
 
 
@@ -44,27 +45,27 @@ def _as_dict(value):
     return value
 
 
-def container_environment(settings: EnvironmentSettings, public_base_url: str) -> dict[str, str]:
+def container_environment(settings: EnvironmentSettings, derived: DerivedValues) -> dict[str, str]:
     """Plain variables: the reference set, derived values, then the environment file's."""
     port = text(settings.task.container_port)
     return {
         "PORT": port,
         "WORKSPACE_MCP_PORT": port,
-        "WORKSPACE_MCP_BASE_URI": settings.internal_base_uri,
-        "WORKSPACE_MCP_PATH_PREFIX": settings.path_prefix,
-        "WORKSPACE_MCP_PUBLIC_URL": f"{public_base_url}{settings.path_prefix}",
-        "WORKSPACE_MCP_TOKEN_STORE": settings.token_store_uri,
+        "WORKSPACE_MCP_BASE_URI": derived.internal_base_uri,
+        "WORKSPACE_MCP_PATH_PREFIX": derived.path_prefix,
+        "WORKSPACE_MCP_PUBLIC_URL": derived.public_url,
+        "WORKSPACE_MCP_TOKEN_STORE": derived.token_store_uri,
         **settings.task.environment,
     }
 
 
-def environment_list(settings: EnvironmentSettings, public_base_url: str) -> list[dict]:
+def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> list[dict]:
     """``[{name, value}]`` sorted by name; a for expression over ``merge()`` in the module."""
     if not symbolic(settings.task.environment):
-        variables = container_environment(settings, public_base_url)
+        variables = container_environment(settings, derived)
         return [{"name": name, "value": value} for name, value in sorted(variables.items())]
-    derived = container_environment(dataclasses.replace(settings, task=dataclasses.replace(settings.task, environment={})), public_base_url)
-    merged = aws.Token.as_any_map(aws.Fn.merge([derived, settings.task.environment]))
+    computed = container_environment(dataclasses.replace(settings, task=dataclasses.replace(settings.task, environment={})), derived)
+    merged = aws.Token.as_any_map(aws.Fn.merge([computed, settings.task.environment]))
     # Terraform iterates a map in key order: sorted, like the stacks.
     return aws.TerraformIterator.from_map(merged).for_expression_for_list("{name = key, value = val}")
 
@@ -78,7 +79,7 @@ def build_container_definition(
     settings: EnvironmentSettings,
     *,
     image: str,
-    public_base_url: str,
+    derived: DerivedValues,
     log_group_name: str,
     container_secrets: dict[str, str],
 ) -> ContainerDefinition:
@@ -91,7 +92,7 @@ def build_container_definition(
         portMappings=[
             {"containerPort": task.container_port, "hostPort": task.container_port, "protocol": "tcp"}
         ],
-        environment=environment_list(settings, public_base_url),
+        environment=environment_list(settings, derived),
         secrets=[{"name": name, "valueFrom": ref} for name, ref in sorted(container_secrets.items())],
         logConfiguration={
             "logDriver": "awslogs",

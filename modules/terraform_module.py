@@ -387,25 +387,6 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
 # --------------------------------------------------------------------------- the stack
 
 
-def _module_settings_class():
-    class ModuleSettings(EnvironmentSettings):
-        """Settings whose values are Terraform expressions: derived values as expressions too."""
-
-        @property
-        def path_prefix(self) -> str:
-            from modules import aws
-
-            return aws.Token.as_string(aws.Fn.trimsuffix(self.listener_rule.path_pattern, "/*"))
-
-        @property
-        def internal_mcp_url(self) -> str:
-            from modules.symbolic import text
-
-            return f"{self.internal_base_uri}:{text(self.task.container_port)}/mcp"
-
-    return ModuleSettings
-
-
 def _build_module_stack(app, inputs: list[Input]):
     import jsii
 
@@ -485,7 +466,7 @@ def _build_module_stack(app, inputs: list[Input]):
             }
             # The caller's provider decides the region; `id` is its name on provider 5 and 6.
             sections["aws"] = dataclasses.replace(plain.aws, region=region.id)
-            return _module_settings_class()(name=MODULE_NAME, source="module", **sections)
+            return EnvironmentSettings(name=MODULE_NAME, source="module", **sections)
 
     return ModuleStack(app, MODULE_NAME)
 

@@ -99,7 +99,7 @@ def test_container_definition(production):
     assert container["image"] == "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp:${var.image_tag}"
     assert container["essential"] is True
     assert container["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
-    environment = {item["name"]: item["value"] for item in container["environment"]}
+    environment = {item["name"]: production.resolve(item["value"]) for item in container["environment"]}
     assert environment == {
         "PORT": "8000",
         "WORKSPACE_MCP_PORT": "8000",
@@ -285,7 +285,7 @@ def test_state_bootstrap_stack(synth_dir):
 
 
 def test_outputs_inventory(production):
-    outputs = {name: output["value"] for name, output in production.outputs.items()}
+    outputs = {name: production.resolve(output["value"]) for name, output in production.outputs.items()}
     assert outputs["internal_mcp_url"] == "http://google-workspace.busyb.local:8000/mcp"
     assert outputs["external_mcp_url"] == "https://${data.aws_lb.load_balancer_lookup.dns_name}/google-workspace/mcp"
     assert outputs["service_name"] == "${aws_ecs_service.service_service.name}"

@@ -134,7 +134,7 @@ def test_listener_arn_custom_url_and_no_discovery_rule(reuse):
     (rule,) = reuse.resources("aws_lb_listener_rule").values()
     assert rule["listener_arn"] == LISTENER
     assert "discovery_listener_rule_arn" not in reuse.outputs
-    assert reuse.outputs["external_mcp_url"]["value"] == "https://mcp.busyb.ai/google-workspace/mcp"
+    assert reuse.resolve(reuse.outputs["external_mcp_url"]["value"]) == "https://mcp.busyb.ai/google-workspace/mcp"
     assert reuse.one("aws_cloudwatch_log_group")["kms_key_id"] == KMS
 
 
@@ -175,7 +175,7 @@ def test_created_https_listener_and_spot_cluster(create):
     assert listener["certificate_arn"] == "arn:aws:acm:us-east-1:758888582357:certificate/abc"
     assert listener["ssl_policy"].startswith("ELBSecurityPolicy-TLS13")
     assert create.one("aws_ecs_cluster_capacity_providers")["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
-    assert create.outputs["external_mcp_url"]["value"] == "https://${aws_lb.load_balancer_alb.dns_name}/google-workspace/mcp"
+    assert create.resolve(create.outputs["external_mcp_url"]["value"]) == "https://${aws_lb.load_balancer_alb.dns_name}/google-workspace/mcp"
     for alarm in create.resources("aws_cloudwatch_metric_alarm").values():
         assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:758888582357:ops"]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ class Stack:
 
     def data(self, type_: str) -> dict[str, dict]:
         return self.json.get("data", {}).get(type_, {})
+
+    def resolve(self, value: str) -> str:
+        """``value`` with every ``${local.<name>}`` replaced by the local's own text (recursively):
+        derived values live once in ``locals`` (modules/derived.py)."""
+        locals_ = self.json.get("locals", {})
+        return re.sub(r"\$\{local\.(\w+)\}", lambda match: self.resolve(locals_[match[1]]), value)
 
     @property
     def outputs(self) -> dict[str, dict]:
