@@ -56,6 +56,11 @@ class GoogleOAuthStandIn:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Called with (access_token, grant) for every access token issued, e.g. to tell an API stand-in.
     on_issue: Callable[[str, Grant], None] | None = None
+    # Stricter than Google usually is: every refresh returns a new refresh token and retires the old
+    # one; presenting a retired one revokes every token of that sign-in (reuse detection).
+    rotate_refresh_tokens: bool = False
+    retired_refresh_tokens: dict[str, str] = field(default_factory=dict)  # retired token -> sub
+    refresh_grants: int = 0
 
     # --- test helpers -------------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -147,15 +152,24 @@ class GoogleOAuthStandIn:
                     return JSONResponse({"error": "invalid_grant", "error_description": "PKCE"}, status_code=400)
             access, refresh = self.issue(code["email"], code["scope"])
         elif grant_type == "refresh_token":
+            presented = form.get("refresh_token", "")
             with self.lock:
-                grant = self.refresh_tokens.get(form.get("refresh_token", ""))
+                self.refresh_grants += 1
+                grant = self.refresh_tokens.get(presented)
+                if grant is None and presented in self.retired_refresh_tokens:
+                    self._revoke_sign_in(self.retired_refresh_tokens[presented])
             if grant is None:
-                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+                return JSONResponse({"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                                    status_code=400)
             access = "ya29." + secrets.token_urlsafe(24)
             refresh = None
             fresh = Grant(grant.email, grant.sub, grant.scope, time.time() + self.access_token_lifetime)
             with self.lock:
                 self.access_tokens[access] = fresh
+                if self.rotate_refresh_tokens:
+                    refresh = "1//" + secrets.token_urlsafe(24)
+                    self.refresh_tokens[refresh] = self.refresh_tokens.pop(presented)
+                    self.retired_refresh_tokens[presented] = grant.sub
             if self.on_issue:
                 self.on_issue(access, fresh)
         else:
@@ -170,6 +184,12 @@ class GoogleOAuthStandIn:
         if refresh:
             body["refresh_token"] = refresh
         return JSONResponse(body)
+
+    def _revoke_sign_in(self, sub: str) -> None:
+        """Every access and refresh token of user ``sub`` (caller holds the lock)."""
+        for tokens in (self.access_tokens, self.refresh_tokens):
+            for token in [t for t, g in tokens.items() if g.sub == sub]:
+                del tokens[token]
 
     def _grant(self, token: str | None) -> Grant | None:
         with self.lock:

@@ -1,0 +1,96 @@
+"""Two processes behind the ALB act on one user's records at the same moment."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import httpx2
+import pytest
+
+from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc, run_cluster
+from tests.server.oauth_client import CLIENT_REDIRECT, _follow_to_client, discover, login, pkce_pair
+
+
+@pytest.fixture(scope="module")
+def cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api, tmp_path_factory):
+    with run_cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api.root_url,
+                     tmp_path_factory.mktemp("refresh")) as running:
+        yield running
+
+
+@pytest.fixture
+def rotating_google(google_oauth):
+    google_oauth.rotate_refresh_tokens = True
+    yield google_oauth
+    google_oauth.rotate_refresh_tokens = False
+
+
+def test_two_processes_refreshing_one_users_google_token_both_keep_working(
+        cluster, moto, google_oauth, rotating_google, oauth_proxy):
+    """Google rotates refresh tokens and treats a retired one as stolen; both processes see the expired
+    token at once. Only one may refresh; the other must use its result, and nobody signs in again."""
+    google_oauth.signed_in = "race@example.com"
+    user = login(cluster.mcp_url)
+    assert expire_upstream_tokens(moto, cluster.token_store, cluster.key) == 1
+    google_oauth.expire_all_access_tokens()
+    refreshes_before = google_oauth.refresh_grants
+    # Google takes a second to answer the refresh: both processes are in the middle of it together.
+    oauth_proxy.add("delay", method="POST", path=r"/token$", seconds=1.0, times=4)
+
+    async def both():
+        async with httpx2.AsyncClient(timeout=60) as http:
+            headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {user.access_token}",
+                       "MCP-Protocol-Version": "2025-06-18"}
+            return await asyncio.gather(*[
+                http.post(server.url("/google-workspace/mcp"), json=call_tool("list_gmail_labels"), headers=headers)
+                for server in cluster.servers for _ in range(2)])
+
+    answers = asyncio.run(both())
+    assert [a.status_code for a in answers] == [200] * 4, [a.text[:300] for a in answers]
+    assert all(not a.json()["result"].get("isError") for a in answers), [a.text[:300] for a in answers]
+    assert google_oauth.refresh_grants - refreshes_before == 1, "only one process may refresh the token"
+    # The stored refresh token is the current one: the next refresh works too.
+    assert expire_upstream_tokens(moto, cluster.token_store, cluster.key) == 1
+    google_oauth.expire_all_access_tokens()
+    again = rpc(cluster.mcp_url, user.access_token, call_tool("list_gmail_labels"))
+    assert again.status_code == 200 and not again.json()["result"].get("isError"), again.text
+    assert not [e for e in cluster.log_events() if e.get("event") == "token_family_revoked"]
+
+
+def _code(mcp_url: str) -> tuple[dict, str, str, str, str]:
+    with httpx2.Client(timeout=30, follow_redirects=False) as http:
+        found = discover(http, mcp_url)
+        meta = found.metadata
+        client_id = http.post(meta["registration_endpoint"], json={
+            "client_name": "race", "redirect_uris": [CLIENT_REDIRECT], "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}).json()["client_id"]
+        verifier, challenge = pkce_pair()
+        state = secrets.token_urlsafe(8)
+        callback = _follow_to_client(http, http.get(meta["authorization_endpoint"], params={
+            "response_type": "code", "client_id": client_id, "redirect_uri": CLIENT_REDIRECT, "state": state,
+            "code_challenge": challenge, "code_challenge_method": "S256",
+            "resource": found.resource_metadata["resource"]}))
+        return meta, client_id, callback["code"][0], verifier, found.resource_metadata["resource"]
+
+
+def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster, google_oauth, s3_proxy):
+    google_oauth.signed_in = "code-race@example.com"
+    meta, client_id, code, verifier, resource = _code(cluster.mcp_url)
+    # Deleting the used code takes S3 a second: both processes read it before either removed it.
+    s3_proxy.add("delay", method="DELETE", path="mcp-authorization-codes", seconds=1.0, times=2)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CLIENT_REDIRECT,
+            "client_id": client_id, "code_verifier": verifier, "resource": resource}
+
+    async def both():
+        async with httpx2.AsyncClient(timeout=60) as http:
+            first = asyncio.create_task(http.post(cluster.servers[0].url("/google-workspace/token"), data=form))
+            await asyncio.sleep(0.3)
+            second = await http.post(cluster.servers[1].url("/google-workspace/token"), data=form)
+            return await first, second
+
+    answers = asyncio.run(both())
+    statuses = sorted(a.status_code for a in answers)
+    # FastMCP answers invalid_grant with 401 (the MCP spec's rule for invalid tokens).
+    assert statuses == [200, 401], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 401).json()
+    assert refused["error"] == "invalid_grant", refused
