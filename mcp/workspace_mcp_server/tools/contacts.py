@@ -44,7 +44,8 @@ def _person_body(
 ) -> dict:
     body: dict[str, Any] = {}
     if given_name is not None or family_name is not None:
-        body["names"] = [{"givenName": given_name or "", "familyName": family_name or ""}]
+        body["names"] = [{key: value for key, value in (("givenName", given_name), ("familyName", family_name))
+                          if value is not None}]
     if emails is not None:
         body["emailAddresses"] = [{"value": email_address("emails", e)} for e in emails]
     if phones is not None:
@@ -57,6 +58,28 @@ def _person_body(
     if notes is not None:
         body["biographies"] = [{"value": notes, "contentType": "TEXT_PLAIN"}]
     return body
+
+
+# Fields Google computes from the others: never sent back (a stale copy could override the change).
+DERIVED = frozenset({"metadata", "displayName", "displayNameLastFirst", "unstructuredName", "formattedType",
+                     "canonicalForm", "formattedValue", "formattedProtocol"})
+# How a sent entry finds the stored entry it replaces (a contact has one name, organization and note here).
+MATCH = {
+    "names": lambda entry: "name",
+    "emailAddresses": lambda entry: entry.get("value", "").lower(),
+    "phoneNumbers": lambda entry: re.sub(r"\D", "", entry.get("value", "")),
+    "organizations": lambda entry: "organization",
+    "biographies": lambda entry: "note",
+}
+
+
+def _keep_stored(body: dict, current: dict) -> None:
+    """updatePersonFields replaces whole fields: each sent entry keeps what the stored entry it replaces had
+    (middle name, prefix, suffix, phonetic names, email and phone types, job title), changing only what was given."""
+    for field, entries in body.items():
+        stored = {MATCH[field](entry): entry for entry in current.get(field, [])}
+        body[field] = [{**{k: v for k, v in stored.get(MATCH[field](entry), {}).items() if k not in DERIVED}, **entry}
+                       for entry in entries]
 
 
 @read("core", CONTACTS_READ)
@@ -105,17 +128,15 @@ async def update_contact(
     emails: list[str] | None = None, phones: list[str] | None = None, organization: str | None = None,
     notes: str | None = None,
 ) -> ToolResult:
-    """Change a contact; given fields replace the stored ones (e.g. emails replaces all emails)."""
+    """Change a contact; only given fields change (emails/phones replace the lists; kept entries keep their type,
+    the name keeps its other parts)."""
     name = _resource(resource_name)
     body = _person_body(given_name, family_name, emails, phones, organization, notes)
     if not body:
         raise UserError("Nothing to change: give at least one field")
     current = await call("people", lambda s: _people(s).get(resourceName=name, personFields=PERSON_FIELDS),
                          what=f"contact '{name}'")
-    if "names" in body:  # keep the part of the name that was not given
-        old = (current.get("names") or [{}])[0]
-        body["names"][0]["givenName"] = given_name if given_name is not None else old.get("givenName", "")
-        body["names"][0]["familyName"] = family_name if family_name is not None else old.get("familyName", "")
+    _keep_stored(body, current)
     mask = ",".join(body)  # body keys are People field names
     body["etag"] = current.get("etag")
     person = await call("people", lambda s: _people(s).updateContact(

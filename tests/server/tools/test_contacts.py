@@ -53,3 +53,24 @@ async def test_contact_groups(mcp):
     assert [g["resourceName"] for g in groups] == ["contactGroups/myContacts", "contactGroups/friends"]
     paged = await call(mcp, "list_contact_groups", page_size=1)
     assert paged.structured_content["nextPageToken"]
+
+
+async def test_update_keeps_the_parts_of_a_name_and_entry_types(mcp, google_api):
+    updated = (await call(mcp, "update_contact", resource_name="people/c9", family_name="García López",
+                          emails=["MARIA@example.es", "Maria <maria@new.example>"], organization="ACME Corp")
+               ).structured_content
+    stored = google_api.state["people"]["people/c9"]
+    assert {k: v for k, v in stored["names"][0].items() if k not in ("displayName", "unstructuredName")} == {
+        "givenName": "María", "middleName": "José", "familyName": "García López", "honorificPrefix": "Dr.",
+        "honorificSuffix": "PhD", "phoneticGivenName": "Maria"}
+    assert updated["names"][0]["displayName"] == "Dr. María José García López PhD"
+    assert [(e["value"], e.get("type")) for e in stored["emailAddresses"]] == [
+        ("MARIA@example.es", "work"), ("maria@new.example", None)]
+    assert stored["organizations"] == [{"name": "ACME Corp", "title": "CTO", "department": "R&D"}]
+    assert stored["phoneNumbers"] == [{"value": "+34 91 000 0000", "type": "mobile"}]  # not in the mask: untouched
+
+
+async def test_create_with_display_name_addresses_stores_bare_ones(mcp, google_api):
+    created = (await call(mcp, "create_contact", given_name="Zoë", emails=["Zoë Ng <zoe@example.com>"])
+               ).structured_content
+    assert google_api.state["people"][created["resourceName"]]["emailAddresses"] == [{"value": "zoe@example.com"}]
