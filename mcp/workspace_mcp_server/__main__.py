@@ -12,8 +12,6 @@ import os
 import sys
 
 EXIT_CONFIG = 2
-# ECS waits stopTimeout (30 s by default) after SIGTERM: finish in-flight requests well within it.
-GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def _listen_host(single_user: bool) -> str:
@@ -80,9 +78,10 @@ def main() -> int:
         port=settings.port,
         log_config=None,  # keep our JSON handler
         access_log=False,  # our request log omits query strings (OAuth codes)
-        proxy_headers=True,
-        forwarded_allow_ips="*",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # X-Forwarded-For is read by our ClientAddressMiddleware, from trusted proxies only.
+        proxy_headers=False,
+        # SIGKILL follows SIGTERM after the stop timeout: in-flight requests get all of it but the margin.
+        timeout_graceful_shutdown=settings.http.drain_seconds,
         server_header=False,
     )
     return 0

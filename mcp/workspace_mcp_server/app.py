@@ -4,7 +4,7 @@ location a spec-following client tries, and the MCP endpoint at ``<prefix>/mcp``
 Layout with prefix ``/google-workspace`` (``P``)::
 
     /health, P/health                      liveness (no I/O), also by IP for the ALB
-    /ready,  P/ready                       readiness: the token store answers
+    /ready,  P/ready                       readiness: the token store answers and the keys decrypt it
     /.well-known/oauth-protected-resource/P/mcp   RFC 9728, path inserted (what the 401 points at)
     /.well-known/oauth-authorization-server/P     RFC 8414, path inserted
     /.well-known/openid-configuration/P           OIDC, path inserted
@@ -29,11 +29,17 @@ from workspace_mcp_server import __version__
 from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserResolver
 from workspace_mcp_server.config import Settings
 from workspace_mcp_server.google.credentials import call_scope, set_credentials_resolver
+from workspace_mcp_server.http.limits import (
+    BodyLimitMiddleware,
+    ClientAddressMiddleware,
+    OriginCheckMiddleware,
+    RateLimitMiddleware,
+)
 from workspace_mcp_server.http.middleware import HostCheckMiddleware, PathAliasMiddleware, RequestLogMiddleware
 from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError, open_blob_store
 from workspace_mcp_server.storage.crypto import TokenCipher
-from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
+from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue, UndecryptableStoreError
 from workspace_mcp_server.tools import register_tools
 
 log = logging.getLogger("workspace_mcp_server")
@@ -42,6 +48,16 @@ MCP_PATH = "/mcp"
 AS_METADATA = "/.well-known/oauth-authorization-server"
 PR_METADATA = "/.well-known/oauth-protected-resource"
 OIDC_METADATA = "/.well-known/openid-configuration"
+# The MCP endpoint's body cap: the MCP SDK's own (it enforces it again inside).
+MCP_MAX_BODY_BYTES = 4 * 1024 * 1024
+# The OAuth endpoints and their rate-limit groups (paths below the prefix).
+OAUTH_RATE_GROUPS = {
+    "/register": "register",
+    "/authorize": "authorize",
+    "/consent": "authorize",
+    "/token": "token",
+    "/revoke": "token",
+}
 
 
 class ToolLogMiddleware(McpMiddleware):
@@ -107,7 +123,11 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
         middleware.append(ToolScopeMiddleware({spec.name: spec.scopes for spec in settings.tool_selection.tools()}))
     else:
         resolver = SingleUserResolver(store, settings.credentials_dir, settings.google.token_url, settings.log_user)
-    mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=middleware)
+    # Unexpected exceptions reach the client as "Error calling tool", never with their text (paths,
+    # library internals); errors meant for the caller are ToolErrors and keep their message.
+    mcp = FastMCP(
+        SERVER_NAME, version=__version__, auth=auth, middleware=middleware, mask_error_details=True
+    )
     names = register_tools(mcp, settings.tool_selection)
     set_credentials_resolver(resolver)
     log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})
@@ -159,10 +179,16 @@ def build_app(settings: Settings) -> Starlette:
         return JSONResponse({"status": "ok", "version": __version__})
 
     async def ready(request: Request) -> JSONResponse:
+        # The answer says what is wrong, never where: the store's location is for the log only.
         try:
             await blobs.check()
-        except StorageError as exc:
-            return JSONResponse({"status": "unavailable", "version": __version__, "error": str(exc)}, status_code=503)
+            await store.check_keys()
+        except UndecryptableStoreError:
+            error = "the configured encryption keys cannot decrypt the token store"
+            return JSONResponse({"status": "unavailable", "version": __version__, "error": error}, status_code=503)
+        except StorageError:
+            error = "the token store cannot be reached"
+            return JSONResponse({"status": "unavailable", "version": __version__, "error": error}, status_code=503)
         return JSONResponse({"status": "ready", "version": __version__})
 
     prefix = settings.path_prefix
@@ -182,6 +208,14 @@ def build_app(settings: Settings) -> Starlette:
     aliases = {f"{alias}/": endpoint for alias in {endpoint, MCP_PATH}}
     if prefix:
         aliases[MCP_PATH] = endpoint
-    wrapped = PathAliasMiddleware(app, aliases)
+    limits = settings.http
+    oauth_paths = {f"{prefix}{path}": group for path, group in OAUTH_RATE_GROUPS.items()}
+    wrapped = BodyLimitMiddleware(
+        app, lambda path: MCP_MAX_BODY_BYTES if path == endpoint else limits.oauth_max_body_bytes
+    )
+    wrapped = RateLimitMiddleware(wrapped, oauth_paths, limits.rate_limits)
+    wrapped = OriginCheckMiddleware(wrapped, limits.allowed_origins, frozenset([endpoint]), frozenset(oauth_paths))
     wrapped = HostCheckMiddleware(wrapped, settings.allowed_hosts, health_paths)
-    return RequestLogMiddleware(wrapped, settings.log_user)
+    wrapped = PathAliasMiddleware(wrapped, aliases)
+    wrapped = RequestLogMiddleware(wrapped, settings.log_user)
+    return ClientAddressMiddleware(wrapped, limits.trusted_proxies)

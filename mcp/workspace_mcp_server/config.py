@@ -83,6 +83,8 @@ class Settings:
     google: GoogleEndpoints
     # Which tools are served (workspace_mcp_server.tools.selection.ToolSelection).
     tool_selection: object = field(default=None, compare=False)
+    # Body caps, rate limits, trusted proxies, origins, stop timeout (workspace_mcp_server.http.settings).
+    http: object = field(default=None, compare=False)
     # OAuth front door (workspace_mcp_server.auth): redirect patterns beyond loopback, lifetimes in seconds.
     allowed_redirect_uris: tuple[str, ...] = ()
     access_token_lifetime: int | None = LIFETIME_DEFAULTS["WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME"]
@@ -162,6 +164,7 @@ class Settings:
             transport=transport,
             google=google,
             tool_selection=_tool_selection(env),
+            http=_http_settings(env, public_url),
             allowed_redirect_uris=_redirect_patterns(env),
             **{name.removeprefix("WORKSPACE_MCP_").lower(): _lifetime(env, name) for name in LIFETIME_DEFAULTS},
         )
@@ -335,6 +338,12 @@ def is_ip_literal(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _http_settings(env, public_url: str):
+    from workspace_mcp_server.http.settings import HttpSettings
+
+    return HttpSettings.from_env(env, public_url)
 
 
 def _tool_selection(env):

@@ -138,16 +138,30 @@ def test_sigterm_drains_in_flight_requests(tmp_path):
     arrived, release = threading.Event(), threading.Event()
 
     class SlowS3(BaseHTTPRequestHandler):
-        def do_GET(self):  # ListObjectsV2 from the readiness check
-            if "list-type=2" in self.path:
-                arrived.set()
-                release.wait(timeout=20)
+        def do_GET(self):  # ListObjectsV2, then the key canary's GetObject, from the readiness check
+            if "list-type=2" not in self.path:
+                body = b'<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>none</Message></Error>'
+                self.send_response(404)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            arrived.set()
+            release.wait(timeout=20)
             body = b'<?xml version="1.0"?><ListBucketResult><Name>b</Name><KeyCount>0</KeyCount></ListBucketResult>'
             self.send_response(200)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_PUT(self):  # the canary, written by the first readiness check
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("ETag", '"canary"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def log_message(self, *args):
             pass

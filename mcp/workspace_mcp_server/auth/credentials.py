@@ -19,7 +19,7 @@ from google.oauth2.credentials import Credentials
 from workspace_mcp_server.google.credentials import call_cache
 from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError
-from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
+from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue, UndecryptableStoreError
 
 log = logging.getLogger("workspace_mcp_server.auth")
 
@@ -72,8 +72,13 @@ class SingleUserResolver:
         """The stored credential, else the seed file's; the flag says it came from the seed."""
         try:
             info = await self.store.get(SINGLE_USER_KEY, collection=SINGLE_USER_COLLECTION)
-        except StorageError as exc:
+        except UndecryptableStoreError as exc:  # its message names no location
             raise ToolError(f"Token store error: {exc}") from None
+        except StorageError:
+            # The store's error names its location: that is for the log (already written), not the client.
+            raise ToolError(
+                "Token store error: the stored credential cannot be read; the server log has the details"
+            ) from None
         if info is not None:
             return info, False
         return await anyio.to_thread.run_sync(self._seed), True
@@ -81,8 +86,8 @@ class SingleUserResolver:
     async def _save(self, info: dict) -> None:
         try:
             await self.store.put(SINGLE_USER_KEY, info, collection=SINGLE_USER_COLLECTION)
-        except StorageError as exc:
-            raise ToolError(f"Token store error: credential not saved: {exc}") from None
+        except StorageError:
+            raise ToolError("Token store error: credential not saved; the server log has the details") from None
 
     def _credentials(self, info: dict | None) -> Credentials:
         if info is None:

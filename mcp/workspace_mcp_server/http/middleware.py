@@ -15,7 +15,7 @@ log = logging.getLogger("workspace_mcp_server.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=;/+-]{1,128}$")
 
 
-def _header(scope, name: bytes) -> str | None:
+def header(scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
             return value.decode("latin-1")
@@ -29,15 +29,10 @@ def _hostname(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-async def _send_json(send, status: int, body: dict) -> None:
+async def send_json(send, status: int, body: dict, extra_headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra_headers]})
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -57,12 +52,12 @@ class HostCheckMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        host = _hostname(_header(scope, b"host") or "")
+        host = _hostname(header(scope, b"host") or "")
         health_host = host == "localhost" or is_ip_literal(host)
         if host in self.allowed_hosts or (scope["path"] in self.health_paths and health_host):
             return await self.app(scope, receive, send)
         log.warning("refused request for host %r", host[:100], extra={"event": "bad_host", "path": scope["path"]})
-        await _send_json(send, 421, {"error": "misdirected_request", "error_description": f"host {host[:100]!r} is not served here"})
+        await send_json(send, 421, {"error": "misdirected_request", "error_description": f"host {host[:100]!r} is not served here"})
 
 
 class PathAliasMiddleware:
@@ -94,7 +89,7 @@ class RequestLogMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        incoming = _header(scope, b"x-request-id") or _header(scope, b"x-amzn-trace-id") or ""
+        incoming = header(scope, b"x-request-id") or header(scope, b"x-amzn-trace-id") or ""
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         id_token = request_id_var.set(request_id)
         user_token = user_var.set(None)
@@ -130,6 +125,7 @@ class RequestLogMiddleware:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
+                    "client": (scope.get("client") or ("-",))[0],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
@@ -138,7 +134,11 @@ class RequestLogMiddleware:
 
 
 class StorageErrorMiddleware:
-    """A token-store failure becomes 503 with a clear JSON error (the store already logged it)."""
+    """A token-store failure becomes a clear JSON error (the store already logged the details).
+
+    The answer never names the store, the record or the underlying exception: those are for the log,
+    which the request id in the answer points at.
+    """
 
     def __init__(self, app):
         self.app = app
@@ -158,6 +158,27 @@ class StorageErrorMiddleware:
         except StorageError as exc:
             if started:
                 raise
-            await _send_json(
-                send, 503, {"error": "temporarily_unavailable", "error_description": f"token store unavailable: {exc}"}
-            )
+            await send_json(send, *storage_error_answer(exc))
+
+
+def storage_error_answer(exc: StorageError) -> tuple[int, dict]:
+    """The status and body a client sees for a token-store failure."""
+    from workspace_mcp_server.storage.keyvalue import RecordTooLargeError, UndecryptableStoreError
+
+    request_id = request_id_var.get() or "-"
+    if isinstance(exc, RecordTooLargeError):
+        return 413, {
+            "error": "request_too_large",
+            "error_description": f"the record to store is larger than {exc.limit} bytes (request id {request_id})",
+        }
+    if isinstance(exc, UndecryptableStoreError):  # its message names no location
+        return 503, {
+            "error": "temporarily_unavailable",
+            "error_description": f"{exc}; the server log has the details (request id {request_id})",
+        }
+    return 503, {
+        "error": "temporarily_unavailable",
+        "error_description": (
+            f"the token store is unavailable; the server log has the details (request id {request_id})"
+        ),
+    }

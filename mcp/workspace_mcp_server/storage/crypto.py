@@ -28,10 +28,24 @@ class TokenCipher:
     def __init__(self, keys: tuple[bytes, ...]):
         if not keys:
             raise ValueError("at least one key is required")
-        self._fernet = MultiFernet([Fernet(k) for k in keys])
+        fernets = [Fernet(k) for k in keys]
+        self._primary = fernets[0]
+        self._fernet = MultiFernet(fernets)
 
     def encrypt(self, data: bytes) -> bytes:
         return self._fernet.encrypt(data)
+
+    def rotate(self, data: bytes) -> bytes | None:
+        """``data`` re-encrypted with the current key, or None when it already is."""
+        try:
+            self._primary.decrypt(data)
+            return None
+        except InvalidToken:
+            pass
+        try:
+            return self._fernet.rotate(data)
+        except InvalidToken:
+            raise DecryptionError("record is corrupt or was encrypted with another key") from None
 
     def decrypt(self, data: bytes) -> bytes:
         try:
