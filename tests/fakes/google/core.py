@@ -59,6 +59,7 @@ class Route:
     spec: dict
     api_params: dict
     upload: bool = False
+    schemas: dict | None = None
 
 
 @dataclass
@@ -94,8 +95,40 @@ def _routes() -> list[Route]:
                             regex += re.escape(piece)
                             literal += len(piece)
                     routes.append(Route(spec["id"], spec["httpMethod"], re.compile("/" + regex + "$"), literal,
-                                        spec, doc.get("parameters", {}), upload))
+                                        spec, doc.get("parameters", {}), upload, doc.get("schemas", {})))
     return sorted(routes, key=lambda r: -r.literal)
+
+
+_JSON_TYPES = {"string": (str,), "boolean": (bool,), "number": (int, float), "integer": (int, str)}
+
+
+def schema_problems(schemas: dict, schema: dict, value: Any, path: str) -> list[str]:
+    """Where ``value`` does not fit the discovery schema: unknown fields and wrong types (null clears a field)."""
+    if value is None:
+        return []
+    if "$ref" in schema:
+        schema = schemas[schema["$ref"]]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        if not isinstance(value, dict):
+            return [f"{path or 'body'}: expected an object"]
+        problems = []
+        for key, item in value.items():
+            inner = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
+            if inner is None:
+                problems.append(f'Unknown name "{key}" at \'{path or "body"}\': Cannot find field.')
+            else:
+                problems += schema_problems(schemas, inner, item, f"{path}.{key}" if path else key)
+        return problems
+    if kind == "array":
+        if not isinstance(value, list):
+            return [f"{path}: expected a list"]
+        return [p for index, item in enumerate(value)
+                for p in schema_problems(schemas, schema.get("items", {}), item, f"{path}[{index}]")]
+    expected = _JSON_TYPES.get(kind or "")
+    if expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool))):
+        return [f"{path}: expected {kind}, got {type(value).__name__}"]
+    return []
 
 
 def _group(name: str) -> str:
@@ -252,6 +285,10 @@ class GoogleApiFake:
             ctx.body = json.loads(body)
         if "request" in spec and ctx.body is None and route.http_method in ("POST", "PUT", "PATCH"):
             raise self._violation(400, f"{route.method_id}: request body missing")
+        if "request" in spec and ctx.body is not None:
+            problems = schema_problems(route.schemas or {}, spec["request"], ctx.body, "")
+            if problems:  # Google's own answer to an unknown or mistyped field
+                raise ApiError(400, "Invalid JSON payload received. " + "; ".join(problems[:5]), "invalid")
         return ctx
 
     def _injected(self, method_id: str) -> None:

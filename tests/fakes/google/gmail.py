@@ -147,12 +147,12 @@ def raw_problems(raw: bytes) -> list[str]:
         problems.append("line endings must be CRLF (RFC 5322 2.3): found a bare LF or CR")
     if any(len(line) > 998 for line in lines):
         problems.append("a line is longer than 998 octets (RFC 5322 2.1.1)")
-    head = raw.split(b"\r\n\r\n", 1)[0]
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]  # read on past bad line endings for more findings
     if not head.isascii():
         problems.append("raw 8-bit bytes in the header section (needs SMTPUTF8; use RFC 2047 encoded-words)")
         return problems
     fields: list[tuple[str, str]] = []
-    for line in head.decode("ascii").split("\r\n"):
+    for line in head.decode("ascii").split("\n"):
         if line[:1] in (" ", "\t") and fields:
             fields[-1] = (fields[-1][0], fields[-1][1] + line)  # unfold: only the CRLF goes
         elif ":" in line:

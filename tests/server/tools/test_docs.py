@@ -62,7 +62,7 @@ async def test_create_and_edit(mcp):
     ("insert_doc_text", {"text": "x", "index": 9999}, "index: 9999 is past the document end"),
     ("insert_doc_table", {"rows": 0, "columns": 2}, "rows/columns: need 1-100 rows"),
     ("find_replace_doc_text", {"find": "", "replace": "x"}, "find: must not be empty"),
-    ("batch_update_doc", {"requests": [{"explode": {}}]}, "unknown request type 'explode'"),
+    ("batch_update_doc", {"requests": [{"explode": {}}]}, 'Unknown name "explode"'),
 ])
 async def test_bad_arguments(mcp, tool, arguments, message):
     assert message in await error(mcp, tool, document_id="doc1", **arguments)
