@@ -16,11 +16,10 @@ from .registry import read, write
 
 Cell = str | int | float | bool | None
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
-_END = re.compile(r"([A-Za-z]{1,3})?([0-9]{1,7})?")
+_END = re.compile(r"([A-Za-z]{1,3})?([0-9]{1,8})?")
 # A sheet name Google reads without quotes: a plain identifier that is not itself a cell or R1C1 reference.
 _BARE_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LOOKS_LIKE_CELL = re.compile(r"(?i)[A-Z]{1,3}[0-9]+|R[0-9]*C[0-9]*|true|false")
-MAX_COLUMNS = 18278  # ZZZ
 MAX_ROWS = 10_000_000
 
 
@@ -106,7 +105,7 @@ class A1:
         (c1, r1), (c2, r2) = parsed
         if (c1 is None) != (c2 is None) and (r1 is None or r2 is None):
             return None  # "A:3" mixes a column with a row
-        if any(value == 0 for value in (r1, r2)):
+        if any(value is not None and not 1 <= value <= MAX_ROWS for value in (r1, r2)):
             return None
         if c1 is not None and c2 is not None and c1 > c2:
             c1, c2 = c2, c1
@@ -120,7 +119,7 @@ class A1:
         (c1, r1), (c2, r2) = self.first, self.last
         start = f"{column_letters(c1) if c1 else ''}{r1 or ''}"
         end = f"{column_letters(c2) if c2 else ''}{r2 or ''}"
-        return start if (c1, r1) == (c2, r2) else f"{start}:{end}"
+        return start if (c1, r1) == (c2, r2) and None not in (c1, r1) else f"{start}:{end}"  # A:A stays A:A
 
     def text(self, sheet_title: str) -> str:
         """The canonical range on ``sheet_title`` (the parsed sheet, or the first one when none was named)."""
