@@ -61,9 +61,13 @@ def new_bucket(moto) -> str:
 
 
 @contextlib.contextmanager
-def oauth_server(google_oauth, google_api, moto, log_dir: Path, store_url: str | None = None, **extra: str):
-    """The server in OAuth mode below the prefix; ``extra`` adds or overrides variables."""
-    port = free_port()
+def oauth_server(google_oauth, google_api, moto, log_dir: Path, store_url: str | None = None, port: int = 0,
+                 **extra: str):
+    """The server in OAuth mode below the prefix; ``extra`` adds or overrides variables.
+
+    Tokens name the server's URL: a later server accepts an earlier one's tokens only on the same ``port``.
+    """
+    port = port or free_port()
     public_url = f"http://127.0.0.1:{port}{PREFIX}"
     store_url = store_url or new_bucket(moto)
     env = {
