@@ -22,7 +22,7 @@ NODE := $(NODE_DIR)/.installed-$(NODE_VERSION)
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 endif
 
-.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean node22
+.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean node22 cdktn
 
 ## node22: the project's Node 22 for jsii (only when the machine's Node is older)
 node22: $(NODE)
@@ -69,6 +69,19 @@ outputs:
 ## bench: benchmarks against the peer (workspace-mcp 2.2.1); QUICK=1 for the smoke mode
 bench: $(VENV)/.installed $(NODE)
 	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick)
+
+## cdktn: the tried path to CDK Terrain: synthesize with cdktn in a throwaway venv (build/cdktn) and compare
+# with CDKTF's output. Not in the locks: cdktn needs constructs < 10.8 and binds AWS provider 6.
+CDKTN_VENV := build/cdktn
+CDKTN_PACKAGES := cdktn==0.24.0 cdktn-provider-aws==25.8.1 constructs==10.7.2
+cdktn: $(CDKTN_VENV)/.installed $(NODE)
+	$(CDKTN_VENV)/bin/python -m pytest -p no:cacheprovider tests/infra/test_cdktn.py
+
+$(CDKTN_VENV)/.installed: requirements/dev.lock
+	test -x $(CDKTN_VENV)/bin/python || $(PYTHON) -m venv $(CDKTN_VENV)
+	$(CDKTN_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.lock
+	$(CDKTN_VENV)/bin/pip install --quiet --disable-pip-version-check $(CDKTN_PACKAGES)
+	touch $@
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(NODE)
 

@@ -3,10 +3,20 @@
 CDKTF is archived upstream; switching to a maintained fork (or another binding of the
 same AWS provider) means changing the imports in this file only. Constructs pass plain
 dicts for nested blocks, so they depend on the Terraform schema, not on binding classes.
+
+CDK_BINDING=cdktn synthesizes with CDK Terrain (`cdktn`, `cdktn-provider-aws`), CDKTF's
+successor with the same API under new package names; the default, cdktf, is the tested one
+(README: "CDKTF end of life").
 """
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
+import sys
+import types
 from pathlib import Path
 
 # jsii starts `node` (or $JSII_NODE) on the first binding import below. `make node22` installs
@@ -15,6 +25,51 @@ from pathlib import Path
 _PROJECT_NODE = Path(__file__).resolve().parent.parent / ".tools" / "node22" / "node_modules" / ".bin" / "node"
 if "JSII_NODE" not in os.environ and _PROJECT_NODE.is_file():
     os.environ["JSII_NODE"] = str(_PROJECT_NODE)
+
+# The packages each binding publishes under the names imported below (CDKTF's).
+BINDINGS: dict[str, dict[str, str]] = {
+    "cdktf": {},
+    "cdktn": {"cdktf": "cdktn", "cdktf_cdktf_provider_aws": "cdktn_provider_aws"},
+}
+
+
+class _RenamedPackages(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves `cdktf...` imports with the same module of the successor's package, so the one
+    import list below works for either binding and each module is loaded once, by its real name."""
+
+    def __init__(self, renames: dict[str, str]) -> None:
+        self.renames = renames
+
+    def _real_name(self, name: str) -> str | None:
+        top, dot, rest = name.partition(".")
+        return self.renames[top] + dot + rest if top in self.renames else None
+
+    def find_spec(self, fullname, path=None, target=None) -> importlib.machinery.ModuleSpec | None:
+        real = self._real_name(fullname)
+        return None if real is None else importlib.util.spec_from_loader(fullname, self, origin=real)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = importlib.import_module(str(spec.origin))
+        spec.loader_state = module.__spec__
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # Already executed under its real name; give it back the spec the import system replaced.
+        alias_spec = module.__spec__
+        assert alias_spec is not None
+        module.__spec__ = alias_spec.loader_state
+
+
+def _select_binding() -> str:
+    binding = os.environ.get("CDK_BINDING", "cdktf")
+    if binding not in BINDINGS:
+        raise ValueError(f"CDK_BINDING={binding!r}: expected one of {', '.join(BINDINGS)}")
+    if BINDINGS[binding]:
+        sys.meta_path.insert(0, _RenamedPackages(BINDINGS[binding]))
+    return binding
+
+
+BINDING = _select_binding()
 
 from cdktf import (  # noqa: F401  (re-exported)
     App,
