@@ -1,4 +1,4 @@
-"""Benchmarks for issue 7: our server and synthesis side by side with workspace-mcp 2.2.1 and floors.
+"""Benchmarks: our server and synthesis side by side with workspace-mcp 2.2.1 and floors.
 
 Run with ``python -m benchmarks.run`` (``--quick`` for the smoke mode used by the test suite).
 """

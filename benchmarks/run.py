@@ -1,4 +1,4 @@
-"""Run every benchmark of issue 7 and write RESULTS.md and results.json.
+"""Run every benchmark (each row of RESULTS.md's table) and write RESULTS.md and results.json.
 
     .venv/bin/python -m benchmarks.run            # full run (20-40 minutes on 2 cores)
     .venv/bin/python -m benchmarks.run --quick    # smoke mode: one short run of every row

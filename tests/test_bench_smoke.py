@@ -1,5 +1,5 @@
-"""The benchmark's quick mode, end to end, so `make bench` cannot rot: every row of issue 7's table
-must come out measured (or, for the container image only, say why it could not be)."""
+"""The benchmark's quick mode, end to end, so `make bench` cannot rot: every row of the results table
+(RESULTS.md) must come out measured (or, for the container image only, say why it could not be)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Issue 7's table, row by row (the ids results.json uses).
+# The results table, row by row (the ids results.json uses).
 EXPECTED = {
     "synth_wall": "floor", "synth_rss": "floor",
     "start_vs_peer": "workspace-mcp 2.2.1", "start_vs_floor": "floor",
@@ -36,7 +36,7 @@ def test_quick_benchmark_fills_every_row(tmp_path):
 
     data = json.loads((tmp_path / "results.json").read_text())
     rows = {row["id"]: row for row in data["rows"]}
-    assert set(rows) == set(EXPECTED), f"rows differ from issue 7's table: {sorted(set(rows) ^ set(EXPECTED))}"
+    assert set(rows) == set(EXPECTED), f"rows differ from the expected table: {sorted(set(rows) ^ set(EXPECTED))}"
     for row_id, baseline in EXPECTED.items():
         row = rows[row_id]
         if row_id == "image_size" and row["not_available"]:

@@ -292,7 +292,7 @@ def test_replan_shows_no_changes_after_autoscaling_moved_desired_count(deploymen
 
 
 def test_runbook_commands_work_on_the_applied_stack(deployment: Deployment):
-    # The tested blocks of docs/deployment.md and docs/operations.md (helper H: tests/infra/runbook.py).
+    # The tested blocks of docs/deployment.md and docs/operations.md (extracted by tests/infra/runbook.py).
     from tests.infra.runbook import run_tested_commands
 
     run_tested_commands(deployment.workdir, deployment.env)

@@ -47,7 +47,7 @@ GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
 
 @pytest.fixture(scope="module")
 def google_api(google_oauth):
-    """The tools helper's Google API stand-in, told about every token the OAuth stand-in issues."""
+    """The Google API stand-in (tests/fakes/google_api.py), told about every token the OAuth stand-in issues."""
     with run_google_api() as fake:
         google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
         try:

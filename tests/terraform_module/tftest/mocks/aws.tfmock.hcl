@@ -1,6 +1,6 @@
 # Fixed values for what AWS computes, shared by every test file (`source = "./mocks"`):
 # the provider validates ARNs, and the stack and the module must see the same values.
-# The looked-up ALB is BusyB's (the issue's example DNS name).
+# The looked-up ALB is the reference deployment's `busyb-alb` (an internal ALB's DNS name).
 mock_data "aws_lb" {
   defaults = {
     arn        = "arn:aws:elasticloadbalancing:us-east-1:758888582357:loadbalancer/app/busyb-alb/50dc6c495c0c9188"
