@@ -55,6 +55,8 @@ def start(google_oauth, google_api, moto, tmp_path_factory, **extra_env: str):
         **oauth_env(google_oauth, public_url, store_url),
         **moto.env(),
         "GOOGLE_API_ROOT_URL": google_api.root_url,
+        # These tests sign in dozens of times from one address; rate limits have their own tests.
+        **{f"WORKSPACE_MCP_RATE_LIMIT_{group}": "0" for group in ("REGISTER", "AUTHORIZE", "TOKEN")},
         **extra_env,
     }
     log_path = tmp_path_factory.mktemp("logs") / "server.log"

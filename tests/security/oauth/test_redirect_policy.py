@@ -26,6 +26,7 @@ def test_upstream_google_client_id_is_not_an_mcp_client(steps: OAuthSteps, googl
         })
         assert_refused_without_redirect(response)
         assert "evil.example" not in response.text
+        assert "gofastmcp.com" not in response.text, "the error page loads nothing from a third party"
     # Nor may it use the token endpoint as a client.
     token = steps.http.post(f"{steps.public_url}/token", data={
         "grant_type": "authorization_code", "code": "x", "redirect_uri": EVIL, "client_id": CLIENT_ID,
