@@ -153,6 +153,18 @@ def module_inputs() -> list[Input]:
     return found
 
 
+def module_arguments(settings: EnvironmentSettings) -> dict[str, Any]:
+    """The module call's arguments that deploy ``settings`` (what a caller writes for it)."""
+
+    def value(key: str) -> Any:
+        found: Any = settings
+        for part in key.split("."):
+            found = getattr(found, part)
+        return _plain(found)
+
+    return {item.name: value(item.key) for item in module_inputs()}
+
+
 # --------------------------------------------------------------------------- validations
 
 

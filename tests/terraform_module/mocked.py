@@ -42,14 +42,11 @@ class Run:
 
 
 def _address(resource: dict) -> str:
-    """The address inside its root or module: ``aws_lb.load_balancer_alb`` (no module path, no
-    ``[0]`` of a resource the module declares with ``count``)."""
-    return re.sub(r"\[0\]$", "", f"{resource['type']}.{resource['name']}" + _index(resource))
-
-
-def _index(resource: dict) -> str:
-    index = resource.get("index")
-    return "" if index is None else f"[{json.dumps(index)}]"
+    """The resource's address without the index of a single resource that a module declares with
+    ``count`` (``aws_lb.load_balancer_alb[0]`` -> ``aws_lb.load_balancer_alb``), and the stacks'
+    numbered names as indexes (``aws_subnet.network_private_1`` -> ``aws_subnet.network_private[1]``)."""
+    address = re.sub(r"_(\d+)$", r"[\1]", resource["address"])
+    return re.sub(r"\[0\]$", "", address)
 
 
 def _resources(module: dict, found: dict[str, dict]) -> dict[str, dict]:

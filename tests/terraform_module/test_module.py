@@ -2,22 +2,20 @@
 
 The module is generated from the same constructs as the CDKTF stacks; these tests check
 that the committed copy is fresh, that Terraform accepts the examples, that bad inputs are
-refused by the variable validations, that the module plans the same resources as the
-``local`` stack, and that the ``local`` example goes through apply -> no-drift re-plan ->
-destroy on the session's moto. The tests share one moto and run in file order.
+refused by the variable validations, and that the ``local`` example goes through apply ->
+no-drift re-plan -> destroy on the session's moto. The tests share one moto and run in file order.
 """
 from __future__ import annotations
 
 import json
 import shutil
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
 from modules.terraform_module import FILES, MODULE_NAME, differences
-from tests.fakes.terraform import copy_stack, terraform
+from tests.fakes.terraform import terraform
 from tests.infra.tf_json import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,64 +112,8 @@ def test_bad_inputs_are_rejected_at_plan(moto, terraform_copy: Path, tf_cache, t
         assert message in output
 
 
-def _values(value):
-    """Planned values, with JSON documents parsed (formatting and key order differ)."""
-    if isinstance(value, dict):
-        return {k: _values(v) for k, v in value.items() if k != "tags_all"}
-    if isinstance(value, list):
-        return [_values(v) for v in value]
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return _values(json.loads(value))
-        except ValueError:
-            return value
-    return value
-
-
-def planned_resources(plan: dict) -> dict[str, list]:
-    """Managed resources of a plan by type, each type's list in a stable order (no addresses)."""
-    found: dict[str, list] = defaultdict(list)
-
-    def walk(module: dict) -> None:
-        for resource in module.get("resources", []):
-            if resource["mode"] == "managed":
-                found[resource["type"]].append(_values(resource.get("values", {})))
-        for child in module.get("child_modules", []):
-            walk(child)
-
-    walk(plan["planned_values"]["root_module"])
-    return {type_: sorted(items, key=lambda v: json.dumps(v, sort_keys=True)) for type_, items in found.items()}
-
-
-def _plan_json(workdir: Path, env: dict, *args: str) -> dict:
-    terraform(workdir, "plan", "-out=tfplan", *args, env=env, timeout=PLAN_TIMEOUT)
-    return json.loads(terraform(workdir, "show", "-json", "tfplan", env=env, timeout=PLAN_TIMEOUT).stdout)
-
-
-def test_module_plans_the_same_resources_as_the_local_stack(
-    moto, synth_dir: Path, terraform_copy: Path, tf_cache, tmp_path: Path
-):
-    env = {**moto.env(), **tf_cache}
-    # The CDKTF `local` stack with local state instead of its S3 backend.
-    stack = copy_stack(synth_dir / "local", tmp_path / "stack")
-    config = json.loads((stack / "cdk.tf.json").read_text())
-    del config["terraform"]["backend"]
-    (stack / "cdk.tf.json").write_text(json.dumps(config))
-    terraform(stack, "init", env=env, timeout=PLAN_TIMEOUT)
-    stack_plan = planned_resources(_plan_json(stack, env))
-
-    example = tmp_path / "example"
-    shutil.copytree(terraform_copy / "examples" / "local", example)
-    (example / "main.tf").write_text(
-        (example / "main.tf").read_text().replace("../../modules", str(terraform_copy / "modules"))
-    )
-    terraform(example, "init", env=env, timeout=PLAN_TIMEOUT)
-    module_plan = planned_resources(_plan_json(example, env, f"-var=endpoint={moto.endpoint}"))
-
-    assert sorted(module_plan) == sorted(stack_plan)
-    for type_ in stack_plan:
-        assert module_plan[type_] == stack_plan[type_], f"{type_} differs between the module and the stack"
-    assert sum(len(items) for items in stack_plan.values()) > 30
+# Equal resources, outputs and container environment of the module and the stack, for a
+# matrix of environments: test_matrix.py (mocked provider, seconds).
 
 
 # --------------------------------------------------------------------------- apply on moto
