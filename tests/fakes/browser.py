@@ -24,7 +24,8 @@ from websockets.sync.client import connect
 
 from tests.fakes.server_process import stop_process
 
-CANDIDATES = ("chromium", "chromium-browser", "/usr/bin/chromium")
+# Debian's package first; a Chrome already on the machine (CI runners) speaks the same protocol.
+CANDIDATES = ("chromium", "chromium-browser", "/usr/bin/chromium", "google-chrome", "google-chrome-stable")
 
 
 def chromium_binary() -> str:
