@@ -72,7 +72,9 @@ def main() -> int:
         settings.public_url,
         extra={"event": "start", "mode": "oauth21" if settings.oauth21 else "single-user", "token_store": settings.token_store},
     )
-    uvicorn.run(
+    from workspace_mcp_server.http.shutdown import serve
+
+    config = uvicorn.Config(
         app,
         host=host,
         port=settings.port,
@@ -84,6 +86,7 @@ def main() -> int:
         timeout_graceful_shutdown=settings.http.drain_seconds,
         server_header=False,
     )
+    serve(config)
     return 0
 
 

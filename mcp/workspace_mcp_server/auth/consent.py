@@ -69,7 +69,8 @@ def redirect_host(uri: str) -> tuple[str, str]:
     """What to show as the destination, and what kind of place it is."""
     parts = urlsplit(uri)
     if parts.scheme in ("http", "https") and is_loopback_host(parts.hostname):
-        return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}", "an application on this computer"
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"{parts.hostname}:{port}", "an application on this computer"
     if parts.scheme in ("http", "https"):
         return parts.hostname or uri, "a website"
     return f"{parts.scheme}://{parts.netloc}", "an application installed on this computer"

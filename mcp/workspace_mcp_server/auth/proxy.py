@@ -74,7 +74,7 @@ class PolicyClient(ProxyDCRClient):
     _policy: RedirectPolicy = PrivateAttr(default_factory=RedirectPolicy)
 
     @classmethod
-    def wrap(cls, client: ProxyDCRClient, policy: RedirectPolicy) -> "PolicyClient":
+    def wrap(cls, client: ProxyDCRClient, policy: RedirectPolicy) -> PolicyClient:
         wrapped = cls.model_construct(**{name: getattr(client, name) for name in type(client).model_fields})
         wrapped._policy = policy
         return wrapped
@@ -417,17 +417,15 @@ class WorkspaceOAuthProxy(OAuthProxy):
         """A consent form may only be submitted from the consent page itself."""
         origin = request.headers.get("origin")
         own = urlsplit(str(self.base_url))
-        if origin is not None and origin.rstrip("/").lower() != f"{own.scheme}://{own.netloc}".lower():
-            reason = "it came from another site"
-        elif request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-            reason = "it came from another site"
-        else:
+        foreign_origin = origin is not None and origin.rstrip("/").lower() != f"{own.scheme}://{own.netloc}".lower()
+        cross_site_fetch = request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+        if not (foreign_origin or cross_site_fetch):
             return None
-        log.warning("refused a consent submission: %s", reason, extra={"event": "consent_cross_site"})
+        log.warning("refused a consent submission from another site", extra={"event": "consent_cross_site"})
         return _secure_html(
             HTMLResponse(
                 "<!DOCTYPE html><title>Refused</title><h1>Refused</h1>"
-                f"<p>This consent form was not submitted from this server's own page ({reason}). "
+                "<p>This consent form was not submitted from this server's own page. "
                 "Start the sign-in again from your application.</p>",
                 status_code=403,
             )

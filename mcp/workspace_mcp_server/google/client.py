@@ -17,6 +17,8 @@ from typing import Any
 import anyio
 from fastmcp.exceptions import ToolError
 
+from workspace_mcp_server.http import shutdown
+
 from . import errors, scopes
 from .credentials import current_credentials
 from .settings import GoogleApiSettings
@@ -101,6 +103,7 @@ class GoogleClient:
 
         for attempt in range(errors.MAX_ATTEMPTS):
             last = attempt == errors.MAX_ATTEMPTS - 1
+            shutdown.check_may_start(built[0].methodId if built else api)  # no new request when about to stop
             try:
                 return await anyio.to_thread.run_sync(attempt_once)
             except _InvalidArgument as exc:

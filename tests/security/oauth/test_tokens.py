@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from workspace_mcp_server.storage.blobs import open_blob_store
-from workspace_mcp_server.storage.crypto import TokenCipher, derive_key
-from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
-
 from tests.fakes.google_oauth import CLIENT_SECRET
 from tests.fakes.oauth_steps import OAuthSteps, jwt_claims, tokens
 from tests.security.oauth.conftest import start
+from workspace_mcp_server.storage.blobs import open_blob_store
+from workspace_mcp_server.storage.crypto import TokenCipher, derive_key
+from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
 
 DAY = 86400
 
@@ -51,8 +50,8 @@ def test_a_secret_from_a_public_client_is_refused_and_revokes_nothing(steps: OAu
         ({"client_secret": "dummy"}, {}),
         ({}, {"Authorization": "Basic " + base64.b64encode(f"{client_id}:dummy".encode()).decode()}),
     ):
-        response = steps.http.post(f"{steps.public_url}/revoke",
-                                   data={"token": issued.access_token, "client_id": client_id, **extra}, headers=headers)
+        data = {"token": issued.access_token, "client_id": client_id, **extra}
+        response = steps.http.post(f"{steps.public_url}/revoke", data=data, headers=headers)
         assert response.status_code == 401, response.text
         assert response.json()["error"] == "invalid_client"
     assert steps.revoke("no-such-client", issued.access_token).status_code == 401
