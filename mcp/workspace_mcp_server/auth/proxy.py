@@ -30,7 +30,6 @@ from urllib.parse import unquote, urlsplit
 
 import httpx2
 from fastmcp.server.auth.auth import AccessToken
-from fastmcp.server.auth.oauth_proxy import OAuthProxy
 from fastmcp.server.auth.oauth_proxy.consent import _MAX_CSRF_TOKENS, _consent_state_base_name
 from fastmcp.server.auth.oauth_proxy.models import ConsentCSRFToken, ProxyDCRClient, _hash_token
 from fastmcp.utilities import ui as fastmcp_ui
@@ -46,6 +45,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from workspace_mcp_server.auth.consent import SECURITY_HEADERS, logo_data_uri, render_consent
+from workspace_mcp_server.auth.coordination import StoreCoordinatedProxy
 from workspace_mcp_server.auth.redirects import RedirectPolicy, RedirectRefused
 from workspace_mcp_server.auth.scopes import IDENTITY_SCOPES
 from workspace_mcp_server.http.middleware import StorageErrorMiddleware
@@ -147,7 +147,7 @@ class _RevocationMethods:
         await send({"type": "http.response.body", "body": body})
 
 
-class WorkspaceOAuthProxy(OAuthProxy):
+class WorkspaceOAuthProxy(StoreCoordinatedProxy):
     def __init__(
         self,
         *,
