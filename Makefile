@@ -22,7 +22,7 @@ NODE := $(NODE_DIR)/.installed-$(NODE_VERSION)
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 endif
 
-.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean node22 cdktn
+.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean node22 cdktn lint
 
 ## node22: the project's Node 22 for jsii (only when the machine's Node is older)
 node22: $(NODE)
@@ -48,6 +48,15 @@ system-packages:
 	if [ -n "$$missing" ]; then \
 	  echo "installing $$missing"; apt-get update -qq && apt-get install -y -qq $$missing; \
 	fi
+
+## lint: ruff lint and format check over the repository, mypy over modules/ and the server (pyproject.toml)
+# Every check runs and reports; the target fails if any of them failed.
+lint: $(VENV)/.installed
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 ## test-container: only the image build and run with podman (root; installs podman, runc, debootstrap)
 test-container: $(VENV)/.installed $(NODE)
@@ -107,4 +116,4 @@ lock:
 	build/lock/checkov/bin/pip freeze > requirements/checkov.lock
 
 clean:
-	rm -rf cdktf.out .pytest_cache
+	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache
