@@ -152,7 +152,7 @@ def raw_of(google_api, message_id: str) -> bytes:
 def unfolded(raw: bytes, name: str) -> str:
     """A header's value from the raw bytes with only the folding CRLFs removed."""
     head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
-    found = re.search(rf"(?im)^{name}:(.*(?:\r\n[ \t].*)*)", head)
+    found = re.search(rf"(?im)^{name}:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head)
     return found[1].replace("\r\n", "") if found else ""
 
 
