@@ -1,5 +1,6 @@
 """Code, tests and docs say what they mean instead of citing tracker items ("issue 7", "(#12)"),
 which mean nothing to a reader of the repository."""
+
 from __future__ import annotations
 
 import re

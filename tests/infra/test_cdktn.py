@@ -6,6 +6,7 @@ stacks and module as with CDKTF. Those packages are not in the locks (they need 
 and bind AWS provider 6), so that comparison runs where they are installed: ``make cdktn`` builds
 the throwaway venv build/cdktn with them and runs this file.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,13 @@ def python_files() -> list[Path]:
 
 
 def test_only_modules_aws_imports_a_binding():
-    binding_import = re.compile(r"^\s*(from|import)\s+(cdktf|cdktn|cdktf_cdktf_provider_aws|cdktn_provider_aws)\b", re.M)
+    binding_import = re.compile(
+        r"^\s*(from|import)\s+(cdktf|cdktn|cdktf_cdktf_provider_aws|cdktn_provider_aws)\b", re.M
+    )
     importers = sorted(
-        str(path.relative_to(ROOT)) for path in python_files() if path.exists() and binding_import.search(path.read_text())
+        str(path.relative_to(ROOT))
+        for path in python_files()
+        if path.exists() and binding_import.search(path.read_text())
     )
     assert importers == ["modules/aws.py"]
 
@@ -44,7 +49,11 @@ def test_only_modules_aws_imports_a_binding():
 def test_unknown_binding_is_refused_by_name():
     result = subprocess.run(
         [sys.executable, "-c", "import modules.aws"],
-        cwd=ROOT, env={**os.environ, "CDK_BINDING": "pulumi"}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "CDK_BINDING": "pulumi"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "CDK_BINDING='pulumi': expected one of cdktf, cdktn" in result.stderr

@@ -1,6 +1,7 @@
 """jsii (CDKTF's Python binding) runs on a supported Node: the machine's when it is 22 or newer,
 otherwise the project's own from `make node22` (.tools/node22), under make and when Python is
 started directly."""
+
 from __future__ import annotations
 
 import os
