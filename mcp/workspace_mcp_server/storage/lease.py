@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import random
+import secrets
 import time
 from typing import AsyncIterator
 
@@ -37,15 +38,19 @@ async def lease(
     """Hold the lease on ``name`` for the body; yields False when it went ahead without it."""
     key = store.object_key(name, LEASE_COLLECTION)
     deadline = time.monotonic() + wait
+    holder = secrets.token_hex(8)
     version = None
     while version is None:
-        body = store.cipher.encrypt(json.dumps({"expires_at": time.time() + hold}).encode())
+        body = store.cipher.encrypt(json.dumps({"expires_at": time.time() + hold, "holder": holder}).encode())
         try:
             version = await store.blobs.put(key, body, if_none_match=True)
             break
         except WriteConflict:
             pass
         found = await store.blobs.get_versioned(key)
+        if found is not None and _holder(store, found[0]) == holder:
+            version = found[1]  # our create landed but its answer was lost, and S3's retry saw it
+            break
         if found is not None and _expired(store, found[0]):
             try:
                 version = await store.blobs.put(key, body, if_match=found[1])
@@ -64,6 +69,13 @@ async def lease(
         if version is not None:
             with anyio.CancelScope(shield=True), contextlib.suppress(StorageError):
                 await store.blobs.delete(key, if_match=version)
+
+
+def _holder(store: EncryptedKeyValue, data: bytes) -> str | None:
+    try:
+        return json.loads(store.cipher.decrypt(data)).get("holder")
+    except (DecryptionError, ValueError, AttributeError):
+        return None
 
 
 def _expired(store: EncryptedKeyValue, data: bytes) -> bool:
@@ -93,7 +105,10 @@ class SharedLock:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
+        # The lease only needs releasing; the exception (if any) propagates from here. Passing it in
+        # would make contextlib set its __traceback__, which fails for frozen exceptions such as the
+        # MCP SDK's TokenError (an invalid_grant inside the lock became a 500).
         try:
-            await self._lease.__aexit__(*exc_info)
+            await self._lease.__aexit__(None, None, None)
         finally:
             self._local.release()
