@@ -31,7 +31,7 @@ def test_pattern_catches_the_usual_forms():
 
 
 def test_no_tracker_numbers_in_code_or_docs():
-    files = tracked_files()
+    files = [path for path in tracked_files() if path != Path(__file__).resolve()]  # this file quotes examples
     assert len(files) > 50, "git ls-files found too little to check"
     found = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
