@@ -3,6 +3,6 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("properties", derandomize=True, max_examples=100, deadline=None,
+settings.register_profile("properties", derandomize=True, database=None, max_examples=100, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("properties")
