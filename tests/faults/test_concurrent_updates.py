@@ -131,3 +131,17 @@ def test_lease_is_exclusive_and_an_abandoned_one_expires(blobs):
     pairs = [order[i:i + 2] for i in range(0, len(order), 2)]
     assert all(p[0].endswith(" in True") and p[1] == p[0].split()[0] + " out" for p in pairs), order
     assert granted and 0.2 <= waited < 3
+
+
+def test_a_lease_whose_create_answer_was_lost_is_still_ours(aws_env, bucket, s3_proxy, monkeypatch):
+    """S3 applied the create but the answer was reset; botocore's retry then gets 412: the lease is ours."""
+    store = EncryptedKeyValue(_s3(bucket, s3_proxy.url, monkeypatch), TokenCipher((KEY,)))
+    s3_proxy.add("reset_after", method="PUT", path="/leases/")
+
+    async def scenario():
+        started = time.monotonic()
+        async with lease(store, "refresh:z", wait=5) as granted:
+            return granted, time.monotonic() - started
+
+    granted, waited = asyncio.run(scenario())
+    assert granted and waited < 2
