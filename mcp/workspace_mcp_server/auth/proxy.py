@@ -223,10 +223,11 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
     # --- scopes ----------------------------------------------------------------------------
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
-        # Nothing asked: the default, within what the client registered for.
-        registered = set((client.scope or "").split())
-        requested = list(params.scopes or []) or [s for s in self._default_scopes if s in registered]
-        scopes = list(dict.fromkeys([*IDENTITY_SCOPES, *(requested or self._default_scopes)]))
+        # Nothing asked: the default (what the tools need), or what the client registered for when
+        # it registered for less.
+        registered = (client.scope or "").split()
+        default = self._default_scopes if set(self._default_scopes) <= set(registered) else registered
+        scopes = list(dict.fromkeys([*IDENTITY_SCOPES, *(params.scopes or default)]))
         return await super().authorize(client, params.model_copy(update={"scopes": scopes}))
 
     def _translate_scopes_from_idp(self, scopes: list[str]) -> list[str]:

@@ -65,6 +65,19 @@ def test_no_scope_requested_gets_what_the_enabled_tools_need(steps: OAuthSteps, 
     assert not result.is_error
 
 
+def test_no_scope_requested_gets_what_the_client_registered_for(steps: OAuthSteps):
+    client_id = steps.register_ok(scope=f"{IDENTITY} {GMAIL_READ}")
+    code, verifier = steps.code_for(client_id, scope=None)
+    issued = steps.exchange(client_id, code, verifier)
+    assert issued.status_code == 200, issued.text
+    assert set(issued.json()["scope"].split()) == {*IDENTITY.split(), GMAIL_READ}
+
+
+def test_registering_for_a_scope_beyond_the_enabled_tools_is_refused(steps: OAuthSteps):
+    response = steps.register(["http://127.0.0.1:43117/callback"], scope=f"{IDENTITY} https://www.googleapis.com/auth/drive")
+    assert response.status_code == 400 and response.json()["error"] == "invalid_client_metadata", response.text
+
+
 def test_a_scope_beyond_the_enabled_tools_is_refused(steps: OAuthSteps):
     client_id = steps.register_ok()
     response = steps.authorize(client_id, "http://127.0.0.1:43117/callback", "c" * 43,
