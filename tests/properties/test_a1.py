@@ -1,4 +1,5 @@
 """A1 ranges: any sheet title and corner pair renders to text Google's grammar reads back to the same range."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,9 @@ from tests.properties.strategies import SCRIPTS, any_text
 from workspace_mcp_server.tools.sheets import A1, column_letters, column_number, quote_sheet
 
 # Google forbids []*?:/\ in sheet titles; anything else goes, apostrophes and "!" included.
-sheet_title = st.one_of(st.sampled_from(SCRIPTS + ["It's Q1", "Budget 2025", "A1", "R1C1", "true", "Wow!", "x'"]),
-                        any_text).filter(lambda t: t.strip() == t and t and not re.search(r"[\[\]*?:/\\]", t))
+sheet_title = st.one_of(
+    st.sampled_from(SCRIPTS + ["It's Q1", "Budget 2025", "A1", "R1C1", "true", "Wow!", "x'"]), any_text
+).filter(lambda t: t.strip() == t and t and not re.search(r"[\[\]*?:/\\]", t))
 column = st.integers(1, 18278)
 row = st.integers(1, 10_000_000)
 
@@ -43,6 +45,7 @@ def in_order(first, last):
 def cells_text(first, last) -> str:
     def end(column_, row_):
         return f"{column_letters(column_) if column_ else ''}{row_ or ''}"
+
     return f"{end(*first)}:{end(*last)}"
 
 

@@ -1,4 +1,5 @@
 """Address parsing: what people type ("Name <a@b>", quoted names, IDN domains) parses to the same mailboxes."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,8 +45,11 @@ def test_line_breaks_are_refused(before, newline, after):
         mailboxes("to", f"{before}{newline}{after}")
 
 
-@given(st.text(st.characters(min_codepoint=0xA0, blacklist_categories=("Cs", "Cc")), min_size=1, max_size=8),
-       local_part, domain)
+@given(
+    st.text(st.characters(min_codepoint=0xA0, blacklist_categories=("Cs", "Cc")), min_size=1, max_size=8),
+    local_part,
+    domain,
+)
 def test_non_ascii_local_parts_are_refused_clearly(extra, local, host):
     assume("@" not in extra and "," not in extra and not extra.isspace())
     with pytest.raises(UserError, match="non-ASCII local part|not a valid email address"):

@@ -1,5 +1,6 @@
 """Drive queries: words search as words, literals escape anything, and both grammars (the tool's and the
 stand-in's, written apart) agree on what is a Drive query."""
+
 from __future__ import annotations
 
 from hypothesis import given
@@ -16,8 +17,14 @@ tricky = st.one_of(any_text, st.sampled_from(["O'Reilly", "a\\b", "\\'", "''", "
 
 
 def item(name: str = "", content: str = "") -> dict:
-    return {"id": "f1", "name": name, "content": content.encode(), "mimeType": "text/plain", "parents": ["root"],
-            "trashed": False}
+    return {
+        "id": "f1",
+        "name": name,
+        "content": content.encode(),
+        "mimeType": "text/plain",
+        "parents": ["root"],
+        "trashed": False,
+    }
 
 
 @given(tricky)
@@ -44,16 +51,28 @@ def test_words_search_as_words(texts):
 @st.composite
 def queries(draw, depth: int = 0):
     """Random valid Drive queries: terms under and/or/not and parentheses."""
-    term = draw(st.sampled_from([
-        lambda v: f"name contains {quote(v)}", lambda v: f"fullText contains {quote(v)}",
-        lambda v: f"mimeType != {quote(v)}", lambda v: f"{quote(v)} in parents", lambda v: "trashed = false",
-        lambda v: "starred = true", lambda v: "modifiedTime > '2025-01-01T00:00:00'",
-        lambda v: f"properties has {{ key={quote(v)} and value={quote(v)} }}"]))(draw(tricky))
+    term = draw(
+        st.sampled_from(
+            [
+                lambda v: f"name contains {quote(v)}",
+                lambda v: f"fullText contains {quote(v)}",
+                lambda v: f"mimeType != {quote(v)}",
+                lambda v: f"{quote(v)} in parents",
+                lambda v: "trashed = false",
+                lambda v: "starred = true",
+                lambda v: "modifiedTime > '2025-01-01T00:00:00'",
+                lambda v: f"properties has {{ key={quote(v)} and value={quote(v)} }}",
+            ]
+        )
+    )(draw(tricky))
     if depth >= 2 or draw(st.booleans()):
         return term
     other = draw(queries(depth + 1))
-    joined = draw(st.sampled_from([f"{term} and {other}", f"{term} or {other}", f"not {term} and ({other})",
-                                   f"({term}) or not ({other})"]))
+    joined = draw(
+        st.sampled_from(
+            [f"{term} and {other}", f"{term} or {other}", f"not {term} and ({other})", f"({term}) or not ({other})"]
+        )
+    )
     return joined
 
 

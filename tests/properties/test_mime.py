@@ -1,5 +1,6 @@
 """MIME building: names, subjects, msg-ids and bodies across scripts and lengths. The raw bytes satisfy the
 RFCs (judged by the stand-in's referee on the bytes) and parse back, with Python's email package, to the input."""
+
 from __future__ import annotations
 
 import email
@@ -16,12 +17,22 @@ from tests.properties.strategies import any_text, display_name, domain, local_pa
 from workspace_mcp_server.tools.common import Mailbox, addr_spec
 from workspace_mcp_server.tools.gmail import build_raw
 
-mailbox = st.builds(lambda name, local, host: Mailbox(name, addr_spec("to", f"{local}@{host}")),
-                    display_name, local_part, domain)
-subject = st.one_of(st.just(""), words, any_text, st.text(st.sampled_from("ab "), max_size=300),
-                    st.text(st.sampled_from("xyz"), min_size=79, max_size=200))
-body = st.one_of(any_text, st.text(max_size=300), st.text(st.sampled_from("ä \n"), max_size=1200),
-                 st.text(st.sampled_from("a"), min_size=990, max_size=1010))
+mailbox = st.builds(
+    lambda name, local, host: Mailbox(name, addr_spec("to", f"{local}@{host}")), display_name, local_part, domain
+)
+subject = st.one_of(
+    st.just(""),
+    words,
+    any_text,
+    st.text(st.sampled_from("ab "), max_size=300),
+    st.text(st.sampled_from("xyz"), min_size=79, max_size=200),
+)
+body = st.one_of(
+    any_text,
+    st.text(max_size=300),
+    st.text(st.sampled_from("ä \n"), max_size=1200),
+    st.text(st.sampled_from("a"), min_size=990, max_size=1010),
+)
 
 
 def unfolded(raw: bytes, name: str) -> str:
@@ -36,9 +47,15 @@ def rfc2047_phrase(text: str) -> str:
 
 
 @settings(max_examples=60)  # each example builds and parses a whole message
-@given(st.lists(mailbox, min_size=1, max_size=4), st.lists(mailbox, max_size=2), subject, body,
-       st.one_of(st.none(), msg_id, long_msg_id), st.lists(st.one_of(msg_id, long_msg_id), max_size=5),
-       st.booleans())
+@given(
+    st.lists(mailbox, min_size=1, max_size=4),
+    st.lists(mailbox, max_size=2),
+    subject,
+    body,
+    st.one_of(st.none(), msg_id, long_msg_id),
+    st.lists(st.one_of(msg_id, long_msg_id), max_size=5),
+    st.booleans(),
+)
 def test_messages_satisfy_the_rfcs_and_parse_back(to, cc, title, text, parent, references, as_html):
     raw = build_raw({"To": to, "Cc": cc, "Bcc": []}, title, text, as_html, parent, references)
     assert raw_problems(raw) == []

@@ -5,12 +5,17 @@ Service objects are built lazily from the discovery documents shipped with googl
 executed through a short-lived ``AuthorizedHttp`` wrapping the caller's credentials around this
 thread's connection pool, so nothing per-user outlives the call.
 """
+
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
 import os
+import random
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +25,7 @@ from fastmcp.exceptions import ToolError
 from workspace_mcp_server.http import shutdown
 
 from . import errors, scopes
-from .credentials import current_credentials
+from .credentials import call_cache, current_credentials
 from .settings import GoogleApiSettings
 
 # Tool-facing API name -> (discovery name, version).
@@ -34,6 +39,17 @@ APIS = {
     "people": ("people", "v1"),
 }
 HTTP_TIMEOUT = 60  # seconds per HTTP request
+# Retries when Google is overloaded (429, 5xx, 403 rate limits), bounded three ways so a storm never
+# multiplies: at most errors.MAX_ATTEMPTS requests for one Google request, at most
+# RETRIES_PER_TOOL_CALL retries shared by all the Google requests of one tool call (a tool making n
+# requests sends at most n + 3), and no retry starts RETRY_WINDOW seconds after the request began.
+# A Retry-After longer than errors.MAX_DELAY is not waited for: the caller is told when to retry.
+RETRIES_PER_TOOL_CALL = 3
+RETRY_WINDOW = 20.0
+# Methods that may be sent again after a failure that could have happened after Google acted.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+# Answers meaning Google did not act on the request, so even a write may be sent again.
+NOT_APPLIED_STATUSES = frozenset({429, 503})
 
 log = logging.getLogger("workspace_mcp_server.google")
 
@@ -81,7 +97,7 @@ class GoogleClient:
 
         http = getattr(self._local, "http", None)
         if http is None:
-            http = self._local.http = httplib2.Http(timeout=HTTP_TIMEOUT)
+            http = self._local.http = _no_resend_http()(timeout=HTTP_TIMEOUT)
         return request.execute(http=AuthorizedHttp(credentials, http=http), num_retries=0)
 
     async def call(self, api: str, build: Callable[[Any], Any], what: str | None) -> Any:
@@ -101,6 +117,7 @@ class GoogleClient:
                     raise _InvalidArgument(str(exc)) from None
             return self._execute(built[0], credentials)
 
+        started = time.monotonic()
         for attempt in range(errors.MAX_ATTEMPTS):
             last = attempt == errors.MAX_ATTEMPTS - 1
             shutdown.check_may_start(built[0].methodId if built else api)  # no new request when about to stop
@@ -112,13 +129,31 @@ class GoogleClient:
                 method_id = built[0].methodId
                 status = int(exc.resp.status)
                 message, reasons = errors.error_details(status, exc.content)
-                if last or not errors.is_retryable(status, reasons):
+                retryable = errors.is_retryable(status, reasons)
+                if retryable and built[0].method not in IDEMPOTENT_METHODS and status not in NOT_APPLIED_STATUSES \
+                        and status != 403:
+                    raise ToolError(
+                        f"Google API error {status} for {method_id}: {message}. The request may or may not have been "
+                        "applied, so it was not sent again: check before retrying."
+                    ) from None
+                retry_after = _retry_after_seconds(exc.resp.get("retry-after"))
+                delay = errors.backoff_delay(attempt) if retry_after is None else retry_after * random.uniform(1, 1.2)
+                refusal = None if retryable and not last else "gave up"
+                refusal = refusal or _retry_refusal(started, delay, retry_after)
+                if not retryable or refusal:
                     scope = errors.narrowest_scope(self.method_scopes(api, method_id), scopes.BY_API[api])
-                    raise errors.tool_error(
+                    error = errors.tool_error(
                         status, message, reasons, method_id=method_id, what=what, scope=scope,
                         attempts=attempt + 1,
-                    ) from None
-                delay = errors.backoff_delay(attempt, exc.resp.get("retry-after"))
+                    )
+                    if retryable:
+                        cause = "Google is rate-limiting requests" if status in (429, 403) else "Google is unavailable"
+                        wait = f"Retry after {math.ceil(retry_after)} s" if retry_after else "Retry in a minute"
+                        log.warning("giving up on %s after HTTP %s (%s)", method_id, status, refusal,
+                                    extra={"event": "google_retry_exhausted", "method": method_id, "status": status,
+                                           "attempts": attempt + 1})
+                        raise ToolError(f"{cause} (HTTP {status}): {error} {wait}.") from None
+                    raise error from None
                 log.warning("retrying %s after HTTP %s in %.2fs", method_id, status, delay,
                             extra={"event": "google_retry", "method": method_id, "status": status})
                 await anyio.sleep(delay)
@@ -129,16 +164,82 @@ class GoogleClient:
                     raise
                 method_id = built[0].methodId
                 # A write that may have reached Google is not repeated (no double sends).
-                may_have_run = not isinstance(exc, ConnectionRefusedError) and built[0].method != "GET"
-                if last or may_have_run:
+                may_have_run = not isinstance(exc, ConnectionRefusedError) and built[0].method not in IDEMPOTENT_METHODS
+                if may_have_run:
                     raise ToolError(
-                        f"Could not reach the Google API for {method_id} after {attempt + 1} attempts: {exc}"
+                        f"The connection to the Google API failed after {method_id} was sent ({exc}): it may or may "
+                        "not have been applied, so it was not sent again; check before retrying."
                     ) from None
                 delay = errors.backoff_delay(attempt)
+                refusal = "gave up" if last else _retry_refusal(started, delay, None)
+                if refusal:
+                    raise ToolError(
+                        f"Could not reach the Google API for {method_id} after {attempt + 1} attempts ({exc}); "
+                        "retry in a minute."
+                    ) from None
                 log.warning("retrying %s after %s in %.2fs", method_id, type(exc).__name__, delay,
                             extra={"event": "google_retry", "method": method_id, "status": 0})
                 await anyio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _retry_refusal(started: float, delay: float, retry_after: float | None) -> str | None:
+    """Why this retry must not happen (Retry-After too long, time or the tool call's retries used up), or None."""
+    if retry_after is not None and retry_after > errors.MAX_DELAY:
+        return f"Retry-After {retry_after:.0f}s is longer than {errors.MAX_DELAY:.0f}s"
+    if time.monotonic() - started + delay > RETRY_WINDOW:
+        return f"no retry after {RETRY_WINDOW:.0f}s"
+    cache = call_cache()
+    if cache is not None:
+        used = cache.get("google_retries", 0)
+        if used >= RETRIES_PER_TOOL_CALL:
+            return f"the tool call's {RETRIES_PER_TOOL_CALL} retries are used up"
+        cache["google_retries"] = used + 1
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _no_resend_http() -> type:
+    import http.client
+
+    import httplib2
+
+    class NoResendHttp(httplib2.Http):
+        """httplib2 silently sends a request again when the first answer is a closed connection (it assumes a
+        stale keep-alive connection). For a write that closed connection may come after Google acted on it, so
+        non-idempotent requests are sent exactly once, on a fresh connection."""
+
+        def _conn_request(self, conn, request_uri, method, body, headers):
+            if method in IDEMPOTENT_METHODS:
+                return super()._conn_request(conn, request_uri, method, body, headers)
+            conn.close()
+            conn.connect()
+            try:
+                conn.request(method, request_uri, body, headers)
+                raw = conn.getresponse()
+                content = raw.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                raise
+            response = httplib2.Response(raw)
+            return response, httplib2._decompressContent(response, content, self.limit_kwargs)
+
+    return NoResendHttp
 
 
 class _CachedResource:

@@ -4,6 +4,7 @@ The server registers one resolver at start-up; every tool call asks it for the c
 credentials. Multi-user: the resolver maps the request's access token to that user's credentials.
 Single-user: it returns the one stored credential.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
@@ -44,7 +45,7 @@ def set_credentials_resolver(resolver: CredentialsResolver | None) -> None:
     _resolver = resolver
 
 
-async def current_credentials() -> "Credentials":
+async def current_credentials() -> Credentials:
     """The caller's Google credentials; a ToolError (never a traceback) when there are none."""
     if _resolver is None:
         raise ToolError("Not signed in to Google: this server has no credentials resolver configured.")

@@ -1,4 +1,5 @@
 """Turn Google API failures into clear tool errors, and decide which ones are worth retrying."""
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,13 @@ def backoff_delay(attempt: int, retry_after: str | None = None) -> float:
 
 
 def tool_error(
-    status: int, message: str, reasons: set[str], *, method_id: str, what: str | None, scope: str | None,
+    status: int,
+    message: str,
+    reasons: set[str],
+    *,
+    method_id: str,
+    what: str | None,
+    scope: str | None,
     attempts: int = 1,
 ) -> ToolError:
     """The ToolError a user sees for a Google API failure (a UserError unless Google itself failed)."""

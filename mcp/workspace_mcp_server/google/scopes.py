@@ -1,4 +1,5 @@
 """OAuth scopes the tools use, narrowest first, and which broader scope implies which narrower one."""
+
 from __future__ import annotations
 
 _BASE = "https://www.googleapis.com/auth/"

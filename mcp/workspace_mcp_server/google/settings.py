@@ -1,4 +1,5 @@
 """Settings for talking to the Google APIs, read from the environment."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ class GoogleApiSettings:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "GoogleApiSettings":
+    def from_env(cls, environ: Mapping[str, str]) -> GoogleApiSettings:
         root = (environ.get("GOOGLE_API_ROOT_URL") or "").strip() or None
         if root is not None:
             parts = urlsplit(root)

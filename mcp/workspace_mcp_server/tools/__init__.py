@@ -1,4 +1,5 @@
 """Google Workspace tools. The server calls ``register_tools`` once while building the app."""
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,9 @@ def register_tools(mcp: FastMCP, selection: ToolSelection, settings: GoogleApiSe
     names = []
     for spec in selection.tools():
         if spec.read_only:
-            annotations = ToolAnnotations(readOnlyHint=True)
+            annotations = ToolAnnotations(read_only_hint=True)
         else:
-            annotations = ToolAnnotations(readOnlyHint=False, destructiveHint=spec.destructive)
+            annotations = ToolAnnotations(read_only_hint=False, destructive_hint=spec.destructive)
         tags = {spec.service, READ_ONLY_TAG} if spec.read_only else {spec.service}
         mcp.tool(spec.fn, name=spec.name, tags=tags, annotations=annotations)
         names.append(spec.name)

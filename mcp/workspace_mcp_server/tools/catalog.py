@@ -2,6 +2,7 @@
 
 The README's tool table is this output; it is generated from the same metadata that selects tools.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -9,8 +10,15 @@ import inspect
 from .registry import SERVICES, TIERS, specs
 from .selection import ToolSelection
 
-TITLES = {"gmail": "Gmail", "drive": "Drive", "calendar": "Calendar", "docs": "Docs", "sheets": "Sheets",
-          "tasks": "Tasks", "contacts": "Contacts (People API)"}
+TITLES = {
+    "gmail": "Gmail",
+    "drive": "Drive",
+    "calendar": "Calendar",
+    "docs": "Docs",
+    "sheets": "Sheets",
+    "tasks": "Tasks",
+    "contacts": "Contacts (People API)",
+}
 
 
 def markdown() -> str:
@@ -25,7 +33,7 @@ def markdown() -> str:
     for service in SERVICES:
         lines += [f"**{TITLES[service]}**", "", "| tool | tier | R | what it does |", "|---|---|---|---|"]
         for spec in (s for s in all_specs if s.service == service):
-            summary = " ".join(inspect.getdoc(spec.fn).split("\n\n")[0].split())
+            summary = " ".join((inspect.getdoc(spec.fn) or "").split("\n\n")[0].split())
             lines.append(f"| `{spec.name}` | {spec.tier} | {'R' if spec.read_only else ''} | {summary} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -1,4 +1,5 @@
 """Helpers shared by the tool modules: output with truncation, concurrency, argument checks."""
+
 from __future__ import annotations
 
 import json
@@ -38,9 +39,16 @@ async def gather(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
     async def run(index: int, awaitable: Awaitable[Any]) -> None:
         results[index] = await awaitable
 
-    async with anyio.create_task_group() as group:
-        for index, awaitable in enumerate(awaitables):
-            group.start_soon(run, index, awaitable)
+    try:
+        async with anyio.create_task_group() as group:
+            for index, awaitable in enumerate(awaitables):
+                group.start_soon(run, index, awaitable)
+    except BaseExceptionGroup as failures:
+        # Several requests failing together (a Google outage): the caller gets the first clear error.
+        first = failures.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
     return results
 
 
@@ -112,8 +120,10 @@ def addr_spec(field: str, text: str) -> str:
     if not at or not local or not domain:
         raise bad
     if not local.isascii():
-        raise UserError(f"{field}: {text!r} has a non-ASCII local part (before the @); sending it needs SMTPUTF8, "
-                        "which this server does not use. Use the recipient's ASCII address.")
+        raise UserError(
+            f"{field}: {text!r} has a non-ASCII local part (before the @); sending it needs SMTPUTF8, "
+            "which this server does not use. Use the recipient's ASCII address."
+        )
     if not _DOT_ATOM.fullmatch(local) or len(local) > 64:
         raise bad
     try:
@@ -182,8 +192,7 @@ def parse_when(field: str, value: str) -> date | datetime:
         return datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise UserError(
-            f"{field}: {value!r} is not an ISO 8601 date or date-time "
-            "(e.g. 2025-03-01 or 2025-03-01T09:00:00+01:00)"
+            f"{field}: {value!r} is not an ISO 8601 date or date-time (e.g. 2025-03-01 or 2025-03-01T09:00:00+01:00)"
         ) from None
 
 

@@ -1,4 +1,5 @@
 """Contacts tools (People API): search, list, get, create, update, delete, contact groups."""
+
 from __future__ import annotations
 
 import re
@@ -39,13 +40,18 @@ def _render(person: dict) -> str:
 
 
 def _person_body(
-    given_name: str | None, family_name: str | None, emails: list[str] | None, phones: list[str] | None,
-    organization: str | None, notes: str | None,
+    given_name: str | None,
+    family_name: str | None,
+    emails: list[str] | None,
+    phones: list[str] | None,
+    organization: str | None,
+    notes: str | None,
 ) -> dict:
     body: dict[str, Any] = {}
     if given_name is not None or family_name is not None:
-        body["names"] = [{key: value for key, value in (("givenName", given_name), ("familyName", family_name))
-                          if value is not None}]
+        body["names"] = [
+            {key: value for key, value in (("givenName", given_name), ("familyName", family_name)) if value is not None}
+        ]
     if emails is not None:
         body["emailAddresses"] = [{"value": email_address("emails", e)} for e in emails]
     if phones is not None:
@@ -61,8 +67,18 @@ def _person_body(
 
 
 # Fields Google computes from the others: never sent back (a stale copy could override the change).
-DERIVED = frozenset({"metadata", "displayName", "displayNameLastFirst", "unstructuredName", "formattedType",
-                     "canonicalForm", "formattedValue", "formattedProtocol"})
+DERIVED = frozenset(
+    {
+        "metadata",
+        "displayName",
+        "displayNameLastFirst",
+        "unstructuredName",
+        "formattedType",
+        "canonicalForm",
+        "formattedValue",
+        "formattedProtocol",
+    }
+)
 # How a sent entry finds the stored entry it replaces (a contact has one name, organization and note here).
 MATCH = {
     "names": lambda entry: "name",
@@ -78,16 +94,19 @@ def _keep_stored(body: dict, current: dict) -> None:
     (middle name, prefix, suffix, phonetic names, email and phone types, job title), changing only what was given."""
     for field, entries in body.items():
         stored = {MATCH[field](entry): entry for entry in current.get(field, [])}
-        body[field] = [{**{k: v for k, v in stored.get(MATCH[field](entry), {}).items() if k not in DERIVED}, **entry}
-                       for entry in entries]
+        body[field] = [
+            {**{k: v for k, v in stored.get(MATCH[field](entry), {}).items() if k not in DERIVED}, **entry}
+            for entry in entries
+        ]
 
 
 @read("core", CONTACTS_READ)
 async def search_contacts(query: str, page_size: int = 10) -> ToolResult:
     """Search your contacts by name, email or phone prefix."""
     check_page_size(page_size, 30)
-    result = await call("people", lambda s: _people(s).searchContacts(
-        query=query, pageSize=page_size, readMask=PERSON_FIELDS))
+    result = await call(
+        "people", lambda s: _people(s).searchContacts(query=query, pageSize=page_size, readMask=PERSON_FIELDS)
+    )
     people = [r["person"] for r in result.get("results", [])]
     return respond("\n".join(_render(p) for p in people) or f"No contacts match {query!r}.", {"contacts": people})
 
@@ -96,9 +115,20 @@ async def search_contacts(query: str, page_size: int = 10) -> ToolResult:
 async def list_contacts(page_size: int = 50, page_token: str | None = None) -> ToolResult:
     """List your contacts, sorted by first name."""
     check_page_size(page_size, 1000)
-    listing = await call("people", lambda s: _people(s).connections().list(
-        resourceName="people/me", personFields=PERSON_FIELDS, pageSize=page_size, pageToken=page_token,
-        sortOrder="FIRST_NAME_ASCENDING"))
+    listing = await call(
+        "people",
+        lambda s: (
+            _people(s)
+            .connections()
+            .list(
+                resourceName="people/me",
+                personFields=PERSON_FIELDS,
+                pageSize=page_size,
+                pageToken=page_token,
+                sortOrder="FIRST_NAME_ASCENDING",
+            )
+        ),
+    )
     return paged(listing, "connections", _render, "No contacts.", name="contacts")
 
 
@@ -106,15 +136,20 @@ async def list_contacts(page_size: int = 50, page_token: str | None = None) -> T
 async def get_contact(resource_name: str) -> ToolResult:
     """Get a contact by resource name (people/...)."""
     name = _resource(resource_name)
-    person = await call("people", lambda s: _people(s).get(resourceName=name, personFields=PERSON_FIELDS),
-                        what=f"contact '{name}'")
+    person = await call(
+        "people", lambda s: _people(s).get(resourceName=name, personFields=PERSON_FIELDS), what=f"contact '{name}'"
+    )
     return respond(_render(person), person)
 
 
 @write("extended", CONTACTS_WRITE)
 async def create_contact(
-    given_name: str, family_name: str | None = None, emails: list[str] | None = None,
-    phones: list[str] | None = None, organization: str | None = None, notes: str | None = None,
+    given_name: str,
+    family_name: str | None = None,
+    emails: list[str] | None = None,
+    phones: list[str] | None = None,
+    organization: str | None = None,
+    notes: str | None = None,
 ) -> ToolResult:
     """Create a contact."""
     body = _person_body(given_name, family_name, emails, phones, organization, notes)
@@ -124,8 +159,12 @@ async def create_contact(
 
 @write("extended", CONTACTS_WRITE, destructive=True)
 async def update_contact(
-    resource_name: str, given_name: str | None = None, family_name: str | None = None,
-    emails: list[str] | None = None, phones: list[str] | None = None, organization: str | None = None,
+    resource_name: str,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    emails: list[str] | None = None,
+    phones: list[str] | None = None,
+    organization: str | None = None,
     notes: str | None = None,
 ) -> ToolResult:
     """Change a contact; only given fields change (emails/phones replace the lists; kept entries keep their type,
@@ -134,13 +173,19 @@ async def update_contact(
     body = _person_body(given_name, family_name, emails, phones, organization, notes)
     if not body:
         raise UserError("Nothing to change: give at least one field")
-    current = await call("people", lambda s: _people(s).get(resourceName=name, personFields=PERSON_FIELDS),
-                         what=f"contact '{name}'")
+    current = await call(
+        "people", lambda s: _people(s).get(resourceName=name, personFields=PERSON_FIELDS), what=f"contact '{name}'"
+    )
     _keep_stored(body, current)
     mask = ",".join(body)  # body keys are People field names
     body["etag"] = current.get("etag")
-    person = await call("people", lambda s: _people(s).updateContact(
-        resourceName=name, updatePersonFields=mask, personFields=PERSON_FIELDS, body=body), what=f"contact '{name}'")
+    person = await call(
+        "people",
+        lambda s: _people(s).updateContact(
+            resourceName=name, updatePersonFields=mask, personFields=PERSON_FIELDS, body=body
+        ),
+        what=f"contact '{name}'",
+    )
     return respond("Updated " + _render(person), person)
 
 
@@ -157,5 +202,9 @@ async def list_contact_groups(page_size: int = 100, page_token: str | None = Non
     """List contact groups (labels) with member counts."""
     check_page_size(page_size, 1000)
     listing = await call("people", lambda s: s.contactGroups().list(pageSize=page_size, pageToken=page_token))
-    return paged(listing, "contactGroups", lambda g: f"{g.get('formattedName') or g.get('name')} "
-                 f"({g['resourceName']}, {g.get('memberCount', 0)} members)", "No contact groups.")
+    return paged(
+        listing,
+        "contactGroups",
+        lambda g: f"{g.get('formattedName') or g.get('name')} ({g['resourceName']}, {g.get('memberCount', 0)} members)",
+        "No contact groups.",
+    )

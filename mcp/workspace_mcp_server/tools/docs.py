@@ -1,4 +1,5 @@
 """Docs tools: read as text/markdown, create, insert/replace/delete text, find-and-replace, tables."""
+
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -39,13 +40,18 @@ def _runs(paragraph: dict, markdown: bool) -> str:
                 core = f"**{core}**"
             if style.get("italic"):
                 core = f"*{core}*"
-        out.append(core + text[len(text.rstrip("\n")):])
+        out.append(core + text[len(text.rstrip("\n")) :])
     return "".join(out).rstrip("\n")
 
 
 def _table(table: dict, markdown: bool) -> list[str]:
-    rows = [[" ".join(_runs(c["paragraph"], markdown) for c in cell.get("content", []) if "paragraph" in c)
-             for cell in row.get("tableCells", [])] for row in table.get("tableRows", [])]
+    rows = [
+        [
+            " ".join(_runs(c["paragraph"], markdown) for c in cell.get("content", []) if "paragraph" in c)
+            for cell in row.get("tableCells", [])
+        ]
+        for row in table.get("tableRows", [])
+    ]
     if not rows:
         return []
     if not markdown:
@@ -83,8 +89,9 @@ def render(document: dict, markdown: bool) -> str:
 
 
 async def _get(document_id: str, **params: Any) -> dict:
-    return await call("docs", lambda s: _documents(s).get(documentId=document_id, **params),
-                      what=f"document '{document_id}'")
+    return await call(
+        "docs", lambda s: _documents(s).get(documentId=document_id, **params), what=f"document '{document_id}'"
+    )
 
 
 def _end_index(document: dict) -> int:
@@ -93,8 +100,11 @@ def _end_index(document: dict) -> int:
 
 
 async def _batch(document_id: str, requests: list[dict]) -> dict:
-    return await call("docs", lambda s: _documents(s).batchUpdate(
-        documentId=document_id, body={"requests": requests}), what=f"document '{document_id}'")
+    return await call(
+        "docs",
+        lambda s: _documents(s).batchUpdate(documentId=document_id, body={"requests": requests}),
+        what=f"document '{document_id}'",
+    )
 
 
 async def _check_range(document_id: str, start_index: int, end_index: int | None = None) -> None:
@@ -147,18 +157,24 @@ async def insert_doc_text(document_id: str, text: str, index: int | None = None)
         location = {"location": {"index": index}}
     await _batch(document_id, [{"insertText": {**location, "text": text}}])
     units = index_units(text)
-    return respond(f"Inserted {units} index units ({len(text)} characters) into {document_id}; indexes after the "
-                   f"insertion moved by {units}.", {"insertedUnits": units})
+    return respond(
+        f"Inserted {units} index units ({len(text)} characters) into {document_id}; indexes after the "
+        f"insertion moved by {units}.",
+        {"insertedUnits": units},
+    )
 
 
 @write("extended", DOCS_WRITE, destructive=True)
 async def replace_doc_range(document_id: str, start_index: int, end_index: int, text: str) -> ToolResult:
     """Replace the text between two indexes (end exclusive; see get_doc_content endIndex)."""
     await _check_range(document_id, start_index, end_index)
-    await _batch(document_id, [
-        {"deleteContentRange": {"range": {"startIndex": start_index, "endIndex": end_index}}},
-        {"insertText": {"location": {"index": start_index}, "text": text}},
-    ])
+    await _batch(
+        document_id,
+        [
+            {"deleteContentRange": {"range": {"startIndex": start_index, "endIndex": end_index}}},
+            {"insertText": {"location": {"index": start_index}, "text": text}},
+        ],
+    )
     return respond(f"Replaced {start_index}-{end_index} in {document_id}.")
 
 
@@ -175,8 +191,10 @@ async def find_replace_doc_text(document_id: str, find: str, replace: str, match
     """Replace every occurrence of a text in a document."""
     if not find:
         raise UserError("find: must not be empty")
-    result = await _batch(document_id, [{"replaceAllText": {
-        "containsText": {"text": find, "matchCase": match_case}, "replaceText": replace}}])
+    result = await _batch(
+        document_id,
+        [{"replaceAllText": {"containsText": {"text": find, "matchCase": match_case}, "replaceText": replace}}],
+    )
     count = (result.get("replies") or [{}])[0].get("replaceAllText", {}).get("occurrencesChanged", 0)
     return respond(f"Replaced {count} occurrence(s) of {find!r}.", {"occurrencesChanged": count})
 

@@ -1,4 +1,5 @@
 """Drive tools: search, read content, create/upload, move, copy, rename, trash, sharing."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,10 @@ EXPORTS = {
     "application/vnd.google-apps.presentation": "text/plain",
 }
 # What Drive converts text content from, per Google editor type.
-CONVERT_FROM = {"application/vnd.google-apps.document": "text/plain", "application/vnd.google-apps.spreadsheet": "text/csv"}
+CONVERT_FROM = {
+    "application/vnd.google-apps.document": "text/plain",
+    "application/vnd.google-apps.spreadsheet": "text/csv",
+}
 TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|csv|javascript|x-yaml|yaml|x-sh|sql)|.*\+(xml|json)$)")
 ALL_DRIVES = {"supportsAllDrives": True}
 
@@ -45,17 +49,28 @@ async def list_of_type(mime_type: str, query: str, page_size: int, page_token: s
     return await list_files(q, page_size, page_token)
 
 
-async def list_files(q: str, page_size: int, page_token: str | None, drive_id: str | None = None,
-                     note: str | None = None) -> ToolResult:
+async def list_files(
+    q: str, page_size: int, page_token: str | None, drive_id: str | None = None, note: str | None = None
+) -> ToolResult:
     """One page of files.list as text + structured content (shared with Docs/Sheets listings).
 
     ``note`` (how the search was understood) heads the text, and the query sent is in the data as ``q``.
     """
     check_page_size(page_size, 100)
     scope = {"corpora": "drive", "driveId": drive_id} if drive_id else {"corpora": "allDrives"}
-    listing = await call("drive", lambda s: _files(s).list(
-        q=q, pageSize=page_size, pageToken=page_token, fields=f"nextPageToken,files({FIELDS})",
-        includeItemsFromAllDrives=True, orderBy="modifiedTime desc", **scope, **ALL_DRIVES))
+    listing = await call(
+        "drive",
+        lambda s: _files(s).list(
+            q=q,
+            pageSize=page_size,
+            pageToken=page_token,
+            fields=f"nextPageToken,files({FIELDS})",
+            includeItemsFromAllDrives=True,
+            orderBy="modifiedTime desc",
+            **scope,
+            **ALL_DRIVES,
+        ),
+    )
     files, token = listing.get("files", []), listing.get("nextPageToken")
     text = "\n".join(describe(item) for item in files) or "No files found."
     head = f"{note}\n" if note else ""
@@ -80,7 +95,10 @@ async def search_drive_files(
         if not query.split():
             raise UserError("query: give words to search for or a Drive query") from None
         mentions_trashed = False
-        q, how = words_query(query), f"Searched full text for the words {query.split()} (not Drive query syntax: {why})."
+        q, how = (
+            words_query(query),
+            f"Searched full text for the words {query.split()} (not Drive query syntax: {why}).",
+        )
     if not mentions_trashed:
         q = f"({q}) and trashed = false"
     return await list_files(q, page_size, page_token, drive_id, note=how)
@@ -93,8 +111,9 @@ async def list_drive_folder(folder_id: str = "root", page_size: int = 50, page_t
 
 
 async def file_metadata(file_id: str) -> dict:
-    return await call("drive", lambda s: _files(s).get(fileId=file_id, fields=FIELDS, **ALL_DRIVES),
-                      what=f"file '{file_id}'")
+    return await call(
+        "drive", lambda s: _files(s).get(fileId=file_id, fields=FIELDS, **ALL_DRIVES), what=f"file '{file_id}'"
+    )
 
 
 @read("extended", DRIVE_READ)
@@ -110,20 +129,28 @@ async def get_drive_file_content(file_id: str) -> ToolResult:
     item = await file_metadata(file_id)
     mime = item.get("mimeType", "")
     if mime in EXPORTS:
-        data = await call("drive", lambda s: _files(s).export(fileId=file_id, mimeType=EXPORTS[mime]),
-                          what=f"file '{file_id}'")
+        data = await call(
+            "drive", lambda s: _files(s).export(fileId=file_id, mimeType=EXPORTS[mime]), what=f"file '{file_id}'"
+        )
     elif TEXT_TYPES.match(mime):
-        data = await call("drive", lambda s: _files(s).get_media(fileId=file_id, **ALL_DRIVES), what=f"file '{file_id}'")
+        data = await call(
+            "drive", lambda s: _files(s).get_media(fileId=file_id, **ALL_DRIVES), what=f"file '{file_id}'"
+        )
     else:
-        return respond(f"{describe(item)}\nBinary content is not shown; open {item.get('webViewLink', 'it in Drive')}.",
-                       item)
+        return respond(
+            f"{describe(item)}\nBinary content is not shown; open {item.get('webViewLink', 'it in Drive')}.", item
+        )
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
     note = ""
     if mime == "application/vnd.google-apps.spreadsheet":
-        note = ("\n(CSV export holds the first sheet only; get_spreadsheet_info lists the sheets and read_sheet_values "
-                "reads any of them.)")
-    return respond(f"{describe(item)}{note}\n\n{text}", {"id": file_id, "name": item.get("name"), "mimeType": mime,
-                                                          "firstSheetOnly": bool(note)})
+        note = (
+            "\n(CSV export holds the first sheet only; get_spreadsheet_info lists the sheets and read_sheet_values "
+            "reads any of them.)"
+        )
+    return respond(
+        f"{describe(item)}{note}\n\n{text}",
+        {"id": file_id, "name": item.get("name"), "mimeType": mime, "firstSheetOnly": bool(note)},
+    )
 
 
 def _media(content: str, mime_type: str) -> Any:
@@ -144,8 +171,10 @@ async def create_drive_file(
     body: dict[str, Any] = {"name": name, "mimeType": mime_type}
     if folder_id:
         body["parents"] = [folder_id]
-    created = await call("drive", lambda s: _files(s).create(
-        body=body, media_body=_media(content, mime_type), fields=FIELDS, **ALL_DRIVES))
+    created = await call(
+        "drive",
+        lambda s: _files(s).create(body=body, media_body=_media(content, mime_type), fields=FIELDS, **ALL_DRIVES),
+    )
     return respond(f"Created {describe(created)}", created)
 
 
@@ -160,15 +189,22 @@ async def create_drive_folder(name: str, parent_id: str | None = None) -> ToolRe
 @write("complete", DRIVE_WRITE, destructive=True)
 async def update_drive_file_content(file_id: str, content: str, mime_type: str = "text/plain") -> ToolResult:
     """Replace a file's content with text."""
-    updated = await call("drive", lambda s: _files(s).update(
-        fileId=file_id, body={}, media_body=_media(content, mime_type), fields=FIELDS, **ALL_DRIVES),
-        what=f"file '{file_id}'")
+    updated = await call(
+        "drive",
+        lambda s: _files(s).update(
+            fileId=file_id, body={}, media_body=_media(content, mime_type), fields=FIELDS, **ALL_DRIVES
+        ),
+        what=f"file '{file_id}'",
+    )
     return respond(f"Updated {describe(updated)}", updated)
 
 
 async def _update(file_id: str, verb: str, body: dict, **params: Any) -> ToolResult:
-    updated = await call("drive", lambda s: _files(s).update(
-        fileId=file_id, body=body, fields=FIELDS, **params, **ALL_DRIVES), what=f"file '{file_id}'")
+    updated = await call(
+        "drive",
+        lambda s: _files(s).update(fileId=file_id, body=body, fields=FIELDS, **params, **ALL_DRIVES),
+        what=f"file '{file_id}'",
+    )
     return respond(f"{verb} {describe(updated)}", updated)
 
 
@@ -176,7 +212,9 @@ async def _update(file_id: str, verb: str, body: dict, **params: Any) -> ToolRes
 async def move_drive_file(file_id: str, folder_id: str) -> ToolResult:
     """Move a file into a folder (removing it from its current folders)."""
     item = await file_metadata(file_id)
-    return await _update(file_id, "Moved", {}, addParents=folder_id, removeParents=",".join(item.get("parents", [])) or None)
+    return await _update(
+        file_id, "Moved", {}, addParents=folder_id, removeParents=",".join(item.get("parents", [])) or None
+    )
 
 
 @write("extended", DRIVE_WRITE)
@@ -195,27 +233,40 @@ async def trash_drive_file(file_id: str) -> ToolResult:
 async def copy_drive_file(file_id: str, name: str | None = None, folder_id: str | None = None) -> ToolResult:
     """Copy a file, optionally renaming it or placing it in a folder."""
     body: dict[str, Any] = {k: v for k, v in {"name": name, "parents": [folder_id] if folder_id else None}.items() if v}
-    copied = await call("drive", lambda s: _files(s).copy(fileId=file_id, body=body, fields=FIELDS, **ALL_DRIVES),
-                        what=f"file '{file_id}'")
+    copied = await call(
+        "drive",
+        lambda s: _files(s).copy(fileId=file_id, body=body, fields=FIELDS, **ALL_DRIVES),
+        what=f"file '{file_id}'",
+    )
     return respond(f"Copied to {describe(copied)}", copied)
 
 
 @read("extended", DRIVE_READ)
 async def list_drive_permissions(file_id: str) -> ToolResult:
     """List who a file is shared with (permission ids, roles)."""
-    listing = await call("drive", lambda s: s.permissions().list(
-        fileId=file_id, fields="permissions(id,type,role,emailAddress,domain,displayName)", **ALL_DRIVES),
-        what=f"file '{file_id}'")
+    listing = await call(
+        "drive",
+        lambda s: s.permissions().list(
+            fileId=file_id, fields="permissions(id,type,role,emailAddress,domain,displayName)", **ALL_DRIVES
+        ),
+        what=f"file '{file_id}'",
+    )
     perms = listing.get("permissions", [])
-    lines = [f"{p['id']}: {p['role']} for {p['type']} {p.get('emailAddress') or p.get('domain') or ''}".rstrip()
-             for p in perms]
+    lines = [
+        f"{p['id']}: {p['role']} for {p['type']} {p.get('emailAddress') or p.get('domain') or ''}".rstrip()
+        for p in perms
+    ]
     return respond("\n".join(lines) or "Not shared.", {"permissions": perms})
 
 
 @write("extended", DRIVE_WRITE)
 async def share_drive_file(
-    file_id: str, type: Literal["user", "group", "domain", "anyone"], role: Literal["reader", "commenter", "writer"],
-    email: str | None = None, domain: str | None = None, notify: bool = True,
+    file_id: str,
+    type: Literal["user", "group", "domain", "anyone"],
+    role: Literal["reader", "commenter", "writer"],
+    email: str | None = None,
+    domain: str | None = None,
+    notify: bool = True,
 ) -> ToolResult:
     """Share a file with a user/group (email), a domain, or anyone with the link."""
     body: dict[str, Any] = {"type": type, "role": role}
@@ -228,17 +279,24 @@ async def share_drive_file(
             raise UserError(f"domain: a domain name such as example.com is required (got {domain!r})")
         body["domain"] = domain
     extra = {"sendNotificationEmail": notify} if type in ("user", "group") else {}
-    perm = await call("drive", lambda s: s.permissions().create(
-        fileId=file_id, body=body, fields="id,type,role,emailAddress,domain", **extra, **ALL_DRIVES),
-        what=f"file '{file_id}'")
+    perm = await call(
+        "drive",
+        lambda s: s.permissions().create(
+            fileId=file_id, body=body, fields="id,type,role,emailAddress,domain", **extra, **ALL_DRIVES
+        ),
+        what=f"file '{file_id}'",
+    )
     return respond(f"Shared {file_id}: {role} for {type} {email or domain or ''} (permission {perm['id']}).", perm)
 
 
 @write("complete", DRIVE_WRITE, destructive=True)
 async def remove_drive_permission(file_id: str, permission_id: str) -> ToolResult:
     """Remove a permission (from list_drive_permissions)."""
-    await call("drive", lambda s: s.permissions().delete(fileId=file_id, permissionId=permission_id, **ALL_DRIVES),
-               what=f"permission '{permission_id}' on file '{file_id}'")
+    await call(
+        "drive",
+        lambda s: s.permissions().delete(fileId=file_id, permissionId=permission_id, **ALL_DRIVES),
+        what=f"permission '{permission_id}' on file '{file_id}'",
+    )
     return respond(f"Removed permission {permission_id} from {file_id}.")
 
 

@@ -10,6 +10,7 @@ is not Drive syntax. Grammar (developers.google.com/drive/api/guides/search-file
     term    := field op value | string "in" collection | map "has" "{" "key" "=" string "and" "value" "=" string "}"
     string  := "'" (any character but ' and \\, or \\' or \\\\)* "'"
 """
+
 from __future__ import annotations
 
 import re
@@ -60,7 +61,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         found = _TOKEN.match(text, position)
         if not found:
             raise QuerySyntaxError(f"unexpected {text[position:].strip()[:20]!r} at character {position + 1}")
-        kind = found.lastgroup
+        kind = found.lastgroup or ""
         out.append((kind, found[kind]))
         position = found.end()
     return out
@@ -158,8 +159,9 @@ def parse(text: str) -> list[Term]:
     if not parser.tokens:
         raise QuerySyntaxError("empty query")
     parser.query()
-    if parser.peek() is not None:
-        raise QuerySyntaxError(f"unexpected {parser.peek()[1]!r} after a complete query")
+    rest = parser.peek()
+    if rest is not None:
+        raise QuerySyntaxError(f"unexpected {rest[1]!r} after a complete query")
     return parser.terms
 
 

@@ -1,4 +1,5 @@
 """Gmail tools: search, read, send, drafts, labels, filters, attachments."""
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,16 @@ from ..google.client import call
 from ..google.errors import UserError
 from ..google.scopes import GMAIL_READ, GMAIL_SETTINGS, GMAIL_WRITE
 from .common import (
-    ATEXT, Mailbox, check_page_size, email_address, gather, header, mailboxes, no_line_breaks, page_note, respond,
+    ATEXT,
+    Mailbox,
+    check_page_size,
+    email_address,
+    gather,
+    header,
+    mailboxes,
+    no_line_breaks,
+    page_note,
+    respond,
 )
 from .registry import read, write
 
@@ -67,10 +77,14 @@ def _body_and_attachments(payload: dict) -> tuple[str, list[dict]]:
         body = part.get("body", {}) or {}
         mime = part.get("mimeType", "")
         if part.get("filename"):
-            attachments.append({
-                "filename": part["filename"], "mimeType": mime, "size": body.get("size", 0),
-                "attachmentId": body.get("attachmentId", ""),
-            })
+            attachments.append(
+                {
+                    "filename": part["filename"],
+                    "mimeType": mime,
+                    "size": body.get("size", 0),
+                    "attachmentId": body.get("attachmentId", ""),
+                }
+            )
         elif mime == "text/plain" and body.get("data") and not plain:
             plain = _decode_text(_b64decode(body["data"]), part)
         elif mime == "text/html" and body.get("data") and not rich:
@@ -82,8 +96,12 @@ def _render(message: dict, with_body: bool = True) -> tuple[str, dict]:
     payload = message.get("payload", {}) or {}
     headers = payload.get("headers", []) or []
     fields = {name.lower(): header(headers, name) for name in SUMMARY_HEADERS + ["Cc"]}
-    data = {"id": message.get("id"), "threadId": message.get("threadId"), "labelIds": message.get("labelIds", []),
-            **{k: v for k, v in fields.items() if v}}
+    data = {
+        "id": message.get("id"),
+        "threadId": message.get("threadId"),
+        "labelIds": message.get("labelIds", []),
+        **{k: v for k, v in fields.items() if v},
+    }
     lines = [f"Message {message.get('id')} (thread {message.get('threadId')})"]
     lines += [f"{name}: {fields[name.lower()]}" for name in SUMMARY_HEADERS + ["Cc"] if fields[name.lower()]]
     if message.get("labelIds"):
@@ -92,8 +110,10 @@ def _render(message: dict, with_body: bool = True) -> tuple[str, dict]:
         body, attachments = _body_and_attachments(payload)
         data["attachments"] = attachments
         for item in attachments:
-            lines.append(f"Attachment: {item['filename']} ({item['mimeType']}, {item['size']} bytes) "
-                         f"attachment_id={item['attachmentId']}")
+            lines.append(
+                f"Attachment: {item['filename']} ({item['mimeType']}, {item['size']} bytes) "
+                f"attachment_id={item['attachmentId']}"
+            )
         lines += ["", body or "(no text body)"]
     else:
         lines.append(f"Snippet: {message.get('snippet', '')}")
@@ -103,7 +123,8 @@ def _render(message: dict, with_body: bool = True) -> tuple[str, dict]:
 async def _get_message(message_id: str, fmt: str = "full") -> dict:
     extra = {"metadataHeaders": SUMMARY_HEADERS} if fmt == "metadata" else {}
     return await call(
-        "gmail", lambda s: _users(s).messages().get(userId="me", id=message_id, format=fmt, **extra),
+        "gmail",
+        lambda s: _users(s).messages().get(userId="me", id=message_id, format=fmt, **extra),
         what=f"message '{message_id}'",
     )
 
@@ -118,8 +139,9 @@ async def search_gmail_messages(query: str, page_size: int = 10, page_token: str
         page_token: from a previous page.
     """
     check_page_size(page_size, 50)
-    listing = await call("gmail", lambda s: _users(s).messages().list(
-        userId="me", q=query, maxResults=page_size, pageToken=page_token))
+    listing = await call(
+        "gmail", lambda s: _users(s).messages().list(userId="me", q=query, maxResults=page_size, pageToken=page_token)
+    )
     ids = [m["id"] for m in listing.get("messages", [])]
     messages = await gather([_get_message(i, "metadata") for i in ids])
     summaries = [_render(m, with_body=False) for m in messages]
@@ -147,8 +169,11 @@ async def get_gmail_messages(message_ids: list[str]) -> ToolResult:
 @read("core", GMAIL_READ)
 async def get_gmail_thread(thread_id: str) -> ToolResult:
     """Get every message of a thread, oldest first."""
-    thread = await call("gmail", lambda s: _users(s).threads().get(userId="me", id=thread_id, format="full"),
-                        what=f"thread '{thread_id}'")
+    thread = await call(
+        "gmail",
+        lambda s: _users(s).threads().get(userId="me", id=thread_id, format="full"),
+        what=f"thread '{thread_id}'",
+    )
     rendered = [_render(m) for m in thread.get("messages", [])]
     text = f"Thread {thread_id}: {len(rendered)} messages\n\n" + "\n\n---\n\n".join(t for t, _ in rendered)
     return respond(text, {"id": thread_id, "messages": [d for _, d in rendered]})
@@ -181,8 +206,13 @@ def _encoded_words(text: str) -> list[str]:
 
 def _plain_words(text: str) -> bool:
     """ASCII text that folds at its own single spaces and that no reader could mistake for an encoded-word."""
-    return (text.isascii() and text.isprintable() and "=?" not in text and text == " ".join(text.split())
-            and all(len(word) <= LINE for word in text.split()))
+    return (
+        text.isascii()
+        and text.isprintable()
+        and "=?" not in text
+        and text == " ".join(text.split())
+        and all(len(word) <= LINE for word in text.split())
+    )
 
 
 def _phrase(name: str) -> list[str]:
@@ -194,7 +224,8 @@ def _phrase(name: str) -> list[str]:
         return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
     if not (name.isprintable() and name == " ".join(name.split())):
         return _encoded_words(name)  # irregular spacing lives inside the encoding
-    tokens, run = [], []
+    tokens: list[str] = []
+    run: list[str] = []
     for word in name.split():
         if "=?" not in word and re.fullmatch(f"[{ATEXT}]+", word):
             tokens += _encoded_words(" ".join(run)) if run else []
@@ -207,9 +238,11 @@ def _phrase(name: str) -> list[str]:
 
 def _fold(name: str, groups: list[list[str]], separator: str = "") -> bytes:
     """``Name: tokens`` folded at the spaces between tokens, never inside one; groups end with ``separator``."""
-    tokens = [token + (separator if last and index < len(groups) - 1 else "")
-              for index, group in enumerate(groups) for last, token in
-              ((position == len(group) - 1, token) for position, token in enumerate(group))]
+    tokens = [
+        token + (separator if last and index < len(groups) - 1 else "")
+        for index, group in enumerate(groups)
+        for last, token in ((position == len(group) - 1, token) for position, token in enumerate(group))
+    ]
     lines, line = [], f"{name}:"
     for token in tokens:
         if len(line) + 1 + len(token) > LINE and line != f"{name}:":
@@ -221,8 +254,9 @@ def _fold(name: str, groups: list[list[str]], separator: str = "") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("ascii")
 
 
-def header_block(recipients: dict[str, list[Mailbox]], subject: str, in_reply_to: str | None,
-                 references: list[str]) -> bytes:
+def header_block(
+    recipients: dict[str, list[Mailbox]], subject: str, in_reply_to: str | None, references: list[str]
+) -> bytes:
     """The message's own headers, written by hand so that addresses and msg-ids stay intact tokens.
 
     Python's email policies fold a long msg-id into an encoded-word (forbidden inside a msg-id, and
@@ -231,8 +265,14 @@ def header_block(recipients: dict[str, list[Mailbox]], subject: str, in_reply_to
     out = b""
     for field, boxes in recipients.items():
         if boxes:
-            out += _fold(field, [[*(_phrase(box.name) if box.name else []),
-                                  f"<{box.address}>" if box.name else box.address] for box in boxes], ",")
+            out += _fold(
+                field,
+                [
+                    [*(_phrase(box.name) if box.name else []), f"<{box.address}>" if box.name else box.address]
+                    for box in boxes
+                ],
+                ",",
+            )
     subject_tokens = subject.split() if _plain_words(subject) else _encoded_words(subject)
     out += _fold("Subject", [subject_tokens]) if subject_tokens else b"Subject: \r\n"
     if in_reply_to:
@@ -242,8 +282,14 @@ def header_block(recipients: dict[str, list[Mailbox]], subject: str, in_reply_to
     return out
 
 
-def build_raw(recipients: dict[str, list[Mailbox]], subject: str, body: str, html_body: bool = False,
-              in_reply_to: str | None = None, references: list[str] | tuple[str, ...] = ()) -> bytes:
+def build_raw(
+    recipients: dict[str, list[Mailbox]],
+    subject: str,
+    body: str,
+    html_body: bool = False,
+    in_reply_to: str | None = None,
+    references: list[str] | tuple[str, ...] = (),
+) -> bytes:
     """An RFC 5322 message (CRLF line endings, lines under 998 octets) for the Gmail API's ``raw``."""
     import email.policy
     from email.message import EmailMessage
@@ -259,8 +305,16 @@ def build_raw(recipients: dict[str, list[Mailbox]], subject: str, body: str, htm
     return header_block(recipients, subject, in_reply_to, list(references)) + content.as_bytes()
 
 
-async def _mime(to: str, subject: str, body: str, cc: str | None, bcc: str | None, html_body: bool,
-                reply_to_message_id: str | None, keep: dict | None = None) -> dict:
+async def _mime(
+    to: str,
+    subject: str,
+    body: str,
+    cc: str | None,
+    bcc: str | None,
+    html_body: bool,
+    reply_to_message_id: str | None,
+    keep: dict | None = None,
+) -> dict:
     """The Gmail API message resource ({raw, threadId}) for a new message or a reply.
 
     ``keep`` carries the threading of the message being replaced (a draft update): its threadId and
@@ -273,9 +327,20 @@ async def _mime(to: str, subject: str, body: str, cc: str | None, bcc: str | Non
     resource: dict[str, Any] = {}
     in_reply_to, references = None, []
     if reply_to_message_id:
-        original = await call("gmail", lambda s: _users(s).messages().get(
-            userId="me", id=reply_to_message_id, format="metadata",
-            metadataHeaders=["Message-ID", "References", "Subject"]), what=f"message '{reply_to_message_id}'")
+        original = await call(
+            "gmail",
+            lambda s: (
+                _users(s)
+                .messages()
+                .get(
+                    userId="me",
+                    id=reply_to_message_id,
+                    format="metadata",
+                    metadataHeaders=["Message-ID", "References", "Subject"],
+                )
+            ),
+            what=f"message '{reply_to_message_id}'",
+        )
         headers = original.get("payload", {}).get("headers", [])
         parent = msg_ids(header(headers, "Message-ID"))
         if parent:
@@ -286,7 +351,7 @@ async def _mime(to: str, subject: str, body: str, cc: str | None, bcc: str | Non
             original_subject = header(headers, "Subject")
             subject = original_subject if original_subject.lower().startswith("re:") else f"Re: {original_subject}"
     elif keep:
-        in_reply_to = (msg_ids(keep.get("in_reply_to", "")) or [None])[0]
+        in_reply_to = next(iter(msg_ids(keep.get("in_reply_to", ""))), None)
         references = msg_ids(keep.get("references", ""))
         if keep.get("threadId"):
             resource["threadId"] = keep["threadId"]
@@ -297,7 +362,12 @@ async def _mime(to: str, subject: str, body: str, cc: str | None, bcc: str | Non
 
 @write("core", GMAIL_WRITE)
 async def send_gmail_message(
-    to: str, subject: str, body: str, cc: str | None = None, bcc: str | None = None, html: bool = False,
+    to: str,
+    subject: str,
+    body: str,
+    cc: str | None = None,
+    bcc: str | None = None,
+    html: bool = False,
     reply_to_message_id: str | None = None,
 ) -> ToolResult:
     """Send an email. To reply in a thread give reply_to_message_id (subject may then be empty).
@@ -308,8 +378,10 @@ async def send_gmail_message(
     """
     message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id)
     sent = await call("gmail", lambda s: _users(s).messages().send(userId="me", body=message))
-    return respond(f"Sent message {sent['id']} in thread {sent.get('threadId')}.",
-                   {"id": sent["id"], "threadId": sent.get("threadId")})
+    return respond(
+        f"Sent message {sent['id']} in thread {sent.get('threadId')}.",
+        {"id": sent["id"], "threadId": sent.get("threadId")},
+    )
 
 
 @read("extended", GMAIL_READ)
@@ -350,22 +422,41 @@ async def modify_gmail_labels(
     add, remove = await _label_ids(add_labels, remove_labels)
     if not add and not remove:
         raise UserError("add_labels/remove_labels: give at least one label")
-    await call("gmail", lambda s: _users(s).messages().batchModify(
-        userId="me", body={"ids": message_ids, "addLabelIds": add, "removeLabelIds": remove}))
+    await call(
+        "gmail",
+        lambda s: (
+            _users(s)
+            .messages()
+            .batchModify(userId="me", body={"ids": message_ids, "addLabelIds": add, "removeLabelIds": remove})
+        ),
+    )
     return respond(f"Updated labels on {len(message_ids)} message(s): +{add} -{remove}.")
 
 
 @write("complete", GMAIL_WRITE)
 async def create_gmail_label(name: str) -> ToolResult:
     """Create a user label (use "/" for nesting, e.g. "Projects/Alpha")."""
-    label = await call("gmail", lambda s: _users(s).labels().create(
-        userId="me", body={"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}))
+    label = await call(
+        "gmail",
+        lambda s: (
+            _users(s)
+            .labels()
+            .create(
+                userId="me", body={"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
+            )
+        ),
+    )
     return respond(f"Created label {label['name']} (id={label['id']}).", {"id": label["id"], "name": label["name"]})
 
 
 @write("extended", GMAIL_WRITE)
 async def create_gmail_draft(
-    to: str, subject: str, body: str, cc: str | None = None, bcc: str | None = None, html: bool = False,
+    to: str,
+    subject: str,
+    body: str,
+    cc: str | None = None,
+    bcc: str | None = None,
+    html: bool = False,
     reply_to_message_id: str | None = None,
 ) -> ToolResult:
     """Create a draft (same arguments as send_gmail_message)."""
@@ -378,12 +469,13 @@ async def create_gmail_draft(
 async def list_gmail_drafts(page_size: int = 20, page_token: str | None = None) -> ToolResult:
     """List drafts with their ids and subjects."""
     check_page_size(page_size, 100)
-    listing = await call("gmail", lambda s: _users(s).drafts().list(
-        userId="me", maxResults=page_size, pageToken=page_token))
+    listing = await call(
+        "gmail", lambda s: _users(s).drafts().list(userId="me", maxResults=page_size, pageToken=page_token)
+    )
     drafts = listing.get("drafts", [])
     messages = await gather([_get_message(d["message"]["id"], "metadata") for d in drafts])
     items = []
-    for draft, message in zip(drafts, messages):
+    for draft, message in zip(drafts, messages, strict=True):
         headers = message.get("payload", {}).get("headers", [])
         items.append({"id": draft["id"], "to": header(headers, "To"), "subject": header(headers, "Subject")})
     token = listing.get("nextPageToken")
@@ -393,30 +485,48 @@ async def list_gmail_drafts(page_size: int = 20, page_token: str | None = None) 
 
 @write("complete", GMAIL_WRITE, destructive=True)
 async def update_gmail_draft(
-    draft_id: str, to: str, subject: str, body: str, cc: str | None = None, bcc: str | None = None,
-    html: bool = False, reply_to_message_id: str | None = None,
+    draft_id: str,
+    to: str,
+    subject: str,
+    body: str,
+    cc: str | None = None,
+    bcc: str | None = None,
+    html: bool = False,
+    reply_to_message_id: str | None = None,
 ) -> ToolResult:
     """Replace a draft's recipients, subject and body (a reply draft stays in its thread)."""
     keep = None
     if not reply_to_message_id:
-        current = await call("gmail", lambda s: _users(s).drafts().get(userId="me", id=draft_id, format="metadata"),
-                             what=f"draft '{draft_id}'")
+        current = await call(
+            "gmail",
+            lambda s: _users(s).drafts().get(userId="me", id=draft_id, format="metadata"),
+            what=f"draft '{draft_id}'",
+        )
         stored = current.get("message", {})
         headers = stored.get("payload", {}).get("headers", [])
-        keep = {"threadId": stored.get("threadId"), "in_reply_to": header(headers, "In-Reply-To"),
-                "references": header(headers, "References")}
+        keep = {
+            "threadId": stored.get("threadId"),
+            "in_reply_to": header(headers, "In-Reply-To"),
+            "references": header(headers, "References"),
+        }
     message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, keep)
-    draft = await call("gmail", lambda s: _users(s).drafts().update(
-        userId="me", id=draft_id, body={"id": draft_id, "message": message}), what=f"draft '{draft_id}'")
+    draft = await call(
+        "gmail",
+        lambda s: _users(s).drafts().update(userId="me", id=draft_id, body={"id": draft_id, "message": message}),
+        what=f"draft '{draft_id}'",
+    )
     return respond(f"Updated draft {draft['id']}.", {"id": draft["id"]})
 
 
 @write("complete", GMAIL_WRITE)
 async def send_gmail_draft(draft_id: str) -> ToolResult:
     """Send an existing draft."""
-    sent = await call("gmail", lambda s: _users(s).drafts().send(userId="me", body={"id": draft_id}),
-                      what=f"draft '{draft_id}'")
-    return respond(f"Sent draft {draft_id} as message {sent['id']}.", {"id": sent["id"], "threadId": sent.get("threadId")})
+    sent = await call(
+        "gmail", lambda s: _users(s).drafts().send(userId="me", body={"id": draft_id}), what=f"draft '{draft_id}'"
+    )
+    return respond(
+        f"Sent draft {draft_id} as message {sent['id']}.", {"id": sent["id"], "threadId": sent.get("threadId")}
+    )
 
 
 @read("extended", GMAIL_READ)
@@ -427,13 +537,18 @@ async def get_gmail_attachment(message_id: str, attachment_id: str) -> ToolResul
     meta = next((a for a in attachments if a["attachmentId"] == attachment_id), None)
     if meta is None:
         raise UserError(f"Not found: attachment '{attachment_id}' is not in message '{message_id}'")
-    part = await call("gmail", lambda s: _users(s).messages().attachments().get(
-        userId="me", messageId=message_id, id=attachment_id), what=f"attachment '{attachment_id}'")
+    part = await call(
+        "gmail",
+        lambda s: _users(s).messages().attachments().get(userId="me", messageId=message_id, id=attachment_id),
+        what=f"attachment '{attachment_id}'",
+    )
     content = _b64decode(part.get("data", ""))
     info = {"filename": meta["filename"], "mimeType": meta["mimeType"], "size": len(content)}
     if _TEXT_TYPES.match(meta["mimeType"]):
-        return respond(f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes):\n\n"
-                       + content.decode("utf-8", "replace"), info)
+        return respond(
+            f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes):\n\n" + content.decode("utf-8", "replace"),
+            info,
+        )
     encoded = base64.b64encode(content).decode()
     return respond(f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes), base64:\n{encoded}", info)
 
@@ -448,8 +563,12 @@ async def list_gmail_filters() -> ToolResult:
 
 @write("complete", GMAIL_SETTINGS)
 async def create_gmail_filter(
-    from_address: str | None = None, to_address: str | None = None, subject: str | None = None,
-    query: str | None = None, add_labels: list[str] | None = None, remove_labels: list[str] | None = None,
+    from_address: str | None = None,
+    to_address: str | None = None,
+    subject: str | None = None,
+    query: str | None = None,
+    add_labels: list[str] | None = None,
+    remove_labels: list[str] | None = None,
     forward_to: str | None = None,
 ) -> ToolResult:
     """Create a filter: messages matching all given criteria get labels added/removed or are forwarded.
@@ -457,7 +576,9 @@ async def create_gmail_filter(
     Args:
         remove_labels: e.g. ["INBOX"] to skip the inbox.
     """
-    criteria = {k: v for k, v in {"from": from_address, "to": to_address, "subject": subject, "query": query}.items() if v}
+    criteria = {
+        k: v for k, v in {"from": from_address, "to": to_address, "subject": subject, "query": query}.items() if v
+    }
     if not criteria:
         raise UserError("Give at least one criterion: from_address, to_address, subject or query")
     add, remove = await _label_ids(add_labels, remove_labels)
@@ -466,14 +587,19 @@ async def create_gmail_filter(
         from email.utils import parseaddr
 
         action["forward"] = parseaddr(email_address("forward_to", forward_to))[1]
-    created = await call("gmail", lambda s: _users(s).settings().filters().create(
-        userId="me", body={"criteria": criteria, "action": action}))
+    created = await call(
+        "gmail",
+        lambda s: _users(s).settings().filters().create(userId="me", body={"criteria": criteria, "action": action}),
+    )
     return respond(f"Created filter {created['id']}.", {"id": created["id"]})
 
 
 @write("complete", GMAIL_SETTINGS, destructive=True)
 async def delete_gmail_filter(filter_id: str) -> ToolResult:
     """Delete a mail filter."""
-    await call("gmail", lambda s: _users(s).settings().filters().delete(userId="me", id=filter_id),
-               what=f"filter '{filter_id}'")
+    await call(
+        "gmail",
+        lambda s: _users(s).settings().filters().delete(userId="me", id=filter_id),
+        what=f"filter '{filter_id}'",
+    )
     return respond(f"Deleted filter {filter_id}.")

@@ -1,4 +1,5 @@
 """Sheets tools: list, metadata, read/write/append/clear ranges, create, add/rename/delete sheets, format."""
+
 from __future__ import annotations
 
 import re
@@ -131,17 +132,25 @@ class A1:
         out: dict[str, int] = {"sheetId": sheet_id}
         if self.first is not None and self.last is not None:
             (c1, r1), (c2, r2) = self.first, self.last
-            for key, value in (("startColumnIndex", c1 and c1 - 1), ("startRowIndex", r1 and r1 - 1),
-                               ("endColumnIndex", c2), ("endRowIndex", r2)):
+            for key, value in (
+                ("startColumnIndex", c1 and c1 - 1),
+                ("startRowIndex", r1 and r1 - 1),
+                ("endColumnIndex", c2),
+                ("endRowIndex", r2),
+            ):
                 if value is not None:
                     out[key] = value
         return out
 
 
 async def _metadata(spreadsheet_id: str) -> dict:
-    return await call("sheets", lambda s: _sheets(s).get(
-        spreadsheetId=spreadsheet_id, fields="spreadsheetId,properties.title,sheets.properties,namedRanges"),
-        what=f"spreadsheet '{spreadsheet_id}'")
+    return await call(
+        "sheets",
+        lambda s: _sheets(s).get(
+            spreadsheetId=spreadsheet_id, fields="spreadsheetId,properties.title,sheets.properties,namedRanges"
+        ),
+        what=f"spreadsheet '{spreadsheet_id}'",
+    )
 
 
 def _find_sheet(meta: dict, title: str | None) -> dict:
@@ -161,7 +170,8 @@ async def _checked(spreadsheet_id: str, range: str, *, grow_rows: bool = False) 
     props = _find_sheet(await _metadata(spreadsheet_id), parsed.sheet)
     grid = props.get("gridProperties", {})
     rows, columns = grid.get("rowCount", 0), grid.get("columnCount", 0)
-    for column, row in (parsed.first, parsed.last) if parsed.first else ():
+    corners = [parsed.first, parsed.last] if parsed.first and parsed.last else []
+    for column, row in corners:
         if (column and column > columns) or (row and row > rows and not grow_rows):
             raise UserError(f"range: {range!r} is outside sheet {props['title']!r} ({rows} rows x {columns} columns)")
     return parsed, props, parsed.text(props["title"])
@@ -189,37 +199,59 @@ async def get_spreadsheet_info(spreadsheet_id: str) -> ToolResult:
     sheets = [s["properties"] for s in meta.get("sheets", [])]
     titles = {p["sheetId"]: p["title"] for p in sheets}
     lines = [f"{meta.get('properties', {}).get('title')} (id={spreadsheet_id})"]
-    lines += [f"- {p['title']} (sheetId={p['sheetId']}, {p.get('gridProperties', {}).get('rowCount')} rows x "
-              f"{p.get('gridProperties', {}).get('columnCount')} columns)" for p in sheets]
+    lines += [
+        f"- {p['title']} (sheetId={p['sheetId']}, {p.get('gridProperties', {}).get('rowCount')} rows x "
+        f"{p.get('gridProperties', {}).get('columnCount')} columns)"
+        for p in sheets
+    ]
     named = meta.get("namedRanges", [])
     for item in named:
         grid = item.get("range", {})
-        lines.append(f"Named range {item.get('name')}: sheet {titles.get(grid.get('sheetId', 0), '?')}, rows "
-                     f"{grid.get('startRowIndex', 0) + 1}-{grid.get('endRowIndex', '')}, columns "
-                     f"{grid.get('startColumnIndex', 0) + 1}-{grid.get('endColumnIndex', '')}")
-    return respond("\n".join(lines), {"title": meta.get("properties", {}).get("title"), "sheets": sheets,
-                                      "namedRanges": named})
+        lines.append(
+            f"Named range {item.get('name')}: sheet {titles.get(grid.get('sheetId', 0), '?')}, rows "
+            f"{grid.get('startRowIndex', 0) + 1}-{grid.get('endRowIndex', '')}, columns "
+            f"{grid.get('startColumnIndex', 0) + 1}-{grid.get('endColumnIndex', '')}"
+        )
+    return respond(
+        "\n".join(lines), {"title": meta.get("properties", {}).get("title"), "sheets": sheets, "namedRanges": named}
+    )
 
 
 @read("core", SHEETS_READ)
 async def read_sheet_values(spreadsheet_id: str, range: str) -> ToolResult:
     """Read cell values (formatted as shown) from an A1 range, e.g. "Sheet1!A1:D20" or "Sheet1"."""
     _, _, a1 = await _checked(spreadsheet_id, range)
-    result = await call("sheets", lambda s: _sheets(s).values().get(spreadsheetId=spreadsheet_id, range=a1),
-                        what=f"spreadsheet '{spreadsheet_id}'")
+    result = await call(
+        "sheets",
+        lambda s: _sheets(s).values().get(spreadsheetId=spreadsheet_id, range=a1),
+        what=f"spreadsheet '{spreadsheet_id}'",
+    )
     values = result.get("values", [])
     text = f"{result.get('range', range)}: {len(values)} rows\n{_values_text(values)}"
     return respond(text, {"range": result.get("range"), "values": values})
 
 
 @write("core", SHEETS_WRITE, destructive=True)
-async def write_sheet_values(spreadsheet_id: str, range: str, values: list[list[Cell]], raw: bool = False) -> ToolResult:
+async def write_sheet_values(
+    spreadsheet_id: str, range: str, values: list[list[Cell]], raw: bool = False
+) -> ToolResult:
     """Write rows of values starting at a range (None clears a cell). Formulas and dates are parsed as if
     typed, unless raw."""
     _, _, a1 = await _checked(spreadsheet_id, range)
-    result = await call("sheets", lambda s: _sheets(s).values().update(
-        spreadsheetId=spreadsheet_id, range=a1, valueInputOption="RAW" if raw else "USER_ENTERED",
-        body={"values": _cleared(values)}), what=f"spreadsheet '{spreadsheet_id}'")
+    result = await call(
+        "sheets",
+        lambda s: (
+            _sheets(s)
+            .values()
+            .update(
+                spreadsheetId=spreadsheet_id,
+                range=a1,
+                valueInputOption="RAW" if raw else "USER_ENTERED",
+                body={"values": _cleared(values)},
+            )
+        ),
+        what=f"spreadsheet '{spreadsheet_id}'",
+    )
     return respond(f"Updated {result.get('updatedCells', 0)} cells in {result.get('updatedRange', range)}.", result)
 
 
@@ -227,9 +259,21 @@ async def write_sheet_values(spreadsheet_id: str, range: str, values: list[list[
 async def append_sheet_rows(spreadsheet_id: str, range: str, values: list[list[Cell]], raw: bool = False) -> ToolResult:
     """Append rows after the table found at range (e.g. "Sheet1!A:D")."""
     _, _, a1 = await _checked(spreadsheet_id, range, grow_rows=True)
-    result = await call("sheets", lambda s: _sheets(s).values().append(
-        spreadsheetId=spreadsheet_id, range=a1, valueInputOption="RAW" if raw else "USER_ENTERED",
-        insertDataOption="INSERT_ROWS", body={"values": _cleared(values)}), what=f"spreadsheet '{spreadsheet_id}'")
+    result = await call(
+        "sheets",
+        lambda s: (
+            _sheets(s)
+            .values()
+            .append(
+                spreadsheetId=spreadsheet_id,
+                range=a1,
+                valueInputOption="RAW" if raw else "USER_ENTERED",
+                insertDataOption="INSERT_ROWS",
+                body={"values": _cleared(values)},
+            )
+        ),
+        what=f"spreadsheet '{spreadsheet_id}'",
+    )
     updates = result.get("updates", {})
     return respond(f"Appended {updates.get('updatedRows', 0)} rows at {updates.get('updatedRange')}.", updates)
 
@@ -238,8 +282,11 @@ async def append_sheet_rows(spreadsheet_id: str, range: str, values: list[list[C
 async def clear_sheet_range(spreadsheet_id: str, range: str) -> ToolResult:
     """Clear the values (not formatting) of a range."""
     _, _, a1 = await _checked(spreadsheet_id, range)
-    result = await call("sheets", lambda s: _sheets(s).values().clear(
-        spreadsheetId=spreadsheet_id, range=a1, body={}), what=f"spreadsheet '{spreadsheet_id}'")
+    result = await call(
+        "sheets",
+        lambda s: _sheets(s).values().clear(spreadsheetId=spreadsheet_id, range=a1, body={}),
+        what=f"spreadsheet '{spreadsheet_id}'",
+    )
     return respond(f"Cleared {result.get('clearedRange', range)}.", {"clearedRange": result.get("clearedRange")})
 
 
@@ -254,8 +301,11 @@ async def create_spreadsheet(title: str, sheet_titles: list[str] | None = None) 
 
 
 async def _batch(spreadsheet_id: str, requests: list[dict]) -> dict:
-    return await call("sheets", lambda s: _sheets(s).batchUpdate(
-        spreadsheetId=spreadsheet_id, body={"requests": requests}), what=f"spreadsheet '{spreadsheet_id}'")
+    return await call(
+        "sheets",
+        lambda s: _sheets(s).batchUpdate(spreadsheetId=spreadsheet_id, body={"requests": requests}),
+        what=f"spreadsheet '{spreadsheet_id}'",
+    )
 
 
 @write("extended", SHEETS_WRITE)
@@ -263,8 +313,10 @@ async def add_sheet(spreadsheet_id: str, title: str, rows: int = 1000, columns: 
     """Add a sheet (tab) to a spreadsheet."""
     if rows < 1 or not 1 <= columns <= 18278:
         raise UserError(f"rows/columns: need at least 1 row and 1-18278 columns (got {rows}x{columns})")
-    result = await _batch(spreadsheet_id, [{"addSheet": {"properties": {
-        "title": title, "gridProperties": {"rowCount": rows, "columnCount": columns}}}}])
+    result = await _batch(
+        spreadsheet_id,
+        [{"addSheet": {"properties": {"title": title, "gridProperties": {"rowCount": rows, "columnCount": columns}}}}],
+    )
     props = result["replies"][0]["addSheet"]["properties"]
     return respond(f"Added sheet {props['title']!r} (sheetId={props['sheetId']}).", props)
 
@@ -273,8 +325,17 @@ async def add_sheet(spreadsheet_id: str, title: str, rows: int = 1000, columns: 
 async def rename_sheet(spreadsheet_id: str, sheet: str, new_title: str) -> ToolResult:
     """Rename a sheet (tab)."""
     props = _find_sheet(await _metadata(spreadsheet_id), sheet)
-    await _batch(spreadsheet_id, [{"updateSheetProperties": {
-        "properties": {"sheetId": props["sheetId"], "title": new_title}, "fields": "title"}}])
+    await _batch(
+        spreadsheet_id,
+        [
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": props["sheetId"], "title": new_title},
+                    "fields": "title",
+                }
+            }
+        ],
+    )
     return respond(f"Renamed sheet {sheet!r} to {new_title!r}.")
 
 
@@ -291,13 +352,18 @@ def _color(field: str, value: str) -> dict:
     if not found:
         raise UserError(f"{field}: {value!r} is not a #RRGGBB color")
     digits = found[1]
-    return {key: int(digits[i:i + 2], 16) / 255 for key, i in (("red", 0), ("green", 2), ("blue", 4))}
+    return {key: int(digits[i : i + 2], 16) / 255 for key, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
 @write("complete", SHEETS_WRITE)
 async def format_sheet_range(
-    spreadsheet_id: str, range: str, bold: bool | None = None, italic: bool | None = None,
-    background_color: str | None = None, text_color: str | None = None, number_format: str | None = None,
+    spreadsheet_id: str,
+    range: str,
+    bold: bool | None = None,
+    italic: bool | None = None,
+    background_color: str | None = None,
+    text_color: str | None = None,
+    number_format: str | None = None,
 ) -> ToolResult:
     """Format cells: bold/italic, colors (#RRGGBB), number format pattern (e.g. "#,##0.00")."""
     fmt: dict[str, Any] = {}
@@ -314,6 +380,16 @@ async def format_sheet_range(
         raise UserError("Nothing to format: give bold, italic, a color or number_format")
     parsed, props, _ = await _checked(spreadsheet_id, range)
     fields = ",".join(f"userEnteredFormat.{k}" for k in fmt)
-    await _batch(spreadsheet_id, [{"repeatCell": {"range": parsed.grid(props["sheetId"]),
-                                                  "cell": {"userEnteredFormat": fmt}, "fields": fields}}])
+    await _batch(
+        spreadsheet_id,
+        [
+            {
+                "repeatCell": {
+                    "range": parsed.grid(props["sheetId"]),
+                    "cell": {"userEnteredFormat": fmt},
+                    "fields": fields,
+                }
+            }
+        ],
+    )
     return respond(f"Formatted {range}.")

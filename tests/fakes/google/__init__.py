@@ -4,6 +4,7 @@
 scopes, error bodies, the HTTP server); each service's handlers and seed data are a module of
 their own, named like the tool modules. Importing this package registers all of them.
 """
+
 from __future__ import annotations
 
 from . import calendar, contacts, docs, drive, gmail, sheets, tasks  # noqa: F401  (registers handlers)

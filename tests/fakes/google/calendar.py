@@ -1,31 +1,67 @@
 """The stand-in's Calendar: calendars, events (patch semantics), free/busy."""
+
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from .core import (SEEDERS, ApiError, Ctx, GoogleApiFake, check_address, get_or_404, handles, lost_subfields, page,
-                   pop_or_404)
+from .core import (
+    SEEDERS,
+    ApiError,
+    Ctx,
+    GoogleApiFake,
+    check_address,
+    get_or_404,
+    handles,
+    lost_subfields,
+    page,
+    pop_or_404,
+)
 
 
 def _seed_calendar(fake: GoogleApiFake) -> None:
     fake.state["calendars"] = {
-        "me@example.com": {"id": "me@example.com", "summary": "Me", "accessRole": "owner",
-                           "timeZone": "Europe/Berlin", "primary": True},
-        "team@group.calendar.google.com": {"id": "team@group.calendar.google.com", "summary": "Team",
-                                           "accessRole": "reader", "timeZone": "UTC"},
+        "me@example.com": {
+            "id": "me@example.com",
+            "summary": "Me",
+            "accessRole": "owner",
+            "timeZone": "Europe/Berlin",
+            "primary": True,
+        },
+        "team@group.calendar.google.com": {
+            "id": "team@group.calendar.google.com",
+            "summary": "Team",
+            "accessRole": "reader",
+            "timeZone": "UTC",
+        },
     }
     fake.state["events"] = {cal: {} for cal in fake.state["calendars"]}
     mine = fake.state["events"]["me@example.com"]
     for day in range(3, 9):
-        mine[f"ev{day}"] = {"id": f"ev{day}", "summary": f"Standup {day}", "status": "confirmed",
-                            "start": {"dateTime": f"2025-03-{day:02d}T09:00:00Z"},
-                            "end": {"dateTime": f"2025-03-{day:02d}T09:15:00Z"}}
-    mine["allday"] = {"id": "allday", "summary": "Offsite", "start": {"date": "2025-03-10"},
-                      "end": {"date": "2025-03-11"}, "status": "confirmed"}
-    mine["invite"] = {"id": "invite", "summary": "Planning", "status": "confirmed",
-                      "start": {"dateTime": "2025-03-12T14:00:00+01:00"}, "end": {"dateTime": "2025-03-12T15:00:00+01:00"},
-                      "attendees": [{"email": "boss@example.com", "organizer": True, "responseStatus": "accepted"},
-                                    {"email": "me@example.com", "self": True, "responseStatus": "needsAction"}]}
+        mine[f"ev{day}"] = {
+            "id": f"ev{day}",
+            "summary": f"Standup {day}",
+            "status": "confirmed",
+            "start": {"dateTime": f"2025-03-{day:02d}T09:00:00Z"},
+            "end": {"dateTime": f"2025-03-{day:02d}T09:15:00Z"},
+        }
+    mine["allday"] = {
+        "id": "allday",
+        "summary": "Offsite",
+        "start": {"date": "2025-03-10"},
+        "end": {"date": "2025-03-11"},
+        "status": "confirmed",
+    }
+    mine["invite"] = {
+        "id": "invite",
+        "summary": "Planning",
+        "status": "confirmed",
+        "start": {"dateTime": "2025-03-12T14:00:00+01:00"},
+        "end": {"dateTime": "2025-03-12T15:00:00+01:00"},
+        "attendees": [
+            {"email": "boss@example.com", "organizer": True, "responseStatus": "accepted"},
+            {"email": "me@example.com", "self": True, "responseStatus": "needsAction"},
+        ],
+    }
 
 
 SEEDERS.append(_seed_calendar)
@@ -37,8 +73,8 @@ def _calendar(fake: GoogleApiFake, calendar_id: str) -> dict:
     return get_or_404(fake.state["events"], calendar_id, "calendar")
 
 
-def _instant(value: dict) -> "datetime":
-    from datetime import datetime, timezone
+def _instant(value: dict) -> datetime:
+    from datetime import datetime
 
     if "dateTime" in value:
         parsed = datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
@@ -47,7 +83,7 @@ def _instant(value: dict) -> "datetime":
 
             parsed = parsed.replace(tzinfo=ZoneInfo(value["timeZone"]))
         return parsed
-    return datetime.fromisoformat(value["date"]).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(value["date"]).replace(tzinfo=UTC)
 
 
 def _in_zone(event: dict, zone_name: str | None) -> dict:
@@ -58,8 +94,10 @@ def _in_zone(event: dict, zone_name: str | None) -> dict:
     out = dict(event)
     for key in ("start", "end"):
         if "dateTime" in event[key]:
-            out[key] = {"dateTime": _instant(event[key]).astimezone(ZoneInfo(zone_name)).isoformat(),
-                        "timeZone": zone_name}
+            out[key] = {
+                "dateTime": _instant(event[key]).astimezone(ZoneInfo(zone_name)).isoformat(),
+                "timeZone": zone_name,
+            }
     return out
 
 
@@ -90,7 +128,10 @@ def _cal_events(fake: GoogleApiFake, ctx: Ctx) -> dict:
         raise ApiError(400, "The requested ordering is not available for the particular query.", "invalid")
     found = _events_between(_calendar(fake, ctx.params["calendarId"]), ctx.params)
     chunk, token = page(found, ctx.params, "maxResults", 250)
-    return {"items": [_in_zone(e, ctx.params.get("timeZone")) for e in chunk], **({"nextPageToken": token} if token else {})}
+    return {
+        "items": [_in_zone(e, ctx.params.get("timeZone")) for e in chunk],
+        **({"nextPageToken": token} if token else {}),
+    }
 
 
 @handles("calendar.events.get")
@@ -108,7 +149,9 @@ def _check_times(event: dict) -> None:
         if "dateTime" in value:
             from datetime import datetime
 
-            if datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00")).tzinfo is None and not value.get("timeZone"):
+            if datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00")).tzinfo is None and not value.get(
+                "timeZone"
+            ):
                 raise ApiError(400, f"Missing time zone definition for {key} time.", "required")
         elif "date" not in value:
             raise ApiError(400, f"Missing {key} time.", "required")
@@ -121,8 +164,10 @@ def _conference(fake: GoogleApiFake, event: dict, ctx: Ctx) -> None:
     if request and ctx.params.get("conferenceDataVersion") == "1":
         link = f"https://meet.google.com/{fake.new_id('abc-')}"
         event["hangoutLink"] = link
-        event["conferenceData"] = {"entryPoints": [{"entryPointType": "video", "uri": link}],
-                                   "conferenceSolution": {"key": request["conferenceSolutionKey"]}}
+        event["conferenceData"] = {
+            "entryPoints": [{"entryPointType": "video", "uri": link}],
+            "conferenceSolution": {"key": request["conferenceSolutionKey"]},
+        }
 
 
 def _merge(stored: dict, patch: dict) -> dict:
@@ -201,6 +246,12 @@ def _cal_freebusy(fake: GoogleApiFake, ctx: Ctx) -> dict:
             out[item["id"]] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
             continue
         busy = _events_between(events, ctx.body)
-        out[item["id"]] = {"busy": [{"start": _instant(e["start"]).isoformat(), "end": _instant(e["end"]).isoformat()}
-                                    for e in busy]}
-    return {"kind": "calendar#freeBusy", "timeMin": ctx.body["timeMin"], "timeMax": ctx.body["timeMax"], "calendars": out}
+        out[item["id"]] = {
+            "busy": [{"start": _instant(e["start"]).isoformat(), "end": _instant(e["end"]).isoformat()} for e in busy]
+        }
+    return {
+        "kind": "calendar#freeBusy",
+        "timeMin": ctx.body["timeMin"],
+        "timeMax": ctx.body["timeMax"],
+        "calendars": out,
+    }

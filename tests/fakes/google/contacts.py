@@ -1,35 +1,79 @@
 """The stand-in's People API: contacts and contact groups."""
+
 from __future__ import annotations
 
 import re
 
-from .core import (SEEDERS, ApiError, Ctx, GoogleApiFake, check_address, get_or_404, handles, lost_subfields, page,
-                   pop_or_404)
+from .core import (
+    SEEDERS,
+    ApiError,
+    Ctx,
+    GoogleApiFake,
+    check_address,
+    get_or_404,
+    handles,
+    lost_subfields,
+    page,
+    pop_or_404,
+)
 
 
 def _seed_people(fake: GoogleApiFake) -> None:
     fake.state["people"] = {}
-    for index, (given, family, mail) in enumerate([("Ann", "Lee", "ann@example.com"), ("Bob", "Stone", "bob@example.com"),
-                                                   ("Cara", "Diaz", "cara@example.org"), ("Dan", "Lee", "dan@example.net")]):
+    for index, (given, family, mail) in enumerate(
+        [
+            ("Ann", "Lee", "ann@example.com"),
+            ("Bob", "Stone", "bob@example.com"),
+            ("Cara", "Diaz", "cara@example.org"),
+            ("Dan", "Lee", "dan@example.net"),
+        ]
+    ):
         person_id = f"people/c{index + 1}"
         fake.state["people"][person_id] = {
-            "resourceName": person_id, "etag": "etag-1",
+            "resourceName": person_id,
+            "etag": "etag-1",
             "names": [{"givenName": given, "familyName": family, "displayName": f"{given} {family}"}],
-            "emailAddresses": [{"value": mail}], "phoneNumbers": [{"value": f"+49 30 {index}000"}]}
+            "emailAddresses": [{"value": mail}],
+            "phoneNumbers": [{"value": f"+49 30 {index}000"}],
+        }
     fake.state["people"]["people/c9"] = {
-        "resourceName": "people/c9", "etag": "etag-1",
-        "names": [{"givenName": "María", "middleName": "José", "familyName": "García", "honorificPrefix": "Dr.",
-                   "honorificSuffix": "PhD", "phoneticGivenName": "Maria", "displayName": "Dr. María José García PhD",
-                   "unstructuredName": "Dr. María José García PhD"}],
-        "emailAddresses": [{"value": "maria@example.es", "type": "work", "formattedType": "Work"},
-                           {"value": "mj@example.com", "type": "home", "formattedType": "Home"}],
+        "resourceName": "people/c9",
+        "etag": "etag-1",
+        "names": [
+            {
+                "givenName": "María",
+                "middleName": "José",
+                "familyName": "García",
+                "honorificPrefix": "Dr.",
+                "honorificSuffix": "PhD",
+                "phoneticGivenName": "Maria",
+                "displayName": "Dr. María José García PhD",
+                "unstructuredName": "Dr. María José García PhD",
+            }
+        ],
+        "emailAddresses": [
+            {"value": "maria@example.es", "type": "work", "formattedType": "Work"},
+            {"value": "mj@example.com", "type": "home", "formattedType": "Home"},
+        ],
         "phoneNumbers": [{"value": "+34 91 000 0000", "type": "mobile"}],
-        "organizations": [{"name": "ACME", "title": "CTO", "department": "R&D"}]}
+        "organizations": [{"name": "ACME", "title": "CTO", "department": "R&D"}],
+    }
     fake.state["contact_groups"] = [
-        {"resourceName": "contactGroups/myContacts", "name": "myContacts", "formattedName": "My Contacts",
-         "groupType": "SYSTEM_CONTACT_GROUP", "memberCount": 4},
-        {"resourceName": "contactGroups/friends", "name": "Friends", "formattedName": "Friends",
-         "groupType": "USER_CONTACT_GROUP", "memberCount": 2}]
+        {
+            "resourceName": "contactGroups/myContacts",
+            "name": "myContacts",
+            "formattedName": "My Contacts",
+            "groupType": "SYSTEM_CONTACT_GROUP",
+            "memberCount": 4,
+        },
+        {
+            "resourceName": "contactGroups/friends",
+            "name": "Friends",
+            "formattedName": "Friends",
+            "groupType": "USER_CONTACT_GROUP",
+            "memberCount": 2,
+        },
+    ]
 
 
 SEEDERS.append(_seed_people)
@@ -47,9 +91,12 @@ def _person_out(person: dict, fields: str) -> dict:
 @handles("people.people.searchContacts")
 def _people_search(fake: GoogleApiFake, ctx: Ctx) -> dict:
     query = ctx.params["query"].lower()
-    found = [p for p in fake.state["people"].values()
-             if any(w.startswith(query) for w in _person_out(p, "names")["names"][0]["displayName"].lower().split())
-             or any(e["value"].lower().startswith(query) for e in p.get("emailAddresses", []))]
+    found = [
+        p
+        for p in fake.state["people"].values()
+        if any(w.startswith(query) for w in _person_out(p, "names")["names"][0]["displayName"].lower().split())
+        or any(e["value"].lower().startswith(query) for e in p.get("emailAddresses", []))
+    ]
     size = int(ctx.params.get("pageSize") or 10)
     return {"results": [{"person": _person_out(p, ctx.params["readMask"])} for p in found[:size]]}
 
@@ -62,23 +109,42 @@ def _people_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
         raise ApiError(400, "personFields mask is required", "badRequest")
     people = sorted(fake.state["people"].values(), key=lambda p: p["names"][0]["givenName"])
     chunk, token = page(people, ctx.params, "pageSize", 100)
-    return {"connections": [_person_out(p, ctx.params["personFields"]) for p in chunk],
-            "totalPeople": len(people), **({"nextPageToken": token} if token else {})}
+    return {
+        "connections": [_person_out(p, ctx.params["personFields"]) for p in chunk],
+        "totalPeople": len(people),
+        **({"nextPageToken": token} if token else {}),
+    }
 
 
 @handles("people.people.get")
 def _people_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
     if not ctx.params.get("personFields"):
         raise ApiError(400, "personFields mask is required", "badRequest")
-    return _person_out(get_or_404(fake.state["people"], ctx.params["resourceName"], "person"), ctx.params["personFields"])
+    return _person_out(
+        get_or_404(fake.state["people"], ctx.params["resourceName"], "person"), ctx.params["personFields"]
+    )
 
 
 # Computed by Google from the other subfields: a request may leave them out.
-DERIVED = frozenset({"metadata", "displayName", "displayNameLastFirst", "unstructuredName", "formattedType",
-                     "canonicalForm", "formattedValue", "formattedProtocol"})
-MATCH = {"names": lambda e: "name", "emailAddresses": lambda e: e.get("value", "").lower(),
-         "phoneNumbers": lambda e: re.sub(r"\D", "", e.get("value", "")), "organizations": lambda e: "organization",
-         "biographies": lambda e: "note"}
+DERIVED = frozenset(
+    {
+        "metadata",
+        "displayName",
+        "displayNameLastFirst",
+        "unstructuredName",
+        "formattedType",
+        "canonicalForm",
+        "formattedValue",
+        "formattedProtocol",
+    }
+)
+MATCH = {
+    "names": lambda e: "name",
+    "emailAddresses": lambda e: e.get("value", "").lower(),
+    "phoneNumbers": lambda e: re.sub(r"\D", "", e.get("value", "")),
+    "organizations": lambda e: "organization",
+    "biographies": lambda e: "note",
+}
 
 
 def _check_emails(fake: GoogleApiFake, ctx: Ctx) -> None:
@@ -119,5 +185,8 @@ def _people_delete(fake: GoogleApiFake, ctx: Ctx) -> dict:
 @handles("people.contactGroups.list")
 def _people_groups(fake: GoogleApiFake, ctx: Ctx) -> dict:
     chunk, token = page(fake.state["contact_groups"], ctx.params, "pageSize", 30)
-    return {"contactGroups": chunk, "totalItems": len(fake.state["contact_groups"]),
-            **({"nextPageToken": token} if token else {})}
+    return {
+        "contactGroups": chunk,
+        "totalItems": len(fake.state["contact_groups"]),
+        **({"nextPageToken": token} if token else {}),
+    }

@@ -8,6 +8,7 @@ that list stays empty. ``requests`` records every request with the token it carr
 injects errors. Data lives in ``state`` (seeded with a small, known mailbox, drive, calendar ...).
 Each service's handlers and seed data live in a module of their own next to this one.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,15 +18,23 @@ import email.policy
 import json
 import re
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from googleapiclient.discovery_cache import get_static_doc
 
-APIS = [("gmail", "v1"), ("drive", "v3"), ("calendar", "v3"), ("docs", "v1"), ("sheets", "v4"),
-        ("tasks", "v1"), ("people", "v1")]
+APIS = [
+    ("gmail", "v1"),
+    ("drive", "v3"),
+    ("calendar", "v3"),
+    ("docs", "v1"),
+    ("sheets", "v4"),
+    ("tasks", "v1"),
+    ("people", "v1"),
+]
 
 
 class ApiError(Exception):
@@ -94,8 +103,18 @@ def _routes() -> list[Route]:
                         else:
                             regex += re.escape(piece)
                             literal += len(piece)
-                    routes.append(Route(spec["id"], spec["httpMethod"], re.compile("/" + regex + "$"), literal,
-                                        spec, doc.get("parameters", {}), upload, doc.get("schemas", {})))
+                    routes.append(
+                        Route(
+                            spec["id"],
+                            spec["httpMethod"],
+                            re.compile("/" + regex + "$"),
+                            literal,
+                            spec,
+                            doc.get("parameters", {}),
+                            upload,
+                            doc.get("schemas", {}),
+                        )
+                    )
     return sorted(routes, key=lambda r: -r.literal)
 
 
@@ -116,15 +135,18 @@ def schema_problems(schemas: dict, schema: dict, value: Any, path: str) -> list[
         for key, item in value.items():
             inner = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
             if inner is None:
-                problems.append(f'Unknown name "{key}" at \'{path or "body"}\': Cannot find field.')
+                problems.append(f"Unknown name \"{key}\" at '{path or 'body'}': Cannot find field.")
             else:
                 problems += schema_problems(schemas, inner, item, f"{path}.{key}" if path else key)
         return problems
     if kind == "array":
         if not isinstance(value, list):
             return [f"{path}: expected a list"]
-        return [p for index, item in enumerate(value)
-                for p in schema_problems(schemas, schema.get("items", {}), item, f"{path}[{index}]")]
+        return [
+            p
+            for index, item in enumerate(value)
+            for p in schema_problems(schemas, schema.get("items", {}), item, f"{path}[{index}]")
+        ]
     expected = _JSON_TYPES.get(kind or "")
     if expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool))):
         return [f"{path}: expected {kind}, got {type(value).__name__}"]
@@ -143,11 +165,11 @@ def page(items: list, params: dict, size_key: str, default: int) -> tuple[list, 
     """Google-style paging: an opaque page token (here an offset) and a page size parameter."""
     start = int(params.get("pageToken") or 0)
     size = int(params.get(size_key) or default)
-    chunk = items[start:start + size]
+    chunk = items[start : start + size]
     return chunk, (str(start + size) if start + size < len(items) else None)
 
 
-HANDLERS: dict[str, Callable[["GoogleApiFake", Ctx], Any]] = {}
+HANDLERS: dict[str, Callable[[GoogleApiFake, Ctx], Any]] = {}
 
 
 def handles(*method_ids: str):
@@ -155,6 +177,7 @@ def handles(*method_ids: str):
         for method_id in method_ids:
             HANDLERS[method_id] = fn
         return fn
+
     return register
 
 
@@ -181,11 +204,26 @@ class GoogleApiFake:
     def add_token(self, token: str, scopes: list[str] | set[str]) -> None:
         self.tokens[token] = set(scopes)
 
-    def fail(self, method_id: str, status: int, times: int = 1, reason: str = "", retry_after: str | None = "0",
-             message: str = "injected failure") -> None:
+    def fail(
+        self,
+        method_id: str,
+        status: int,
+        times: int = 1,
+        reason: str = "",
+        retry_after: str | None = "0",
+        message: str = "injected failure",
+    ) -> None:
         """The next ``times`` calls of ``method_id`` answer ``status`` (Retry-After 0 keeps tests fast)."""
-        self.failures.append({"method_id": method_id, "status": status, "times": times, "reason": reason,
-                              "retry_after": retry_after, "message": message})
+        self.failures.append(
+            {
+                "method_id": method_id,
+                "status": status,
+                "times": times,
+                "reason": reason,
+                "retry_after": retry_after,
+                "message": message,
+            }
+        )
 
     def calls(self, method_id: str) -> list[Recorded]:
         return [r for r in self.requests if r.method_id == method_id]
@@ -217,10 +255,18 @@ class GoogleApiFake:
             status, out_headers, payload = self._encode(result)
         except ApiError as exc:
             status, out_headers = exc.status, {"Content-Type": "application/json", **exc.headers}
-            error = {"code": exc.status, "message": exc.message,
-                     "errors": [{"message": exc.message, "reason": exc.reason or "error", "domain": "global"}],
-                     "status": {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-                                404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED"}.get(exc.status, "UNKNOWN")}
+            error = {
+                "code": exc.status,
+                "message": exc.message,
+                "errors": [{"message": exc.message, "reason": exc.reason or "error", "domain": "global"}],
+                "status": {
+                    400: "INVALID_ARGUMENT",
+                    401: "UNAUTHENTICATED",
+                    403: "PERMISSION_DENIED",
+                    404: "NOT_FOUND",
+                    429: "RESOURCE_EXHAUSTED",
+                }.get(exc.status, "UNKNOWN"),
+            }
             payload = json.dumps({"error": error}).encode()
         record.status = status
         return status, out_headers, payload
@@ -266,15 +312,20 @@ class GoogleApiFake:
             raise ApiError(401, "Request had invalid authentication credentials.", "authError")
         accepted = set(spec.get("scopes", []))
         if accepted and not accepted & self.tokens[token]:
-            raise ApiError(403, "Request had insufficient authentication scopes.", "insufficientPermissions",
-                           {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(sorted(accepted))}"'})
+            raise ApiError(
+                403,
+                "Request had insufficient authentication scopes.",
+                "insufficientPermissions",
+                {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(sorted(accepted))}"'},
+            )
         content_type = headers.get("content-type", "")
         ctx = Ctx(route.method_id, params, None)
         if route.upload:
             if params.get("uploadType") != "multipart":
                 raise self._violation(400, f"{route.method_id}: only uploadType=multipart is emulated")
             message = email.message_from_bytes(
-                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body, policy=email.policy.HTTP)
+                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body, policy=email.policy.HTTP
+            )
             parts = list(message.iter_parts())
             ctx.body = json.loads(parts[0].get_content())
             ctx.media = parts[1].get_payload(decode=True)
@@ -350,7 +401,8 @@ def run_google_api() -> Iterator[GoogleApiFake]:
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 BARE_ADDRESS = re.compile(
     rf"(?=.{{1,254}}$)(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+"
-    r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+    r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+)
 
 
 def check_address(fake: GoogleApiFake, method_id: str, field: str, value: Any) -> None:
@@ -358,8 +410,9 @@ def check_address(fake: GoogleApiFake, method_id: str, field: str, value: Any) -
         raise fake.refuse(method_id, f"{field}: {value!r} is not a bare email address")
 
 
-def lost_subfields(stored: list[dict], sent: list[dict], key: Callable[[dict], Any],
-                   output_only: frozenset[str] = frozenset()) -> list[str]:
+def lost_subfields(
+    stored: list[dict], sent: list[dict], key: Callable[[dict], Any], output_only: frozenset[str] = frozenset()
+) -> list[str]:
     """Subfields of stored entries that the entry sent for them (matched by ``key``) no longer has."""
     by_key = {key(entry): entry for entry in sent}
     lost = []
@@ -384,8 +437,6 @@ def get_or_404(collection: dict, key: str, kind: str) -> Any:
 def pop_or_404(collection: dict, key: str, kind: str) -> Any:
     get_or_404(collection, key, kind)
     return collection.pop(key)
-
-
 
 
 # ============================================================================================

@@ -1,11 +1,11 @@
-"""The stand-in's Drive: files, folders, exports, uploads, permissions, shared drives and the files.list query language."""
+"""The stand-in's Drive: files, folders, exports, uploads, permissions, shared drives, query language."""
+
 from __future__ import annotations
 
 import re
 from typing import Any
 
 from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, check_address, get_or_404, handles, not_found, page
-
 
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_DOC = "application/vnd.google-apps.document"
@@ -14,25 +14,48 @@ GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
 
 # What Drive imports into each editor type (about.get importFormats, the parts that matter here).
 IMPORTS = {
-    GOOGLE_DOC: ("text/plain", "text/html", "text/markdown", "application/rtf",
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    GOOGLE_SHEET: ("text/csv", "text/tab-separated-values",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    GOOGLE_DOC: (
+        "text/plain",
+        "text/html",
+        "text/markdown",
+        "application/rtf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    GOOGLE_SHEET: (
+        "text/csv",
+        "text/tab-separated-values",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
 }
 
 
-def add_file(fake: GoogleApiFake, file_id: str, name: str, mime: str, content: bytes = b"",
-             parents: list[str] | None = None, drive_id: str | None = None) -> dict:
-    item = {"id": file_id, "name": name, "mimeType": mime, "parents": parents or ["root"], "trashed": False,
-            "modifiedTime": f"2025-03-{1 + len(fake.state['files']) % 28:02d}T10:00:00.000Z",
-            "webViewLink": f"https://drive.google.com/file/d/{file_id}/view", "content": content}
+def add_file(
+    fake: GoogleApiFake,
+    file_id: str,
+    name: str,
+    mime: str,
+    content: bytes = b"",
+    parents: list[str] | None = None,
+    drive_id: str | None = None,
+) -> dict:
+    item = {
+        "id": file_id,
+        "name": name,
+        "mimeType": mime,
+        "parents": parents or ["root"],
+        "trashed": False,
+        "modifiedTime": f"2025-03-{1 + len(fake.state['files']) % 28:02d}T10:00:00.000Z",
+        "webViewLink": f"https://drive.google.com/file/d/{file_id}/view",
+        "content": content,
+    }
     if drive_id:
         item["driveId"] = drive_id
     if mime not in (FOLDER, GOOGLE_DOC, GOOGLE_SHEET):
         item["size"] = str(len(content))
     fake.state["files"][file_id] = item
-    fake.state["permissions"][file_id] = [{"id": "owner", "type": "user", "role": "owner",
-                                           "emailAddress": "me@example.com"}]
+    fake.state["permissions"][file_id] = [
+        {"id": "owner", "type": "user", "role": "owner", "emailAddress": "me@example.com"}
+    ]
     return item
 
 
@@ -53,9 +76,16 @@ SEEDERS.append(_seed_drive)
 
 # Drive's query language (ref-search-terms), parsed by a grammar of its own: the referee does not share the
 # tools' parser. A query that does not parse is answered 400 "Invalid Value", as Google does.
-_LEX = re.compile(r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*'?)|(?P<cmp><=|>=|!=|=|<|>)|(?P<punct>[(){}])|(?P<name>[A-Za-z][A-Za-z.]*)|(?P<bad>\S))""")
-_STRING_FIELDS = {"name": {"contains", "=", "!="}, "fullText": {"contains"}, "mimeType": {"contains", "=", "!="},
-                  "visibility": {"=", "!="}, "shortcutDetails.targetId": {"=", "!="}}
+_LEX = re.compile(
+    r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*'?)|(?P<cmp><=|>=|!=|=|<|>)|(?P<punct>[(){}])|(?P<name>[A-Za-z][A-Za-z.]*)|(?P<bad>\S))"""
+)
+_STRING_FIELDS = {
+    "name": {"contains", "=", "!="},
+    "fullText": {"contains"},
+    "mimeType": {"contains", "=", "!="},
+    "visibility": {"=", "!="},
+    "shortcutDetails.targetId": {"=", "!="},
+}
 _TIME_FIELDS = {"modifiedTime", "viewedByMeTime", "createdTime"}
 _BOOL_FIELDS = {"trashed", "starred", "sharedWithMe"}
 _MEMBER_FIELDS = {"parents", "owners", "writers", "readers"}
@@ -149,9 +179,15 @@ class _Query:
             operator, value = self.next("cmp"), self.next("str")
             if not re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?)?", value):
                 self.fail(f"{field}: {value!r} is not RFC 3339")
-            compare = {"<": str.__lt__, "<=": str.__le__, ">": str.__gt__, ">=": str.__ge__, "=": str.__eq__,
-                       "!=": str.__ne__}[operator]
-            return lambda item: compare(item.get(field, item.get("modifiedTime", ""))[:len(value)], value)
+            compare = {
+                "<": str.__lt__,
+                "<=": str.__le__,
+                ">": str.__gt__,
+                ">=": str.__ge__,
+                "=": str.__eq__,
+                "!=": str.__ne__,
+            }[operator]
+            return lambda item: compare(item.get(field, item.get("modifiedTime", ""))[: len(value)], value)
         if field not in _STRING_FIELDS:
             self.fail(f"unknown field {field!r}")
         operator = self.next("name", "contains") if self.sees("contains") else self.next("cmp")
@@ -184,8 +220,11 @@ def _file_out(item: dict) -> dict:
 @handles("drive.files.list")
 def _drive_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
     matches = _Query(fake, ctx.params.get("q", "trashed = false")).predicate
-    items = [f for f in fake.state["files"].values()
-             if (not ctx.params.get("driveId") or f.get("driveId") == ctx.params["driveId"]) and matches(f)]
+    items = [
+        f
+        for f in fake.state["files"].values()
+        if (not ctx.params.get("driveId") or f.get("driveId") == ctx.params["driveId"]) and matches(f)
+    ]
     chunk, token = page(items, ctx.params, "pageSize", 100)
     out: dict[str, Any] = {"files": [_file_out(f) for f in chunk]}
     if token:
@@ -198,8 +237,11 @@ def _drive_get(fake: GoogleApiFake, ctx: Ctx) -> Any:
     item = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
     if ctx.params.get("alt") == "media":
         if item["mimeType"].startswith("application/vnd.google-apps."):
-            raise ApiError(403, "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
-                           "fileNotDownloadable")
+            raise ApiError(
+                403,
+                "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+                "fileNotDownloadable",
+            )
         return item["content"], item["mimeType"]
     return _file_out(item)
 
@@ -221,9 +263,14 @@ def _drive_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
     target = body.get("mimeType")
     if ctx.media is not None and target in IMPORTS and ctx.media_type not in IMPORTS[target]:
         raise fake.refuse(ctx.method_id, f"cannot convert {ctx.media_type} to {target} (import from {IMPORTS[target]})")
-    item = add_file(fake, fake.new_id("file"), body.get("name", "Untitled"),
-                    body.get("mimeType") or ctx.media_type or "application/octet-stream", ctx.media or b"",
-                    body.get("parents") or None)
+    item = add_file(
+        fake,
+        fake.new_id("file"),
+        body.get("name", "Untitled"),
+        body.get("mimeType") or ctx.media_type or "application/octet-stream",
+        ctx.media or b"",
+        body.get("parents") or None,
+    )
     return _file_out(item)
 
 
@@ -248,8 +295,14 @@ def _drive_update(fake: GoogleApiFake, ctx: Ctx) -> dict:
 def _drive_copy(fake: GoogleApiFake, ctx: Ctx) -> dict:
     source = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
     body = ctx.body or {}
-    item = add_file(fake, fake.new_id("file"), body.get("name") or f"Copy of {source['name']}", source["mimeType"],
-                    source["content"], body.get("parents") or source["parents"])
+    item = add_file(
+        fake,
+        fake.new_id("file"),
+        body.get("name") or f"Copy of {source['name']}",
+        source["mimeType"],
+        source["content"],
+        body.get("parents") or source["parents"],
+    )
     return _file_out(item)
 
 

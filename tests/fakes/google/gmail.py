@@ -1,4 +1,5 @@
 """The stand-in's Gmail: messages (raw RFC 5322 bytes), threads, labels, drafts, filters, attachments."""
+
 from __future__ import annotations
 
 import base64
@@ -8,11 +9,31 @@ import email.utils
 import re
 from typing import Any
 
-from .core import BARE_ADDRESS, SEEDERS, check_address, ApiError, Ctx, GoogleApiFake, b64url, get_or_404, handles, not_found, page, pop_or_404
+from .core import (
+    BARE_ADDRESS,
+    SEEDERS,
+    ApiError,
+    Ctx,
+    GoogleApiFake,
+    b64url,
+    check_address,
+    get_or_404,
+    handles,
+    not_found,
+    page,
+    pop_or_404,
+)
 
 
-def mime_message(sender: str, subject: str, body: str, message_id: str, html: bool = False,
-          attachment: tuple[str, bytes] | None = None, to: str = "me@example.com") -> bytes:
+def mime_message(
+    sender: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    html: bool = False,
+    attachment: tuple[str, bytes] | None = None,
+    to: str = "me@example.com",
+) -> bytes:
     from email.message import EmailMessage
 
     message = EmailMessage()
@@ -24,13 +45,17 @@ def mime_message(sender: str, subject: str, body: str, message_id: str, html: bo
     return message.as_bytes()
 
 
-
-
 def add_message(fake: GoogleApiFake, message_id: str, thread_id: str, raw: bytes, labels: list[str]) -> dict:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    message = {"id": message_id, "threadId": thread_id, "labelIds": list(labels), "raw": raw,
-               "snippet": " ".join(str(parsed.get_body(("plain", "html")).get_content()).split())[:100]
-               if parsed.get_body(("plain", "html")) else ""}
+    message = {
+        "id": message_id,
+        "threadId": thread_id,
+        "labelIds": list(labels),
+        "raw": raw,
+        "snippet": " ".join(str(parsed.get_body(("plain", "html")).get_content()).split())[:100]
+        if parsed.get_body(("plain", "html"))
+        else "",
+    }
     fake.state["messages"][message_id] = message
     return message
 
@@ -39,12 +64,17 @@ def _payload(fake: GoogleApiFake, message: dict) -> dict:
     parsed = email.message_from_bytes(message["raw"], policy=email.policy.default)
 
     def part(node, part_id: str) -> dict:
-        out = {"partId": part_id, "mimeType": node.get_content_type(), "filename": node.get_filename() or "",
-               "headers": [{"name": k, "value": str(v)} for k, v in node.items()]}
+        out = {
+            "partId": part_id,
+            "mimeType": node.get_content_type(),
+            "filename": node.get_filename() or "",
+            "headers": [{"name": k, "value": str(v)} for k, v in node.items()],
+        }
         if node.is_multipart():
             out["body"] = {"size": 0}
-            out["parts"] = [part(child, f"{part_id}.{i}" if part_id else str(i))
-                            for i, child in enumerate(node.iter_parts())]
+            out["parts"] = [
+                part(child, f"{part_id}.{i}" if part_id else str(i)) for i, child in enumerate(node.iter_parts())
+            ]
             return out
         data = node.get_payload(decode=True) or b""
         if out["filename"]:
@@ -67,8 +97,10 @@ def _message_format(fake: GoogleApiFake, message: dict, params: dict) -> dict:
         payload = _payload(fake, message)
         if fmt == "metadata":
             wanted = {h.lower() for h in params.get("metadataHeaders", [])}
-            payload = {"mimeType": payload["mimeType"],
-                       "headers": [h for h in payload["headers"] if not wanted or h["name"].lower() in wanted]}
+            payload = {
+                "mimeType": payload["mimeType"],
+                "headers": [h for h in payload["headers"] if not wanted or h["name"].lower() in wanted],
+            }
         out["payload"] = payload
     return out
 
@@ -87,8 +119,9 @@ def _matches(fake: GoogleApiFake, message: dict, query: str) -> bool:
             return False
         if key in ("label", "in", "is"):
             names = {lid.lower() for lid in message["labelIds"]}
-            names |= {fake.state["labels"][lid]["name"].lower() for lid in message["labelIds"]
-                      if lid in fake.state["labels"]}
+            names |= {
+                fake.state["labels"][lid]["name"].lower() for lid in message["labelIds"] if lid in fake.state["labels"]
+            }
             if value not in names:
                 return False
         if not key and value not in text:
@@ -98,11 +131,16 @@ def _matches(fake: GoogleApiFake, message: dict, query: str) -> bool:
 
 @handles("gmail.users.messages.list")
 def _gmail_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
-    found = [m for m in fake.state["messages"].values()
-             if "DRAFT" not in m["labelIds"] and _matches(fake, m, ctx.params.get("q", ""))]
+    found = [
+        m
+        for m in fake.state["messages"].values()
+        if "DRAFT" not in m["labelIds"] and _matches(fake, m, ctx.params.get("q", ""))
+    ]
     chunk, token = page(found, ctx.params, "maxResults", 100)
-    out: dict[str, Any] = {"messages": [{"id": m["id"], "threadId": m["threadId"]} for m in chunk],
-                           "resultSizeEstimate": len(found)}
+    out: dict[str, Any] = {
+        "messages": [{"id": m["id"], "threadId": m["threadId"]} for m in chunk],
+        "resultSizeEstimate": len(found),
+    }
     if token:
         out["nextPageToken"] = token
     return out
@@ -165,23 +203,27 @@ def raw_problems(raw: bytes) -> list[str]:
             if len(word) > 75:
                 problems.append(f"{name}: encoded-word longer than 75 characters (RFC 2047 2)")
         if name in MSG_ID_HEADERS and not MSG_ID_LIST.fullmatch(value):
-            problems.append(f"{name}: {value.strip()[:120]!r} is not a list of msg-ids (RFC 5322 3.6.4; "
-                            "encoded-words are forbidden in a msg-id, RFC 2047 5)")
+            problems.append(
+                f"{name}: {value.strip()[:120]!r} is not a list of msg-ids (RFC 5322 3.6.4; "
+                "encoded-words are forbidden in a msg-id, RFC 2047 5)"
+            )
         if name in ADDRESS_HEADERS:
             if re.search(r'"(?:[^"\\]|\\.)*=\?(?:[^"\\]|\\.)*"', value):
                 problems.append(f"{name}: encoded-word inside a quoted-string (RFC 2047 5)")
             for _, address in email.utils.getaddresses([value]):
                 if "=?" in address or not BARE_ADDRESS.fullmatch(address):
-                    problems.append(f"{name}: {address!r} is not a plain addr-spec (encoded-words are forbidden "
-                                    "in an addr-spec, RFC 2047 5)")
+                    problems.append(
+                        f"{name}: {address!r} is not a plain addr-spec (encoded-words are forbidden "
+                        "in an addr-spec, RFC 2047 5)"
+                    )
     try:
         parsed = email.message_from_bytes(raw, policy=email.policy.strict)
         for part in parsed.walk():
             if part.get_content_maintype() == "text":
                 part.get_content()
-            if part.get("Content-Transfer-Encoding", "7bit").lower() == "7bit" and not part.is_multipart():
-                if not part.get_payload(decode=False).isascii():
-                    problems.append("8-bit content in a part declared 7bit")
+            declared_7bit = part.get("Content-Transfer-Encoding", "7bit").lower() == "7bit"
+            if declared_7bit and not part.is_multipart() and not part.get_payload(decode=False).isascii():
+                problems.append("8-bit content in a part declared 7bit")
     except Exception as exc:  # the strict policy raises on any defect
         problems.append(f"email.policy.strict refuses the message: {type(exc).__name__}: {exc}")
     return problems
@@ -230,8 +272,10 @@ def _gmail_label_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
 
 def _draft_out(draft: dict) -> dict:
     message = draft["message"]
-    return {"id": draft["id"], "message": {"id": message["id"], "threadId": message["threadId"],
-                                           "labelIds": message["labelIds"]}}
+    return {
+        "id": draft["id"],
+        "message": {"id": message["id"], "threadId": message["threadId"], "labelIds": message["labelIds"]},
+    }
 
 
 def _threading(raw: bytes) -> dict[str, str]:
@@ -305,21 +349,41 @@ def _gmail_filter_delete(fake: GoogleApiFake, ctx: Ctx) -> None:
     pop_or_404(fake.state["filters"], ctx.params["id"], "filter")
 
 
-
-
 def _seed_gmail(fake: GoogleApiFake) -> None:
     state = fake.state
-    state["labels"] = {lid: {"id": lid, "name": lid, "type": "system"} for lid in
-                       ("INBOX", "UNREAD", "SENT", "DRAFT", "STARRED", "IMPORTANT", "TRASH", "SPAM")}
+    state["labels"] = {
+        lid: {"id": lid, "name": lid, "type": "system"}
+        for lid in ("INBOX", "UNREAD", "SENT", "DRAFT", "STARRED", "IMPORTANT", "TRASH", "SPAM")
+    }
     state["labels"]["Label_1"] = {"id": "Label_1", "name": "Receipts", "type": "user"}
     state["messages"], state["attachments"], state["drafts"], state["filters"] = {}, {}, {}, {}
     for index in range(1, 13):
-        add_message(fake, f"m{index:03d}", f"t{index:03d}", mime_message(
-            sender=f"Sender {index} <sender{index}@example.com>", subject=f"Report {index}",
-            body=f"Quarterly numbers, part {index}.", message_id=f"<m{index}@example.com>"), ["INBOX", "UNREAD"])
-    add_message(fake, "m100", "t001", mime_message(
-        sender="Ann <ann@example.com>", subject="Re: Report 1", body="<p>Looks <b>good</b></p>",
-        html=True, message_id="<m100@example.com>", attachment=("notes.txt", b"attached notes\n")), ["INBOX"])
+        add_message(
+            fake,
+            f"m{index:03d}",
+            f"t{index:03d}",
+            mime_message(
+                sender=f"Sender {index} <sender{index}@example.com>",
+                subject=f"Report {index}",
+                body=f"Quarterly numbers, part {index}.",
+                message_id=f"<m{index}@example.com>",
+            ),
+            ["INBOX", "UNREAD"],
+        )
+    add_message(
+        fake,
+        "m100",
+        "t001",
+        mime_message(
+            sender="Ann <ann@example.com>",
+            subject="Re: Report 1",
+            body="<p>Looks <b>good</b></p>",
+            html=True,
+            message_id="<m100@example.com>",
+            attachment=("notes.txt", b"attached notes\n"),
+        ),
+        ["INBOX"],
+    )
 
 
 SEEDERS.insert(0, _seed_gmail)

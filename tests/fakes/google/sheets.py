@@ -1,4 +1,5 @@
 """The stand-in's Sheets: spreadsheets, A1 ranges, values, batchUpdate."""
+
 from __future__ import annotations
 
 import re
@@ -7,11 +8,22 @@ from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, get_or_404, handles
 
 
 def add_spreadsheet(fake: GoogleApiFake, spreadsheet_id: str, title: str, sheets: list[tuple[str, int, int]]) -> dict:
-    book = {"spreadsheetId": spreadsheet_id, "properties": {"title": title}, "sheets": [
-        {"properties": {"sheetId": index * 100, "title": name, "index": index,
-                        "gridProperties": {"rowCount": rows, "columnCount": columns}}}
-        for index, (name, rows, columns) in enumerate(sheets)],
-        "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"}
+    book = {
+        "spreadsheetId": spreadsheet_id,
+        "properties": {"title": title},
+        "sheets": [
+            {
+                "properties": {
+                    "sheetId": index * 100,
+                    "title": name,
+                    "index": index,
+                    "gridProperties": {"rowCount": rows, "columnCount": columns},
+                }
+            }
+            for index, (name, rows, columns) in enumerate(sheets)
+        ],
+        "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit",
+    }
     fake.state["spreadsheets"][spreadsheet_id] = book
     return book
 
@@ -19,8 +31,13 @@ def add_spreadsheet(fake: GoogleApiFake, spreadsheet_id: str, title: str, sheets
 def _seed_sheets(fake: GoogleApiFake) -> None:
     fake.state["spreadsheets"], fake.state["sheet_values"], fake.state["formats"] = {}, {}, []
     book = add_spreadsheet(fake, "sheet1", "Budget", [("Sheet1", 20, 5), ("Q1 Plan", 10, 3)])
-    book["namedRanges"] = [{"namedRangeId": "nr1", "name": "Costs", "range": {
-        "sheetId": 0, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 1, "endColumnIndex": 2}}]
+    book["namedRanges"] = [
+        {
+            "namedRangeId": "nr1",
+            "name": "Costs",
+            "range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 1, "endColumnIndex": 2},
+        }
+    ]
     fake.state["sheet_values"][("sheet1", "Sheet1")] = [["Item", "Cost"], ["Disk", "10"], ["CPU", "30"]]
 
 
@@ -47,7 +64,7 @@ def _sheet_range(fake: GoogleApiFake, spreadsheet_id: str, text: str) -> tuple[d
     titles = [s["properties"]["title"] for s in book["sheets"]]
     quoted = _QUOTED.match(text)
     if quoted:
-        name, rest = quoted[1].replace("''", "'"), text[quoted.end():]
+        name, rest = quoted[1].replace("''", "'"), text[quoted.end() :]
         if rest and not rest.startswith("!"):
             raise _refuse_range(fake, text, "text after a quoted sheet name must start with !")
         cells = rest[1:] if rest else None
@@ -79,7 +96,7 @@ def _sheet_range(fake: GoogleApiFake, spreadsheet_id: str, text: str) -> tuple[d
         raise _refuse_range(fake, text, "a column cannot pair with a row")
 
     def col(letters: str | None) -> int | None:
-        return sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(letters))) - 1 if letters else None
+        return sum((ord(c) - 64) * 26**i for i, c in enumerate(reversed(letters))) - 1 if letters else None
 
     rows = [int(first[2]) - 1 if first[2] else None, int(last[2]) - 1 if last[2] else None]
     cols = [col(first[1]), col(last[1])]
@@ -92,8 +109,12 @@ def _sheet_range(fake: GoogleApiFake, spreadsheet_id: str, text: str) -> tuple[d
 def _grid_check(sheet: dict, row: int, column: int) -> None:
     grid = sheet["gridProperties"]
     if row >= grid["rowCount"] or column >= grid["columnCount"]:
-        raise ApiError(400, f"Range ({sheet['title']}!R{row + 1}C{column + 1}) exceeds grid limits. "
-                            f"Max rows: {grid['rowCount']}, max columns: {grid['columnCount']}", "badRequest")
+        raise ApiError(
+            400,
+            f"Range ({sheet['title']}!R{row + 1}C{column + 1}) exceeds grid limits. "
+            f"Max rows: {grid['rowCount']}, max columns: {grid['columnCount']}",
+            "badRequest",
+        )
 
 
 def _a1(sheet: dict, row0: int, col0: int, row1: int, col1: int) -> str:
@@ -104,6 +125,7 @@ def _a1(sheet: dict, row0: int, col0: int, row1: int, col1: int) -> str:
             index, rem = divmod(index - 1, 26)
             out = chr(65 + rem) + out
         return out
+
     return f"'{sheet['title']}'!{letters(col0)}{row0 + 1}:{letters(col1)}{row1 + 1}"
 
 
@@ -123,9 +145,13 @@ def _write_cells(fake: GoogleApiFake, spreadsheet_id: str, sheet: dict, row: int
                 continue  # Google skips null cells: the old value stays ("" clears)
             target[column + c] = str(value).upper() if isinstance(value, bool) else str(value)
     cells = sum(len(r) for r in values)
-    return {"spreadsheetId": spreadsheet_id, "updatedRange": _a1(sheet, row, column, row + len(values) - 1,
-                                                                  column + max(width - 1, 0)),
-            "updatedRows": len(values), "updatedColumns": width, "updatedCells": cells}
+    return {
+        "spreadsheetId": spreadsheet_id,
+        "updatedRange": _a1(sheet, row, column, row + len(values) - 1, column + max(width - 1, 0)),
+        "updatedRows": len(values),
+        "updatedColumns": width,
+        "updatedCells": cells,
+    }
 
 
 def _require_input_option(ctx: Ctx) -> None:
@@ -141,15 +167,19 @@ def _sheets_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
 @handles("sheets.spreadsheets.create")
 def _sheets_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
     names = [s["properties"]["title"] for s in ctx.body.get("sheets", [])] or ["Sheet1"]
-    return add_spreadsheet(fake, fake.new_id("ss"), ctx.body.get("properties", {}).get("title", "Untitled"),
-                           [(name, 1000, 26) for name in names])
+    return add_spreadsheet(
+        fake,
+        fake.new_id("ss"),
+        ctx.body.get("properties", {}).get("title", "Untitled"),
+        [(name, 1000, 26) for name in names],
+    )
 
 
 @handles("sheets.spreadsheets.values.get")
 def _sheets_values(fake: GoogleApiFake, ctx: Ctx) -> dict:
     sheet, row0, col0, row1, col1 = _sheet_range(fake, ctx.params["spreadsheetId"], ctx.params["range"])
     rows = fake.state["sheet_values"].get((ctx.params["spreadsheetId"], sheet["title"]), [])
-    window = [r[col0:None if col1 is None else col1 + 1] for r in rows[row0:None if row1 is None else row1 + 1]]
+    window = [r[col0 : None if col1 is None else col1 + 1] for r in rows[row0 : None if row1 is None else row1 + 1]]
     while window and not any(window[-1]):
         window.pop()
     out = {"range": ctx.params["range"], "majorDimension": "ROWS"}
@@ -193,11 +223,18 @@ def _sheets_batch(fake: GoogleApiFake, ctx: Ctx) -> dict:
     for request in ctx.body.get("requests", []):
         kind, args = next(iter(request.items()))
         if kind == "addSheet":
-            props = {"sheetId": max(by_id, default=0) + 1, "index": len(book["sheets"]),
-                     "gridProperties": {"rowCount": 1000, "columnCount": 26}, **args.get("properties", {})}
+            props = {
+                "sheetId": max(by_id, default=0) + 1,
+                "index": len(book["sheets"]),
+                "gridProperties": {"rowCount": 1000, "columnCount": 26},
+                **args.get("properties", {}),
+            }
             if any(s["properties"]["title"] == props["title"] for s in book["sheets"]):
-                raise ApiError(400, f"Invalid requests[0].addSheet: A sheet with the name \"{props['title']}\" already exists.",
-                               "badRequest")
+                raise ApiError(
+                    400,
+                    f'Invalid requests[0].addSheet: A sheet with the name "{props["title"]}" already exists.',
+                    "badRequest",
+                )
             book["sheets"].append({"properties": props})
             replies.append({"addSheet": {"properties": props}})
             continue

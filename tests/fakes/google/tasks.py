@@ -1,4 +1,5 @@
 """The stand-in's Tasks: task lists and tasks."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,12 @@ def _seed_tasks(fake: GoogleApiFake) -> None:
     fake.state["tasks"] = {"list1": {}, "list2": {}}
     for index in range(1, 6):
         fake.state["tasks"]["list1"][f"task{index}"] = {
-            "id": f"task{index}", "title": f"Task {index}", "status": "needsAction",
-            "due": f"2025-03-{index:02d}T00:00:00.000Z", "position": f"{index:020d}"}
+            "id": f"task{index}",
+            "title": f"Task {index}",
+            "status": "needsAction",
+            "due": f"2025-03-{index:02d}T00:00:00.000Z",
+            "position": f"{index:020d}",
+        }
     fake.state["tasks"]["list1"]["task5"]["status"] = "completed"
 
 

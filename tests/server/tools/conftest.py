@@ -4,6 +4,7 @@ Tests talk to the server over streamable HTTP with FastMCP's client. The stand-i
 request against the shipped discovery documents; ``no_violations`` fails a test whose requests
 did not fit them.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,15 +32,25 @@ def anyio_backend() -> str:
 def seed_credentials(directory: Path, token: str, scopes: list[str]) -> None:
     """An authorized-user file (google-auth format) with a still-valid token the stand-in accepts."""
     directory.mkdir(parents=True, exist_ok=True)
-    info = {"token": token, "refresh_token": "1//refresh-unused", "token_uri": "http://127.0.0.1:9/token",
-            "client_id": "client.apps.googleusercontent.com", "client_secret": "client-secret",
-            "scopes": scopes, "expiry": "2099-01-01T00:00:00Z"}
+    info = {
+        "token": token,
+        "refresh_token": "1//refresh-unused",
+        "token_uri": "http://127.0.0.1:9/token",
+        "client_id": "client.apps.googleusercontent.com",
+        "client_secret": "client-secret",
+        "scopes": scopes,
+        "expiry": "2099-01-01T00:00:00Z",
+    }
     (directory / "solo@example.com.json").write_text(json.dumps(info))
 
 
 def tools_env(credentials_dir: Path, google_api: GoogleApiFake, **extra: str) -> dict[str, str]:
-    return {**single_user_env(credentials_dir), "WORKSPACE_MCP_SERVICES": "", "GOOGLE_API_ROOT_URL": google_api.root_url,
-            **extra}
+    return {
+        **single_user_env(credentials_dir),
+        "WORKSPACE_MCP_SERVICES": "",
+        "GOOGLE_API_ROOT_URL": google_api.root_url,
+        **extra,
+    }
 
 
 @pytest.fixture(scope="session")

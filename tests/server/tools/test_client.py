@@ -1,4 +1,5 @@
 """The Google client layer: retries, error mapping, truncation, shared service objects, credentials."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,10 @@ async def test_429_retries_are_bounded_then_reported(mcp, failures):
     before = len(failures.calls("calendar.calendarList.list"))
     failures.fail("calendar.calendarList.list", 429, times=100, message="Quota exceeded")
     message = await error(mcp, "list_calendars")
-    assert message == ("Google API unavailable (429) for calendar.calendarList.list after 4 attempts; "
-                       "try again later. Google said: Quota exceeded")
+    assert message == (
+        "Google API unavailable (429) for calendar.calendarList.list after 4 attempts; "
+        "try again later. Google said: Quota exceeded"
+    )
     assert len(failures.calls("calendar.calendarList.list")) - before == errors.MAX_ATTEMPTS
 
 
@@ -67,14 +70,21 @@ async def test_missing_scope_names_the_scope(mcp, google_api):
         sheets = await error(mcp, "write_sheet_values", spreadsheet_id="sheet1", range="Sheet1!A1", values=[["x"]])
     finally:
         google_api.tokens[ACCESS_TOKEN] = granted
-    assert message == ("Missing OAuth scope: gmail.users.messages.get needs the "
-                       "https://www.googleapis.com/auth/gmail.readonly scope; sign in again and grant it.")
+    assert message == (
+        "Missing OAuth scope: gmail.users.messages.get needs the "
+        "https://www.googleapis.com/auth/gmail.readonly scope; sign in again and grant it."
+    )
     assert "https://www.googleapis.com/auth/spreadsheets.readonly scope" in sheets  # the metadata read fails first
 
 
 async def test_large_bodies_are_truncated_with_a_note(mcp, google_api):
-    add_message(google_api, "big1", "tbig", mime_message("Big <big@example.com>", "Huge", "x" * 150_000, "<big@example.com>"),
-                ["INBOX"])
+    add_message(
+        google_api,
+        "big1",
+        "tbig",
+        mime_message("Big <big@example.com>", "Huge", "x" * 150_000, "<big@example.com>"),
+        ["INBOX"],
+    )
     result = await call(mcp, "get_gmail_message", message_id="big1")
     body = result.content[0].text
     assert body.endswith("narrow the request or raise WORKSPACE_MCP_MAX_RESPONSE_BYTES]")
@@ -141,8 +151,11 @@ def test_backoff_is_bounded_jittered_and_honours_retry_after():
 
 def test_stand_in_rejects_requests_outside_the_discovery_documents(google_api):
     """The stand-in's discovery check can fail: a missing required parameter and an unknown path."""
+
     def send(path: str) -> int:
-        request = urllib.request.Request(google_api.root_url + path, headers={"Authorization": f"Bearer {ACCESS_TOKEN}"})
+        request = urllib.request.Request(
+            google_api.root_url + path, headers={"Authorization": f"Bearer {ACCESS_TOKEN}"}
+        )
         try:
             with urllib.request.urlopen(request) as response:
                 return response.status
@@ -163,7 +176,9 @@ async def test_unreachable_api_is_retried_then_reported(monkeypatch):
 
     monkeypatch.setattr(errors, "BASE_DELAY", 0.001)
     mcp = FastMCP("unreachable")
-    register_tools(mcp, ToolSelection(services=("tasks",)), GoogleApiSettings(root_url=f"http://127.0.0.1:{free_port()}"))
+    register_tools(
+        mcp, ToolSelection(services=("tasks",)), GoogleApiSettings(root_url=f"http://127.0.0.1:{free_port()}")
+    )
 
     async def resolver() -> Credentials:
         return Credentials(token="token-a")
@@ -176,4 +191,5 @@ async def test_unreachable_api_is_retried_then_reported(monkeypatch):
     finally:
         set_credentials_resolver(None)
     assert str(failure.value).startswith(
-        f"Could not reach the Google API for tasks.tasklists.list after {errors.MAX_ATTEMPTS} attempts")
+        f"Could not reach the Google API for tasks.tasklists.list after {errors.MAX_ATTEMPTS} attempts"
+    )

@@ -1,4 +1,5 @@
 """Docs tools through a real server over streamable HTTP against the Google API stand-in."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,22 +49,29 @@ async def test_create_and_edit(mcp):
     assert await body() == "Howdy world\nSecond line\nThe end."
     replaced = await call(mcp, "find_replace_doc_text", document_id=doc, find="LINE", replace="row", match_case=False)
     assert replaced.structured_content == {"occurrencesChanged": 1}
-    await call(mcp, "batch_update_doc", document_id=doc, requests=[
-        {"replaceAllText": {"containsText": {"text": "Howdy", "matchCase": True}, "replaceText": "Hi"}}])
+    await call(
+        mcp,
+        "batch_update_doc",
+        document_id=doc,
+        requests=[{"replaceAllText": {"containsText": {"text": "Howdy", "matchCase": True}, "replaceText": "Hi"}}],
+    )
     await call(mcp, "insert_doc_table", document_id=doc, rows=2, columns=3)
     markdown = await text(mcp, "get_doc_content", document_id=doc)
     assert markdown.startswith("# Notes\n\nHi world\nSecond row\nThe end.") and "| --- | --- | --- |" in markdown
 
 
-@pytest.mark.parametrize("tool, arguments, message", [
-    ("delete_doc_range", {"start_index": 1, "end_index": 9999}, "end_index: 9999 is past the document text"),
-    ("delete_doc_range", {"start_index": 5, "end_index": 5}, "end_index: must be greater than start_index"),
-    ("delete_doc_range", {"start_index": 0, "end_index": 5}, "start_index: must be at least 1"),
-    ("insert_doc_text", {"text": "x", "index": 9999}, "index: 9999 is past the document end"),
-    ("insert_doc_table", {"rows": 0, "columns": 2}, "rows/columns: need 1-100 rows"),
-    ("find_replace_doc_text", {"find": "", "replace": "x"}, "find: must not be empty"),
-    ("batch_update_doc", {"requests": [{"explode": {}}]}, 'Unknown name "explode"'),
-])
+@pytest.mark.parametrize(
+    "tool, arguments, message",
+    [
+        ("delete_doc_range", {"start_index": 1, "end_index": 9999}, "end_index: 9999 is past the document text"),
+        ("delete_doc_range", {"start_index": 5, "end_index": 5}, "end_index: must be greater than start_index"),
+        ("delete_doc_range", {"start_index": 0, "end_index": 5}, "start_index: must be at least 1"),
+        ("insert_doc_text", {"text": "x", "index": 9999}, "index: 9999 is past the document end"),
+        ("insert_doc_table", {"rows": 0, "columns": 2}, "rows/columns: need 1-100 rows"),
+        ("find_replace_doc_text", {"find": "", "replace": "x"}, "find: must not be empty"),
+        ("batch_update_doc", {"requests": [{"explode": {}}]}, 'Unknown name "explode"'),
+    ],
+)
 async def test_bad_arguments(mcp, tool, arguments, message):
     assert message in await error(mcp, tool, document_id="doc1", **arguments)
 
@@ -74,7 +82,9 @@ async def test_indexes_count_utf16_code_units(mcp, google_api):
     assert inserted.structured_content == {"insertedUnits": 5}
     assert "Inserted 5 index units (4 characters)" in inserted.content[0].text
     # chained edit at the reported offset lands right after the inserted text
-    await call(mcp, "insert_doc_text", document_id=doc, text="|", index=1 + inserted.structured_content["insertedUnits"])
+    await call(
+        mcp, "insert_doc_text", document_id=doc, text="|", index=1 + inserted.structured_content["insertedUnits"]
+    )
     assert await text(mcp, "get_doc_content", document_id=doc, format="text") == "🎉abc|ab"
     end = (await call(mcp, "get_doc_content", document_id=doc)).structured_content["endIndex"]
     assert end == 1 + len("🎉abc|ab\n\n".encode("utf-16-le")) // 2 == 11  # 🎉 is two units; the doc ends "\n\n"

@@ -1,4 +1,5 @@
 """Drive tools through a real server over streamable HTTP against the Google API stand-in."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,14 +17,22 @@ async def test_search_plain_words_and_query_syntax(mcp, google_api):
     assert sent["q"] == ["(fullText contains 'plan') and trashed = false"]
     await call(mcp, "search_drive_files", query="plans in march")  # words, not a Drive clause
     assert google_api.calls("drive.files.list")[-1].query["q"] == [
-        "(fullText contains 'plans' and fullText contains 'in' and fullText contains 'march') and trashed = false"]
+        "(fullText contains 'plans' and fullText contains 'in' and fullText contains 'march') and trashed = false"
+    ]
     assert sent["supportsAllDrives"] == ["true"] and sent["includeItemsFromAllDrives"] == ["true"]
     typed = await call(mcp, "search_drive_files", query="name contains 'note' and mimeType = 'text/plain'", page_size=3)
     assert len(typed.structured_content["files"]) == 3
     token = typed.structured_content["nextPageToken"]
-    rest = await call(mcp, "search_drive_files", query="name contains 'note' and mimeType = 'text/plain'",
-                      page_size=3, page_token=token)
-    assert not {f["id"] for f in typed.structured_content["files"]} & {f["id"] for f in rest.structured_content["files"]}
+    rest = await call(
+        mcp,
+        "search_drive_files",
+        query="name contains 'note' and mimeType = 'text/plain'",
+        page_size=3,
+        page_token=token,
+    )
+    assert not {f["id"] for f in typed.structured_content["files"]} & {
+        f["id"] for f in rest.structured_content["files"]
+    }
 
 
 async def test_search_one_shared_drive(mcp, google_api):
@@ -58,11 +67,16 @@ async def test_metadata(mcp):
 
 async def test_create_upload_update_copy_rename_move_trash(mcp, google_api):
     folder = (await call(mcp, "create_drive_folder", name="Archive")).structured_content
-    created = (await call(mcp, "create_drive_file", name="todo.txt", content="buy milk", folder_id=folder["id"])).structured_content
+    created = (
+        await call(mcp, "create_drive_file", name="todo.txt", content="buy milk", folder_id=folder["id"])
+    ).structured_content
     assert google_api.state["files"][created["id"]]["content"] == b"buy milk"
     assert google_api.calls("drive.files.create")[-1].query["uploadType"] == ["multipart"]
-    converted = (await call(mcp, "create_drive_file", name="Doc", content="hello",
-                            mime_type="application/vnd.google-apps.document")).structured_content
+    converted = (
+        await call(
+            mcp, "create_drive_file", name="Doc", content="hello", mime_type="application/vnd.google-apps.document"
+        )
+    ).structured_content
     assert converted["mimeType"] == "application/vnd.google-apps.document"
     await call(mcp, "update_drive_file_content", file_id=created["id"], content="buy bread")
     assert google_api.state["files"][created["id"]]["content"] == b"buy bread"
@@ -80,25 +94,36 @@ async def test_create_upload_update_copy_rename_move_trash(mcp, google_api):
 
 
 async def test_sharing(mcp, google_api):
-    user = (await call(mcp, "share_drive_file", file_id="note2", type="user", role="writer",
-                       email="bob@example.com", notify=False)).structured_content
+    user = (
+        await call(
+            mcp, "share_drive_file", file_id="note2", type="user", role="writer", email="bob@example.com", notify=False
+        )
+    ).structured_content
     assert google_api.calls("drive.permissions.create")[-1].query["sendNotificationEmail"] == ["false"]
     await call(mcp, "share_drive_file", file_id="note2", type="domain", role="reader", domain="example.com")
     await call(mcp, "share_drive_file", file_id="note2", type="anyone", role="reader")
     listing = (await call(mcp, "list_drive_permissions", file_id="note2")).structured_content["permissions"]
-    assert [(p["type"], p["role"]) for p in listing] == [("user", "owner"), ("user", "writer"), ("domain", "reader"),
-                                                         ("anyone", "reader")]
+    assert [(p["type"], p["role"]) for p in listing] == [
+        ("user", "owner"),
+        ("user", "writer"),
+        ("domain", "reader"),
+        ("anyone", "reader"),
+    ]
     await call(mcp, "remove_drive_permission", file_id="note2", permission_id=user["id"])
     assert user["id"] not in await text(mcp, "list_drive_permissions", file_id="note2")
-    assert f"permission '{user['id']}'" in await error(mcp, "remove_drive_permission", file_id="note2",
-                                                      permission_id=user["id"])
+    assert f"permission '{user['id']}'" in await error(
+        mcp, "remove_drive_permission", file_id="note2", permission_id=user["id"]
+    )
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ({"type": "user", "email": "bob"}, "email: 'bob' is not a valid email address"),
-    ({"type": "group"}, "email: required when sharing with a group"),
-    ({"type": "domain", "domain": "bob@example.com"}, "domain: a domain name"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"type": "user", "email": "bob"}, "email: 'bob' is not a valid email address"),
+        ({"type": "group"}, "email: required when sharing with a group"),
+        ({"type": "domain", "domain": "bob@example.com"}, "domain: a domain name"),
+    ],
+)
 async def test_sharing_bad_arguments(mcp, arguments, message):
     assert message in await error(mcp, "share_drive_file", file_id="note3", role="reader", **arguments)
 
@@ -117,13 +142,16 @@ def oreilly(google_api):
     return "oreilly1"
 
 
-@pytest.mark.parametrize("query, words", [
-    ("O'Reilly notes", ["O\\'Reilly", "notes"]),
-    ("starred reviews 2025", ["starred", "reviews", "2025"]),
-    ("revenue >= target", ["revenue", ">=", "target"]),
-    ("back\\slash", ["back\\\\slash"]),
-    ("name contains plan", ["name", "contains", "plan"]),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("O'Reilly notes", ["O\\'Reilly", "notes"]),
+        ("starred reviews 2025", ["starred", "reviews", "2025"]),
+        ("revenue >= target", ["revenue", ">=", "target"]),
+        ("back\\slash", ["back\\\\slash"]),
+        ("name contains plan", ["name", "contains", "plan"]),
+    ],
+)
 async def test_plain_words_search_as_words_and_the_reply_says_so(mcp, google_api, oreilly, query, words):
     result = await call(mcp, "search_drive_files", query=query)
     sent = google_api.calls("drive.files.list")[-1].query["q"][0]
@@ -146,18 +174,35 @@ async def test_drive_syntax_is_used_as_written_and_the_reply_says_so(mcp, google
 
 
 async def test_share_with_a_display_name_sends_the_bare_address(mcp, google_api):
-    perm = (await call(mcp, "share_drive_file", file_id="note4", type="user", role="reader",
-                       email="Ann Lee <ann@example.com>", notify=False)).structured_content
+    perm = (
+        await call(
+            mcp,
+            "share_drive_file",
+            file_id="note4",
+            type="user",
+            role="reader",
+            email="Ann Lee <ann@example.com>",
+            notify=False,
+        )
+    ).structured_content
     assert perm["emailAddress"] == "ann@example.com"
     assert google_api.calls("drive.permissions.create")[-1].json()["emailAddress"] == "ann@example.com"
 
 
 async def test_csv_converts_to_a_sheet_and_export_says_first_sheet_only(mcp, google_api):
-    created = (await call(mcp, "create_drive_file", name="Numbers", content="a,b\n1,2\n",
-                          mime_type="application/vnd.google-apps.spreadsheet")).structured_content
+    created = (
+        await call(
+            mcp,
+            "create_drive_file",
+            name="Numbers",
+            content="a,b\n1,2\n",
+            mime_type="application/vnd.google-apps.spreadsheet",
+        )
+    ).structured_content
     assert "Content-Type: text/csv" in google_api.calls("drive.files.create")[-1].body.decode()
     assert created["mimeType"] == "application/vnd.google-apps.spreadsheet"
     exported = await text(mcp, "get_drive_file_content", file_id="sheet1")
     assert "first sheet only" in exported and "read_sheet_values" in exported
     assert "mime_type: text converts only to" in await error(
-        mcp, "create_drive_file", name="x", content="x", mime_type="application/vnd.google-apps.presentation")
+        mcp, "create_drive_file", name="x", content="x", mime_type="application/vnd.google-apps.presentation"
+    )

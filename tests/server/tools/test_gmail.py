@@ -1,4 +1,5 @@
 """Gmail tools through a real server over streamable HTTP against the Google API stand-in."""
+
 from __future__ import annotations
 
 import email
@@ -67,8 +68,16 @@ async def test_get_several_messages_and_thread(mcp):
 
 
 async def test_send_plain_and_html(mcp, google_api):
-    result = await call(mcp, "send_gmail_message", to="Bob <bob@example.com>, carol@example.org", subject="Hi",
-                        body="<p>Hello <b>there</b></p>", cc="dave@example.com", bcc="eve@example.com", html=True)
+    result = await call(
+        mcp,
+        "send_gmail_message",
+        to="Bob <bob@example.com>, carol@example.org",
+        subject="Hi",
+        body="<p>Hello <b>there</b></p>",
+        cc="dave@example.com",
+        bcc="eve@example.com",
+        html=True,
+    )
     sent = sent_message(google_api, result.structured_content["id"])
     assert sent["To"] == "Bob <bob@example.com>, carol@example.org" and sent["Cc"] == "dave@example.com"
     assert sent["Bcc"] == "eve@example.com"
@@ -77,8 +86,9 @@ async def test_send_plain_and_html(mcp, google_api):
 
 
 async def test_reply_threads_with_headers(mcp, google_api):
-    result = await call(mcp, "send_gmail_message", to="ann@example.com", subject="", body="Thanks",
-                        reply_to_message_id="m100")
+    result = await call(
+        mcp, "send_gmail_message", to="ann@example.com", subject="", body="Thanks", reply_to_message_id="m100"
+    )
     assert result.structured_content["threadId"] == "t001"
     sent = sent_message(google_api, result.structured_content["id"])
     assert sent["In-Reply-To"] == "<m100@example.com>" and sent["References"] == "<m100@example.com>"
@@ -89,7 +99,9 @@ async def test_reply_threads_with_headers(mcp, google_api):
 async def test_send_rejects_malformed_addresses(mcp, google_api, field):
     arguments = {"to": "ok@example.com", "subject": "s", "body": "b", field: "not-an-address"}
     before = len(google_api.calls("gmail.users.messages.send"))
-    assert f"{field}: 'not-an-address' is not a valid email address" in await error(mcp, "send_gmail_message", **arguments)
+    assert f"{field}: 'not-an-address' is not a valid email address" in await error(
+        mcp, "send_gmail_message", **arguments
+    )
     assert len(google_api.calls("gmail.users.messages.send")) == before
 
 
@@ -97,16 +109,25 @@ async def test_labels_list_create_modify(mcp, google_api):
     labels = (await call(mcp, "list_gmail_labels")).structured_content["labels"]
     assert {"id": "Label_1", "name": "Receipts", "type": "user"} in labels
     created = (await call(mcp, "create_gmail_label", name="Projects/Alpha")).structured_content
-    await call(mcp, "modify_gmail_labels", message_ids=["m007"], add_labels=["projects/alpha", "STARRED"],
-               remove_labels=["UNREAD"])
+    await call(
+        mcp,
+        "modify_gmail_labels",
+        message_ids=["m007"],
+        add_labels=["projects/alpha", "STARRED"],
+        remove_labels=["UNREAD"],
+    )
     assert google_api.state["messages"]["m007"]["labelIds"] == ["INBOX", created["id"], "STARRED"]
     assert "Unknown label 'Nope'" in await error(mcp, "modify_gmail_labels", message_ids=["m007"], add_labels=["Nope"])
-    assert "Unknown label 'Gone'" in await error(mcp, "modify_gmail_labels", message_ids=["m007"], remove_labels=["Gone"])
+    assert "Unknown label 'Gone'" in await error(
+        mcp, "modify_gmail_labels", message_ids=["m007"], remove_labels=["Gone"]
+    )
     assert "Google API error 409" in await error(mcp, "create_gmail_label", name="Receipts")
 
 
 async def test_drafts_create_list_update_send(mcp, google_api):
-    draft = (await call(mcp, "create_gmail_draft", to="bob@example.com", subject="Draft 1", body="v1")).structured_content
+    draft = (
+        await call(mcp, "create_gmail_draft", to="bob@example.com", subject="Draft 1", body="v1")
+    ).structured_content
     listing = await call(mcp, "list_gmail_drafts")
     assert {"id": draft["id"], "to": "bob@example.com", "subject": "Draft 1"} in listing.structured_content["drafts"]
     await call(mcp, "update_gmail_draft", draft_id=draft["id"], to="carol@example.com", subject="Draft 2", body="v2")
@@ -124,16 +145,32 @@ async def test_draft_paging(mcp):
     first = await call(mcp, "list_gmail_drafts", page_size=2)
     token = first.structured_content["nextPageToken"]
     second = await call(mcp, "list_gmail_drafts", page_size=2, page_token=token)
-    assert not {d["id"] for d in first.structured_content["drafts"]} & {d["id"] for d in second.structured_content["drafts"]}
+    assert not {d["id"] for d in first.structured_content["drafts"]} & {
+        d["id"] for d in second.structured_content["drafts"]
+    }
 
 
 async def test_filters_create_list_delete(mcp, google_api):
-    created = (await call(mcp, "create_gmail_filter", from_address="news@example.com", add_labels=["Receipts"],
-                          remove_labels=["INBOX"], forward_to="Archive <archive@example.com>")).structured_content
+    created = (
+        await call(
+            mcp,
+            "create_gmail_filter",
+            from_address="news@example.com",
+            add_labels=["Receipts"],
+            remove_labels=["INBOX"],
+            forward_to="Archive <archive@example.com>",
+        )
+    ).structured_content
     stored = google_api.state["filters"][created["id"]]
     assert stored["criteria"] == {"from": "news@example.com"}
-    assert stored["action"] == {"addLabelIds": ["Label_1"], "removeLabelIds": ["INBOX"], "forward": "archive@example.com"}
-    assert "forward_to: 'nope' is not a valid" in await error(mcp, "create_gmail_filter", subject="x", forward_to="nope")
+    assert stored["action"] == {
+        "addLabelIds": ["Label_1"],
+        "removeLabelIds": ["INBOX"],
+        "forward": "archive@example.com",
+    }
+    assert "forward_to: 'nope' is not a valid" in await error(
+        mcp, "create_gmail_filter", subject="x", forward_to="nope"
+    )
     assert created["id"] in await text(mcp, "list_gmail_filters")
     await call(mcp, "delete_gmail_filter", filter_id=created["id"])
     assert f"filter '{created['id']}'" in await error(mcp, "delete_gmail_filter", filter_id=created["id"])
@@ -158,8 +195,13 @@ def unfolded(raw: bytes, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def exchange_message(google_api):
-    add_message(google_api, "m-exchange", "t-exchange", mime_message(
-        sender="Exchange <ex@example.com>", subject="Budget", body="See attached.", message_id=LONG_ID), ["INBOX"])
+    add_message(
+        google_api,
+        "m-exchange",
+        "t-exchange",
+        mime_message(sender="Exchange <ex@example.com>", subject="Budget", body="See attached.", message_id=LONG_ID),
+        ["INBOX"],
+    )
     return "m-exchange"
 
 
@@ -184,8 +226,11 @@ async def test_display_names_in_any_script_and_encoded_subject(mcp, google_api):
     raw = raw_of(google_api, sent.structured_content["id"])
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == [
-        ("Lee, Ann", "ann@example.com"), ("Jürgen Müller", "j@example.de"), ("王小明", "wang@example.cn"),
-        ("Ω", "o@xn--bcher-kva.de")]
+        ("Lee, Ann", "ann@example.com"),
+        ("Jürgen Müller", "j@example.de"),
+        ("王小明", "wang@example.cn"),
+        ("Ω", "o@xn--bcher-kva.de"),
+    ]
     assert parsed["Subject"] == subject
     assert parsed.get_content().replace("\r\n", "\n") == "Hallo ✓\n" + "ä" * 2000 + "\n"
     assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n"))
@@ -198,18 +243,23 @@ async def test_non_ascii_local_part_is_refused_clearly(mcp, google_api):
     assert len(google_api.calls("gmail.users.messages.send")) == before
 
 
-@pytest.mark.parametrize("arguments, field", [
-    ({"subject": "Hi\r\nBcc: evil@example.com"}, "subject"),
-    ({"subject": "Hi\nX-Injected: 1"}, "subject"),
-    ({"to": "ann@example.com\r\nBcc: evil@example.com"}, "to"),
-    ({"cc": "Ann\n <ann@example.com>"}, "cc"),
-])
-async def test_line_breaks_in_headers_are_a_specific_error_logged_as_a_warning(mcp, google_api, server, arguments,
-                                                                              field):
+@pytest.mark.parametrize(
+    "arguments, field",
+    [
+        ({"subject": "Hi\r\nBcc: evil@example.com"}, "subject"),
+        ({"subject": "Hi\nX-Injected: 1"}, "subject"),
+        ({"to": "ann@example.com\r\nBcc: evil@example.com"}, "to"),
+        ({"cc": "Ann\n <ann@example.com>"}, "cc"),
+    ],
+)
+async def test_line_breaks_in_headers_are_a_specific_error_logged_as_a_warning(
+    mcp, google_api, server, arguments, field
+):
     before = len(google_api.calls("gmail.users.messages.send"))
     log_start = len(server.log_text())
-    message = await error(mcp, "send_gmail_message", **{"to": "ann@example.com", "subject": "s", "body": "b",
-                                                        **arguments})
+    message = await error(
+        mcp, "send_gmail_message", **{"to": "ann@example.com", "subject": "s", "body": "b", **arguments}
+    )
     assert message.startswith(f"{field}: must not contain line breaks (CR or LF)")
     assert len(google_api.calls("gmail.users.messages.send")) == before
     lines = [json.loads(line) for line in server.log_text()[log_start:].splitlines() if line.startswith("{")]
@@ -236,21 +286,29 @@ async def test_body_in_its_own_charset(mcp, google_api):
 
 
 async def test_html_links_keep_their_url(mcp, google_api):
-    html_body = '<p>Read <a href="https://example.com/q1?a=1&amp;b=2">the report</a> or <a href="mailto:x@example.com">x@example.com</a>.</p>'
+    html_body = (
+        '<p>Read <a href="https://example.com/q1?a=1&amp;b=2">the report</a> or '
+        '<a href="mailto:x@example.com">x@example.com</a>.</p>'
+    )
     sent = await call(mcp, "send_gmail_message", to="ann@example.com", subject="Links", body=html_body, html=True)
     parsed = email.message_from_bytes(raw_of(google_api, sent.structured_content["id"]), policy=email.policy.default)
     plain = parsed.get_body(("plain",)).get_content()
     assert "the report (https://example.com/q1?a=1&b=2)" in plain and "x@example.com." in plain
-    add_message(google_api, "m-links", "t-links", mime_message(sender="a@example.com", subject="html only",
-                                                               body=html_body, html=True, message_id="<l@x.com>"), [])
+    add_message(
+        google_api,
+        "m-links",
+        "t-links",
+        mime_message(sender="a@example.com", subject="html only", body=html_body, html=True, message_id="<l@x.com>"),
+        [],
+    )
     assert "the report (https://example.com/q1?a=1&b=2)" in await text(mcp, "get_gmail_message", message_id="m-links")
 
 
 async def test_updating_a_reply_draft_keeps_its_thread(mcp, google_api):
-    draft = (await call(mcp, "create_gmail_draft", to="ann@example.com", subject="", body="v1",
-                        reply_to_message_id="m100")).structured_content
-    await call(mcp, "update_gmail_draft", draft_id=draft["id"], to="ann@example.com", subject="Re: Report 1",
-               body="v2")
+    draft = (
+        await call(mcp, "create_gmail_draft", to="ann@example.com", subject="", body="v1", reply_to_message_id="m100")
+    ).structured_content
+    await call(mcp, "update_gmail_draft", draft_id=draft["id"], to="ann@example.com", subject="Re: Report 1", body="v2")
     stored = google_api.state["drafts"][draft["id"]]["message"]
     assert stored["threadId"] == "t001"
     assert unfolded(stored["raw"], "In-Reply-To").strip() == "<m100@example.com>"
@@ -258,5 +316,5 @@ async def test_updating_a_reply_draft_keeps_its_thread(mcp, google_api):
 
 
 async def test_filter_forward_takes_the_bare_address(mcp, google_api):
-    created = (await call(mcp, "create_gmail_filter", subject="fw", forward_to="Archiv Müller <archiv@example.com>"))
+    created = await call(mcp, "create_gmail_filter", subject="fw", forward_to="Archiv Müller <archiv@example.com>")
     assert google_api.state["filters"][created.structured_content["id"]]["action"]["forward"] == "archiv@example.com"

@@ -1,4 +1,5 @@
 """Tasks tools through a real server over streamable HTTP against the Google API stand-in."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,9 @@ async def test_list_tasks_paging_and_due_range(mcp, google_api):
     assert [t["id"] for t in first.structured_content["tasks"]] == ["task1", "task2"]
     rest = await call(mcp, "list_tasks", page_size=2, page_token=first.structured_content["nextPageToken"])
     assert [t["id"] for t in rest.structured_content["tasks"]][0] == "task3"
-    ranged = await call(mcp, "list_tasks", due_min="2025-03-02", due_max="2025-03-04T18:00:00+02:00", show_completed=False)
+    ranged = await call(
+        mcp, "list_tasks", due_min="2025-03-02", due_max="2025-03-04T18:00:00+02:00", show_completed=False
+    )
     sent = google_api.calls("tasks.tasks.list")[-1].query
     assert sent["dueMin"] == ["2025-03-02T00:00:00.000Z"] and sent["dueMax"] == ["2025-03-04T00:00:00.000Z"]
     assert [t["id"] for t in ranged.structured_content["tasks"]] == ["task2", "task3"]
@@ -43,7 +46,9 @@ async def test_create_update_complete_move_delete(mcp, google_api):
     fetched = await call(mcp, "get_task", task_id=sub["id"], task_list_id="list2")
     assert fetched.structured_content["title"] == "Outline"
     await call(mcp, "delete_task", task_id=sub["id"], task_list_id="list2")
-    assert f"task '{sub['id']}' in list 'list2'" in await error(mcp, "get_task", task_id=sub["id"], task_list_id="list2")
+    assert f"task '{sub['id']}' in list 'list2'" in await error(
+        mcp, "get_task", task_id=sub["id"], task_list_id="list2"
+    )
     assert "Nothing to change" in await error(mcp, "update_task", task_id=created["id"])
     assert "due: '04/01/2025' is not an ISO 8601" in await error(mcp, "create_task", title="x", due="04/01/2025")
 
