@@ -1,8 +1,10 @@
 """The Google stand-ins (tests/fakes) in a process of their own, so that the load generator, the
 server and Google each have their own interpreter, as in production.
 
-Usage: python -m benchmarks.google_standin CREDENTIALS_JSON SCOPE...   (from the repository root)
-Prints one JSON line ({"api_root", "oauth_env", "control"}) when ready and runs until stdin closes.
+Usage: python -m benchmarks.google_standin [--tls-delay-ms MS --cert-dir DIR] CREDENTIALS_JSON SCOPE...
+(from the repository root). Prints one JSON line ({"api_root", "oauth_env", "control"}, and with
+--tls-delay-ms a "tls" object: the HTTPS front of benchmarks/tls_google.py, its CA file and the
+OAuth URLs through it) when ready and runs until stdin closes.
 
 * The API stand-in accepts every access token the OAuth stand-in minted (with that grant's scopes),
   so users who sign in through the server's OAuth proxy can call tools at once.
@@ -13,6 +15,8 @@ Prints one JSON line ({"api_root", "oauth_env", "control"}) when ready and runs 
 """
 from __future__ import annotations
 
+import argparse
+import asyncio
 import itertools
 import json
 import sys
@@ -116,7 +120,8 @@ def control_server(api, oauth: GoogleOAuthStandIn) -> ThreadingHTTPServer:
     return server
 
 
-def main(credentials_path: str, scopes: list[str]) -> None:
+def main(credentials_path: str, scopes: list[str], tls_delay_ms: float | None = None,
+         cert_dir: str | None = None) -> None:
     # socketserver's default listen backlog is 5: fifty clients connecting at once would see SYN
     # retransmissions (1 s, 3 s) that Google's front ends never cause.
     ThreadingHTTPServer.request_queue_size = 1024
@@ -135,14 +140,42 @@ def main(credentials_path: str, scopes: list[str]) -> None:
             "expiry": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + oauth.access_token_lifetime - 60)),
         }))
         control = control_server(api, oauth)
-        print(json.dumps({
+        info = {
             "api_root": api.root_url,
             "oauth_env": oauth.env(),
             "control": f"http://127.0.0.1:{control.server_address[1]}",
-        }), flush=True)
-        sys.stdin.read()  # until the benchmark closes our stdin (or exits)
+        }
+        if tls_delay_ms is None:
+            print(json.dumps(info), flush=True)
+            sys.stdin.read()  # until the benchmark closes our stdin (or exits)
+        else:
+            asyncio.run(_serve_tls(info, oauth, api.root_url, tls_delay_ms / 1000, Path(cert_dir)))
         control.shutdown()
 
 
+async def _serve_tls(info: dict, oauth: GoogleOAuthStandIn, api_root: str, delay_s: float, cert_dir: Path) -> None:
+    """The HTTPS front (benchmarks/tls_google.py) on this process's event loop, until stdin closes."""
+    from .tls_google import TlsGoogle
+
+    front = TlsGoogle(oauth, api_root, oauth.base_url, delay_s, cert_dir)
+    await front.start()
+    info["tls"] = {
+        "root": front.root + "/",
+        "ca_file": str(front.ca_file),
+        "oauth_env": {k: v.replace(oauth.base_url, front.root) for k, v in oauth.env().items()},
+    }
+    print(json.dumps(info), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    front.server.close()
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tls-delay-ms", type=float, help="serve an HTTPS front adding this delay to every request")
+    parser.add_argument("--cert-dir", help="where the front's throwaway CA and certificate are written")
+    parser.add_argument("credentials")
+    parser.add_argument("scopes", nargs="+")
+    args = parser.parse_args()
+    if args.tls_delay_ms is not None and not args.cert_dir:
+        parser.error("--tls-delay-ms needs --cert-dir")
+    main(args.credentials, args.scopes, args.tls_delay_ms, args.cert_dir)

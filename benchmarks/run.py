@@ -22,12 +22,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import image, method, peer, profile, servers, synth, toolcall
+from . import deployed, image, method, peer, profile, servers, synth, toolcall
 from .report import Row, write
-from .stats import Summary
+from .stats import Summary, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-GROUPS = ("synth", "servers", "calls", "users", "image")
+GROUPS = ("synth", "servers", "calls", "deployed", "users", "image")
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,17 @@ class Plan:
     users_runs: int
     warmup: bool  # one unmeasured start of each server first (byte-code compilation, page cache)
     overlap_synth: bool  # quick mode only: synthesize while the server rows run
+    deployed_runs: int
+    deployed: deployed.DeployedPlan
 
 
 FULL = Plan(synth_runs=3, server_runs=3, tools_list_requests=100, call_runs=3, c1_calls=60, c50_per_worker=4,
-            users=1000, users_runs=1, warmup=True, overlap_synth=False)
+            users=1000, users_runs=1, warmup=True, overlap_synth=False, deployed_runs=3,
+            deployed=deployed.DeployedPlan(users=50, first_tokens=5, pings=50, c1_calls=60,
+                                           per_worker={50: 6, 200: 3}))
 QUICK = Plan(synth_runs=1, server_runs=1, tools_list_requests=10, call_runs=1, c1_calls=5, c50_per_worker=1,
-             users=10, users_runs=1, warmup=False, overlap_synth=True)
+             users=10, users_runs=1, warmup=False, overlap_synth=True, deployed_runs=1,
+             deployed=deployed.DeployedPlan(users=3, first_tokens=1, pings=10, c1_calls=5, per_worker={50: 1, 200: 1}))
 CONCURRENCY = 50
 
 
@@ -162,6 +167,19 @@ def call_rows(plan: Plan, work: Path) -> list[Row]:
     return rows
 
 
+def deployed_rows(plan: Plan, work: Path) -> list[Row]:
+    runs = []
+    for index in range(plan.deployed_runs):
+        run = deployed.measure_deployed(work / f"deployed-{index}", plan.deployed, log)
+        log(f"deployed run {index + 1}/{plan.deployed_runs}: ping first {statistics.median(run.first_ms):.1f} ms, "
+            f"steady p50 {percentile(run.steady_ms, 50):.2f} ms (no auth {percentile(run.floor_ping_ms, 50):.2f}), "
+            f"c1 p50 {run.c1.p(50):.1f} ms (floor {run.c1_floor.p(50):.1f}), "
+            + ", ".join(f"c{t.concurrency} {t.ours_calls_per_s:.1f}/s (floor {t.floor_calls_per_s:.1f}/s)"
+                        for t in run.throughput))
+        runs.append(run)
+    return deployed.rows(runs, plan.deployed)
+
+
 def users_rows(plan: Plan, work: Path) -> list[Row]:
     runs = []
     for index in range(plan.users_runs):
@@ -247,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             "users": lambda: users_rows(plan, work),
             "image": image_rows,
             "calls": lambda: call_rows(plan, work),
+            "deployed": lambda: deployed_rows(plan, work),
             "servers": lambda: server_rows(plan, work / "servers"),
             "synth": lambda: synth_rows(plan),
         }
@@ -268,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         "finished_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": round(time.monotonic() - started, 1),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "plan": plan.__dict__,
+        "plan": dataclasses.asdict(plan),
         "peer": peer.PEER_PACKAGE,
     }
     json_path, md_path = write(args.out, ordered, meta, method.sections(ordered, args.out, profiles, plan))

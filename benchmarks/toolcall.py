@@ -40,6 +40,7 @@ class StandIn:
     oauth_env: dict[str, str]
     control: str
     credentials: Path
+    tls: dict | None = None  # the HTTPS front (tls_google.py): root, ca_file, oauth_env
 
     def post(self, path: str) -> None:
         httpx2.post(self.control + path, timeout=10, trust_env=False).raise_for_status()
@@ -49,19 +50,21 @@ class StandIn:
 
 
 @contextlib.contextmanager
-def google_standin(work: Path, scopes: list[str]) -> Iterator[StandIn]:
-    """The Google stand-ins in their own process (see google_standin.py)."""
+def google_standin(work: Path, scopes: list[str], tls_delay_ms: float | None = None) -> Iterator[StandIn]:
+    """The Google stand-ins in their own process (see google_standin.py); with ``tls_delay_ms``, also
+    the HTTPS front that adds that round trip to every Google request."""
     credentials = work / "credentials" / "bench.json"
     credentials.parent.mkdir(parents=True, exist_ok=True)
     log = open(work / "standin.log", "wb")
+    tls = [] if tls_delay_ms is None else ["--tls-delay-ms", str(tls_delay_ms), "--cert-dir", str(work / "tls")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.google_standin", str(credentials), *scopes],
+        [sys.executable, "-m", "benchmarks.google_standin", *tls, str(credentials), *scopes],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
     )
     try:
         line = _read_line(process, STANDIN_START_S)
         info = json.loads(line)
-        yield StandIn(info["api_root"], info["oauth_env"], info["control"], credentials)
+        yield StandIn(info["api_root"], info["oauth_env"], info["control"], credentials, info.get("tls"))
     finally:
         process.stdin.close()
         stop(process)

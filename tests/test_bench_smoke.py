@@ -19,6 +19,12 @@ EXPECTED = {
     "call_c1_p50": "stand-in alone", "call_c1_p99": "stand-in alone",
     "call_c50_p50": "stand-in alone", "call_c50_p99": "stand-in alone",
     "call_errors": None, "users_growth": None, "image_size": None,
+    "dep_auth_first": "single-user, no auth", "dep_auth_steady": "single-user, no auth",
+    "dep_call_c1_p50": "minimal async client", "dep_google_per_call": "minimal async client",
+    "dep_s3_per_call": None, "dep_connections_per_call": None,
+    "dep_tput_c50": "stand-in alone (minimal async client)", "dep_cpu_c50": "minimal async client",
+    "dep_tput_c200": "stand-in alone (minimal async client)", "dep_cpu_c200": "minimal async client",
+    "dep_errors": None,
 }
 
 
@@ -51,6 +57,12 @@ def test_quick_benchmark_fills_every_row(tmp_path):
             assert row["met"] in (True, False), (row_id, row["met"])
     # The measurements themselves are plausible, not placeholders.
     assert rows["call_errors"]["ours"]["median"] == 0, rows["call_errors"]["note"]
+    assert rows["dep_errors"]["ours"]["median"] == 0, rows["dep_errors"]["note"]
+    # Deployed path, counted at the stand-ins: after a token's first request no tokeninfo and no S3
+    # read per tool call (checks are cached), and Google connections are reused.
+    assert rows["dep_google_per_call"]["met"], rows["dep_google_per_call"]
+    assert rows["dep_s3_per_call"]["met"], rows["dep_s3_per_call"]
+    assert rows["dep_connections_per_call"]["met"], rows["dep_connections_per_call"]
     assert rows["start_vs_peer"]["ours"]["median"] > 0.1
     assert rows["list_bytes_per_tool"]["baseline"]["median"] > 500  # the peer's tools are listed in full
 

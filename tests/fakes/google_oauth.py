@@ -196,23 +196,32 @@ class GoogleOAuthStandIn:
             grant = self.access_tokens.get(token or "")
         return grant if grant is not None and grant.expires_at > time.time() else None
 
-    async def tokeninfo(self, request: Request) -> Response:
-        grant = self._grant(self._record(request, dict(request.query_params)))
+    def live_grant(self, token: str | None) -> Grant | None:
+        """The grant of a live (issued, unexpired, unrevoked) access token, else None."""
+        return self._grant(token)
+
+    def tokeninfo_json(self, token: str | None) -> dict | None:
+        """tokeninfo's answer for ``token``, None when Google would answer invalid_token."""
+        grant = self._grant(token)
         if grant is None:
+            return None
+        return {
+            "azp": CLIENT_ID,
+            "aud": CLIENT_ID,
+            "sub": grant.sub,
+            "scope": grant.scope,
+            "exp": str(int(grant.expires_at)),
+            "expires_in": str(int(grant.expires_at - time.time())),
+            "email": grant.email,
+            "email_verified": "true",
+            "access_type": "offline",
+        }
+
+    async def tokeninfo(self, request: Request) -> Response:
+        info = self.tokeninfo_json(self._record(request, dict(request.query_params)))
+        if info is None:
             return JSONResponse({"error": "invalid_token", "error_description": "Invalid Value"}, status_code=400)
-        return JSONResponse(
-            {
-                "azp": CLIENT_ID,
-                "aud": CLIENT_ID,
-                "sub": grant.sub,
-                "scope": grant.scope,
-                "exp": str(int(grant.expires_at)),
-                "expires_in": str(int(grant.expires_at - time.time())),
-                "email": grant.email,
-                "email_verified": "true",
-                "access_type": "offline",
-            }
-        )
+        return JSONResponse(info)
 
     async def userinfo(self, request: Request) -> Response:
         grant = self._grant(self._record(request, {}))
