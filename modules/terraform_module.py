@@ -38,6 +38,21 @@ CALLER_SECTIONS = ("aws", "state")
 RENAMED = {"task_image_tag": "image_tag"}
 REQUIRED_TERRAFORM = ">= 1.9.0"  # validations that refer to other variables
 INPUTS_SCOPE = "inputs"
+#: Settings that name a particular account's resources: required module inputs without a default
+#: (the environment files default to the reference deployment's; a module caller states its own).
+ACCOUNT_SPECIFIC = (
+    "network.vpc_id",
+    "network.subnet_ids",
+    "network.security_group_ids",
+    "cluster.name",
+    "load_balancer.name",
+    "service_discovery.namespace_id",
+    "service_discovery.namespace_name",
+    "task.image_repository",
+    "token_bucket.bucket_name",
+)
+#: The default of a required input (a variable without ``default``).
+REQUIRED = None
 FILES = ("versions.tf.json", "variables.tf.json", "main.tf.json", "outputs.tf.json", "README.md")
 
 
@@ -51,9 +66,13 @@ class Input:
     name: str
     key: str  # section.field in the environment file
     type: str
-    default: Any
+    default: Any  # REQUIRED: none, the caller must set it
     description: str
     python_type: Any
+
+    @property
+    def required(self) -> bool:
+        return self.key in ACCOUNT_SPECIFIC
 
 
 def _field_docs(cls: type) -> dict[str, str]:
@@ -129,7 +148,7 @@ def _walk(cls: type, instance: Any, path: list[str], section_doc: str) -> list[I
                 name=RENAMED.get(name, name),
                 key=key,
                 type=_terraform_type(tp),
-                default=_plain(value),
+                default=REQUIRED if key in ACCOUNT_SPECIFIC else _plain(value),
                 description=f"{doc} (environment file: {key})",
                 python_type=tp,
             )
@@ -506,7 +525,8 @@ def module_files(stack_json: dict, inputs: list[Input]) -> dict[str, str]:
     variables = {item.name: config_json["variable"][item.name] for item in inputs}
     for item in inputs:
         # jsii rewrites map keys of a default to snake case (MCP_ENABLE_OAUTH21 -> mcp_...).
-        variables[item.name]["default"] = item.default
+        if not item.required:
+            variables[item.name]["default"] = item.default
     main = {key: config_json[key] for key in ("data", "locals", "resource") if key in config_json}
     files = {
         "versions.tf.json": {"terraform": terraform},
@@ -533,14 +553,17 @@ def readme(inputs: list[Input], outputs: dict[str, dict]) -> str:
         f"Requires Terraform {REQUIRED_TERRAFORM} and the AWS provider `{_provider_constraint()}`.",
         "",
         "Every input is a setting of an environment file (`<section>_<field>`, the file key is in",
-        "each description); the defaults reproduce the reference deployment (existing VPC, cluster,",
-        "ALB and Cloud Map namespace). `*_create` switches create those prerequisites instead.",
-        "Secrets are created without values; put them out of band (see the repository README).",
+        "each description). The inputs that name one account's resources (VPC, subnets, security",
+        "groups, cluster, ALB, Cloud Map namespace, image repository, token bucket) are required and",
+        "have no default; pass `\"\"` or `[]` for those a `*_create` switch creates instead. The other",
+        "defaults are the reference deployment's. Secrets are created without values; put them out",
+        "of band (see the repository README).",
         "",
         "```hcl",
         f'module "{MODULE_NAME}" {{',
         f'  source = "git::https://<host>/<org>/<repo>.git//terraform/modules/{MODULE_NAME}?ref=<tag>"',
         "",
+        *(f'  {item.name} = {_example(item)}' for item in inputs if item.required),
         '  image_tag = "<git-sha>"',
         "}",
         "```",
@@ -551,12 +574,16 @@ def readme(inputs: list[Input], outputs: dict[str, dict]) -> str:
         "|---|---|---|---|",
     ]
     for item in inputs:
-        default = json.dumps(item.default)
+        default = "required" if item.required else json.dumps(item.default)
         lines.append(f"| `{item.name}` | `{_cell(item.type)}` | `{_cell(default)}` | {_cell(item.description)} |")
     lines += ["", "## Outputs", "", "| Name | Description |", "|---|---|"]
     for name, output in outputs.items():
         lines.append(f"| `{name}` | {_cell(output.get('description', ''))} |")
     return "\n".join(lines) + "\n"
+
+
+def _example(item: Input) -> str:
+    return '["..."]' if item.type.startswith("list") else '"..."'
 
 
 def _provider_constraint() -> str:

@@ -8,6 +8,7 @@ no-drift re-plan -> destroy on the session's moto. The tests share one moto and 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -86,6 +87,28 @@ def _local_root(workdir: Path, module_block: str, terraform_copy: Path) -> Path:
     return workdir
 
 
+#: The account-specific inputs have no default (values of the local example).
+REQUIRED_INPUTS = """
+  network_vpc_id = "vpc-0123"
+  network_subnet_ids = ["subnet-0123"]
+  network_security_group_ids = ["sg-0123"]
+  cluster_name = "cluster"
+  load_balancer_name = "alb"
+  service_discovery_namespace_id = "ns-0123"
+  service_discovery_namespace_name = "example.local"
+  task_image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mcp"
+  token_bucket_bucket_name = "example-token-bucket"
+"""
+
+
+def test_account_specific_inputs_are_required():
+    variables = json.loads((COMMITTED / "variables.tf.json").read_text())["variable"]
+    required = sorted(name for name, variable in variables.items() if "default" not in variable)
+    assert required == sorted(line.split(" = ")[0].strip() for line in REQUIRED_INPUTS.strip().splitlines())
+    # No default names the reference account or its network.
+    assert not re.search(r"758888582357|vpc-0|subnet-0|sg-0|ns-", json.dumps(variables))
+
+
 @pytest.mark.parametrize(
     "inputs, messages",
     [
@@ -102,7 +125,8 @@ def _local_root(workdir: Path, module_block: str, terraform_copy: Path) -> Path:
     ids=["single-variable", "cpu-memory-pair"],
 )
 def test_bad_inputs_are_rejected_at_plan(moto, terraform_copy: Path, tf_cache, tmp_path: Path, inputs, messages):
-    workdir = _local_root(tmp_path / "bad", f'module "bad" {{\n  source = "SOURCE"\n  {inputs}\n}}\n', terraform_copy)
+    block = f'module "bad" {{\n  source = "SOURCE"\n  {REQUIRED_INPUTS}\n  {inputs}\n}}\n'
+    workdir = _local_root(tmp_path / "bad", block, terraform_copy)
     env = {**moto.env(), **tf_cache}
     terraform(workdir, "init", env=env, timeout=PLAN_TIMEOUT)
     result = terraform(workdir, "plan", f"-var=endpoint={moto.endpoint}", env=env, timeout=PLAN_TIMEOUT, ok_codes=(1,))

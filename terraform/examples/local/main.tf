@@ -6,17 +6,24 @@ module "google_workspace_mcp" {
   count  = var.enabled ? 1 : 0
 
   network_create             = true
+  network_vpc_id             = "" # created: the account-specific ids are required inputs
+  network_subnet_ids         = []
+  network_security_group_ids = []
   network_vpc_cidr           = "10.42.0.0/16"
   network_subnet_cidrs       = ["10.42.1.0/24", "10.42.2.0/24"]
   network_availability_zones = ["us-east-1a", "us-east-1b"]
 
   cluster_create = true
+  cluster_name   = "busyb-cluster"
 
   load_balancer_create            = true
+  load_balancer_name              = "busyb-alb"
   load_balancer_listener_port     = 80 # no certificate locally
   load_balancer_listener_protocol = "HTTP"
 
   service_discovery_create_namespace = true
+  service_discovery_namespace_id     = ""
+  service_discovery_namespace_name   = "busyb.local"
 
   task_image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp"
   task_environment = {

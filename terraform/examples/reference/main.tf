@@ -1,5 +1,7 @@
 # The reference deployment (BusyB, account 758888582357, us-east-1) through the module.
-# Every value below is also the module's default; it is spelled out to show the inputs.
+# The account's own resources (VPC, subnets, security group, cluster, ALB, namespace, image
+# repository, token bucket) are required inputs; the other values equal the module's defaults
+# and are spelled out to show the inputs.
 module "google_workspace_mcp" {
   source = "../../modules/google-workspace-mcp"
 
