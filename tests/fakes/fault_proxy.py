@@ -10,7 +10,9 @@ path (regular expression) and applies one fault to at most ``times`` of them:
 - ``drop``: read the request and never answer (the client's read timeout fires), up to ``MAX_DELAY``;
 - ``reset``: read the request and reset the connection (TCP RST) without forwarding;
 - ``reset_after``: forward the request, let the upstream act on it, then reset the connection
-  before the answer reaches the client (the ambiguous failure: did the write happen?).
+  before the answer reaches the client (the ambiguous failure: did the write happen?);
+- ``close_after``: the same, but the connection is closed cleanly (FIN) instead of reset, which
+  HTTP clients tend to take for a stale keep-alive connection and silently send again.
 
 ``down()`` makes every request fail with a reset until ``up()``: the dependency is unreachable.
 Every request is recorded (method, path, what was done) so tests can count upstream requests.
@@ -34,7 +36,7 @@ from tests.fakes.ports import free_port
 
 MAX_DELAY = 30.0  # seconds: no rule holds a request longer
 MAX_HEADER_BYTES = 64 * 1024
-ACTIONS = ("delay", "status", "drop", "reset", "reset_after")
+ACTIONS = ("delay", "status", "drop", "reset", "reset_after", "close_after")
 
 S3_SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
@@ -202,6 +204,9 @@ class FaultProxy:
             answer = await self._forward(head, body)
             if isinstance(action, Rule) and action.action == "reset_after":
                 _reset(writer)
+                return
+            if isinstance(action, Rule) and action.action == "close_after":
+                writer.close()
                 return
             writer.write(answer)
             await writer.drain()

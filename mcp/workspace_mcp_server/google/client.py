@@ -148,17 +148,17 @@ class GoogleClient:
                     )
                     if retryable:
                         cause = "Google is rate-limiting requests" if status in (429, 403) else "Google is unavailable"
-                        wait = f"Retry after {math.ceil(retry_after)} s" if retry_after else "Retry in a minute"
+                        wait = f"retry after {math.ceil(retry_after)} s" if retry_after else "retry in a minute"
                         log.warning("giving up on %s after HTTP %s (%s)", method_id, status, refusal,
                                     extra={"event": "google_retry_exhausted", "method": method_id, "status": status,
                                            "attempts": attempt + 1})
-                        raise ToolError(f"{cause} (HTTP {status}): {error} {wait}.") from None
+                        raise ToolError(f"{cause} (HTTP {status}); {wait}. {error}") from None
                     raise error from None
                 log.warning("retrying %s after HTTP %s in %.2fs", method_id, status, delay,
                             extra={"event": "google_retry", "method": method_id, "status": status})
                 await anyio.sleep(delay)
             except RefreshError as exc:
-                raise ToolError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
+                raise errors.UserError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
             except (OSError, httplib2.HttpLib2Error) as exc:  # connection refused/reset, timeouts
                 if not built:
                     raise

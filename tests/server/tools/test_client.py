@@ -49,6 +49,7 @@ async def test_429_retries_are_bounded_then_reported(mcp, failures):
     failures.fail("calendar.calendarList.list", 429, times=100, message="Quota exceeded")
     message = await error(mcp, "list_calendars")
     assert message == (
+        "Google is rate-limiting requests (HTTP 429); retry in a minute. "
         "Google API unavailable (429) for calendar.calendarList.list after 4 attempts; "
         "try again later. Google said: Quota exceeded"
     )
