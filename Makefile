@@ -13,7 +13,7 @@ export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 # package ships the official binary) and puts it first on PATH for every target below;
 # modules/aws.py also picks it up when Python is started directly. .node-version is the one
 # pin (CI's setup-node reads it too).
-NODE_VERSION := $(file < .node-version)
+NODE_VERSION := $(shell cat .node-version)
 NODE_DIR := .tools/node22
 NODE_BIN := $(NODE_DIR)/node_modules/.bin
 SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
