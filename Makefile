@@ -29,7 +29,9 @@ node22: $(NODE)
 	@echo "jsii runs on $$(command -v node) $$(node --version)"
 
 $(NODE_DIR)/.installed-$(NODE_VERSION):
-	npm install --prefix $(NODE_DIR) --save-exact --no-audit --no-fund --loglevel=error node@$(NODE_VERSION)
+	# The package's install script fetches the platform's binary (from the npm registry), so scripts must run.
+	npm install --prefix $(NODE_DIR) --ignore-scripts=false --save-exact --no-audit --no-fund --loglevel=error \
+	  node@$(NODE_VERSION)
 	test "$$($(NODE_BIN)/node --version)" = v$(NODE_VERSION)
 	touch $@
 
