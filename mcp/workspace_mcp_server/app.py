@@ -117,6 +117,7 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
             access_token_lifetime=settings.access_token_lifetime,
             refresh_token_lifetime=settings.refresh_token_lifetime,
             client_registration_lifetime=settings.client_registration_lifetime,
+            auth_cache_ttl=settings.auth_cache_ttl,
         )
         resolver = MultiUserResolver(settings.log_user)
         # A token sees and calls only the tools its scopes allow.

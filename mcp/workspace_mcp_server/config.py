@@ -33,11 +33,15 @@ LIFETIME_DEFAULTS = {
     "WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME": None,
     "WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME": 30 * 86400,  # a sign-in lasts at most 30 days
     "WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME": 30 * 86400,  # after registration or the last sign-in
+    # How long a task reuses a token check (Google's answer, store reads): the longest another task
+    # keeps accepting a token revoked elsewhere (0: check every request; see auth/cache.py).
+    "WORKSPACE_MCP_AUTH_CACHE_TTL": 60,
 }
 LIFETIME_RANGES = {
     "WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME": (60, 86400),
     "WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME": (300, 90 * 86400),
     "WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME": (300, 365 * 86400),
+    "WORKSPACE_MCP_AUTH_CACHE_TTL": (0, 300),
 }
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -90,6 +94,7 @@ class Settings:
     access_token_lifetime: int | None = LIFETIME_DEFAULTS["WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME"]
     refresh_token_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME"]
     client_registration_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME"]
+    auth_cache_ttl: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_AUTH_CACHE_TTL"]
 
     @property
     def mcp_url(self) -> str:

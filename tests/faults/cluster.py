@@ -63,6 +63,9 @@ def server_env(moto: MotoServer, s3_proxy: FaultProxy, google_oauth: GoogleOAuth
         "AWS_ENDPOINT_URL": s3_proxy.url,
         "GOOGLE_API_ROOT_URL": api_root,
         "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY": key,
+        # The tests rewrite stored token sets behind the servers' backs (to expire them at once); a
+        # cached check would hide that for up to the cache TTL, so every request reads the store.
+        "WORKSPACE_MCP_AUTH_CACHE_TTL": "0",
     }
     # Every Google OAuth endpoint through the fault proxy.
     return {k: v.replace(google_oauth.base_url, oauth_proxy.url) if k.startswith("GOOGLE_OAUTH_") else v

@@ -16,6 +16,7 @@ from fastmcp.server.auth.auth import AccessToken
 from fastmcp.server.auth.oauth_proxy import OAuthProxy
 from key_value.aio.protocols import AsyncKeyValue
 
+from workspace_mcp_server.auth.cache import DEFAULT_TTL_SECONDS, CachingTokenVerifier, cache_request_checks
 from workspace_mcp_server.auth.proxy import WorkspaceOAuthProxy
 from workspace_mcp_server.auth.redirects import RedirectPolicy
 from workspace_mcp_server.auth.scopes import grantable_scopes
@@ -106,21 +107,24 @@ def build_google_proxy(
     access_token_lifetime: int | None,
     refresh_token_lifetime: int,
     client_registration_lifetime: int,
+    auth_cache_ttl: int = DEFAULT_TTL_SECONDS,
 ) -> OAuthProxy:
     """The OAuth 2.1 authorization server clients see (DCR, PKCE), proxying to Google.
 
     ``scopes`` are what the enabled tools need: the default grant when a client asks for none.
     ``access_token_lifetime`` None: our access token expires with Google's behind it; set, it
     lives that long and the server refreshes Google's token behind it as needed.
+    ``auth_cache_ttl``: how long a request's token check may be reused (auth/cache.py; 0: never).
     """
     default_scopes = normalize_scopes(BASE_SCOPES + scopes)
-    return WorkspaceOAuthProxy(
+    verifier = GoogleTokenVerifier(endpoints, client_id)
+    proxy = WorkspaceOAuthProxy(
         upstream_authorization_endpoint=endpoints.authorization_url,
         upstream_token_endpoint=endpoints.token_url,
         upstream_revocation_endpoint=endpoints.revoke_url,
         upstream_client_id=client_id,
         upstream_client_secret=client_secret,
-        token_verifier=GoogleTokenVerifier(endpoints, client_id),
+        token_verifier=CachingTokenVerifier(verifier, auth_cache_ttl) if auth_cache_ttl > 0 else verifier,
         base_url=public_url,
         issuer_url=public_url,
         valid_scopes=grantable_scopes(default_scopes),
@@ -136,3 +140,5 @@ def build_google_proxy(
         fallback_refresh_token_expiry_seconds=refresh_token_lifetime,
         client_registration_lifetime=client_registration_lifetime,
     )
+    cache_request_checks(proxy, auth_cache_ttl)
+    return proxy

@@ -1,0 +1,174 @@
+"""Per-process caches on the path of every authenticated request.
+
+FastMCP's OAuth proxy checks each MCP request by reading two records from the token store (the
+token's JTI mapping and the sign-in's Google token set: two S3 GETs in production) and asking
+Google's ``tokeninfo`` about the Google token behind it: three network round trips before any tool
+runs, and ``tokeninfo`` is rate-limited by Google. Here each of those answers is kept in memory for
+at most ``ttl`` seconds (``WORKSPACE_MCP_AUTH_CACHE_TTL``, default 60; 0 turns the caches off):
+
+- a successful verification, until the earlier of ``ttl`` and the Google token's expiry;
+- a JTI mapping, for ``ttl``;
+- a Google token set, until the earlier of ``ttl`` and the moment FastMCP would refresh it, so a
+  token due for refresh is always read from the store (another task may have refreshed it).
+
+Only positive answers are kept, and only those of a request's check (a sign-in's own reads are
+not): a token's first request is checked in full, and an unknown, revoked or rejected token is
+looked up every time.
+Every write or delete through this process drops the record at once, so revoking a sign-in (its
+Google token set is deleted) takes effect on this task immediately. Another task that has the
+record cached keeps accepting the revoked token for at most ``ttl`` seconds: that is the bound
+operators can rely on for revocation across tasks.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from fastmcp.server.auth import TokenVerifier
+from fastmcp.server.auth.auth import AccessToken
+
+DEFAULT_TTL_SECONDS = 60
+# True while the proxy checks a request's token: only those reads are worth keeping.
+_checking_request: ContextVar[bool] = ContextVar("checking_request", default=False)
+MAX_ENTRIES = 20_000  # per cache: well above the sign-ins one task serves at once, a few MiB at most
+
+
+class ExpiringCache:
+    """A bounded LRU map whose entries each carry their own deadline (``time.monotonic`` based)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+
+    def get(self, key: str) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            self._entries.pop(key, None)
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: str, value: Any, seconds: float) -> None:
+        if seconds <= 0:
+            self._entries.pop(key, None)
+            return
+        self._entries[key] = (time.monotonic() + seconds, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _digest(secret: str) -> str:
+    """Cache keys never hold a token itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class CachingTokenVerifier(TokenVerifier):
+    """``inner``'s successful verifications, reused until the earlier of ``ttl`` and the token's expiry."""
+
+    def __init__(self, inner: TokenVerifier, ttl: float):
+        self.inner, self.ttl = inner, ttl
+        super().__init__(required_scopes=inner.required_scopes)
+        self._verified = ExpiringCache()
+
+    def __getattr__(self, name: str) -> Any:  # everything else is the inner verifier's
+        return getattr(self.inner, name)
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        key = _digest(token)
+        cached = self._verified.get(key)
+        if cached is not None:
+            return cached
+        verified = await self.inner.verify_token(token)
+        if verified is not None:
+            seconds = self.ttl if verified.expires_at is None else min(self.ttl, verified.expires_at - time.time())
+            self._verified.put(key, verified, seconds)
+        return verified
+
+
+class CachingStore:
+    """Read-through cache in front of one of FastMCP's typed stores (a ``PydanticAdapter``).
+
+    ``lifetime(value)`` is how long a value read may be reused; writes and deletes go to the store
+    and drop the cached value. Values are handed out as copies: callers may change what they get.
+    """
+
+    def __init__(self, inner: Any, lifetime: Callable[[Any], float]):
+        self.inner, self.lifetime = inner, lifetime
+        self._values = ExpiringCache()
+        # Bumped by every write or delete: a read that overlapped one may have fetched the old
+        # value (a revoked token set), so it is returned but not kept.
+        self._writes = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def get(self, key: str, *, collection: str | None = None, **kwargs: Any) -> Any:
+        if kwargs:  # a default value is the caller's, not the store's
+            return await self.inner.get(key=key, collection=collection, **kwargs)
+        cache_key = f"{collection}\0{key}"
+        cached = self._values.get(cache_key)
+        if cached is not None:
+            return cached.model_copy(deep=True)
+        writes = self._writes
+        value = await self.inner.get(key=key, collection=collection)
+        if value is not None and writes == self._writes and _checking_request.get():
+            self._values.put(cache_key, value.model_copy(deep=True), self.lifetime(value))
+        return value
+
+    def _forget(self, key: str, collection: str | None) -> None:
+        self._writes += 1
+        self._values.discard(f"{collection}\0{key}")
+
+    async def put(self, key: str, value: Any, *, collection: str | None = None, **kwargs: Any) -> None:
+        self._forget(key, collection)
+        try:
+            await self.inner.put(key=key, value=value, collection=collection, **kwargs)
+        finally:
+            self._forget(key, collection)
+
+    async def delete(self, key: str, *, collection: str | None = None) -> Any:
+        self._forget(key, collection)
+        try:
+            return await self.inner.delete(key=key, collection=collection)
+        finally:
+            self._forget(key, collection)
+
+
+def cache_request_checks(proxy: Any, ttl: float) -> None:
+    """Put the caches in front of ``proxy``'s token-store reads (an ``OAuthProxy``); ``ttl`` 0: none.
+
+    The verifier is wrapped where the proxy is built (``CachingTokenVerifier``); this covers the
+    JTI mappings and the Google token sets, which FastMCP's proxy creates itself.
+    """
+    if ttl <= 0:
+        return
+    threshold = getattr(proxy, "_token_expiry_threshold_seconds", 0)
+
+    def token_set_lifetime(token_set: Any) -> float:
+        return min(ttl, token_set.expires_at - threshold - time.time())
+
+    proxy._jti_mapping_store = CachingStore(proxy._jti_mapping_store, lambda mapping: ttl)
+    proxy._upstream_token_store = CachingStore(proxy._upstream_token_store, token_set_lifetime)
+    check = proxy.load_access_token
+
+    async def load_access_token(token: str):
+        marker = _checking_request.set(True)
+        try:
+            return await check(token)
+        finally:
+            _checking_request.reset(marker)
+
+    proxy.load_access_token = load_access_token
