@@ -57,7 +57,9 @@ class HostCheckMiddleware:
         if host in self.allowed_hosts or (scope["path"] in self.health_paths and health_host):
             return await self.app(scope, receive, send)
         log.warning("refused request for host %r", host[:100], extra={"event": "bad_host", "path": scope["path"]})
-        await send_json(send, 421, {"error": "misdirected_request", "error_description": f"host {host[:100]!r} is not served here"})
+        await send_json(
+            send, 421, {"error": "misdirected_request", "error_description": f"host {host[:100]!r} is not served here"}
+        )
 
 
 class PathAliasMiddleware:

@@ -71,4 +71,5 @@ def test_conformance_scenario(conformance, single_user, tmp_path, path, scenario
     checks = [c for f in tmp_path.rglob("checks.json") for c in json.loads(f.read_text())]
     failed = [c for c in checks if c.get("status") not in ("SUCCESS", "INFO", "SKIPPED")]
     report = f"{scenario} against {url}: exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
-    assert result.returncode == 0 and checks and not failed, report + "\nfailed checks:\n" + json.dumps(failed, indent=1)
+    failures = json.dumps(failed, indent=1)
+    assert result.returncode == 0 and checks and not failed, f"{report}\nfailed checks:\n{failures}"
