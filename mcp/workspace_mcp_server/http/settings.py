@@ -11,8 +11,11 @@ from urllib.parse import urlsplit
 
 # The OAuth endpoints take a few form fields or a small JSON document; 16 KiB is many times that.
 DEFAULT_OAUTH_MAX_BODY_BYTES = 16 * 1024
-# Requests per minute per client address, per endpoint group (0 switches a limit off).
-DEFAULT_RATE_LIMITS = {"register": 20, "authorize": 60, "token": 120}
+# Requests per minute per client address, per endpoint group (0 switches a limit off). A company
+# behind one NAT address must still get through: a client registers once per install, a sign-in
+# takes three authorization requests (authorize, consent page, consent answer), and each signed-in
+# client asks for a token about once an hour.
+DEFAULT_RATE_LIMITS = {"register": 30, "authorize": 120, "token": 300}
 # ECS's stopTimeout default (the task definition does not set one): SIGKILL comes this long after SIGTERM.
 DEFAULT_STOP_TIMEOUT_SECONDS = 30
 # Left of the stop timeout for what follows the drain: uvicorn's shutdown, the last answer, process exit.

@@ -93,7 +93,7 @@ def test_registration_flood_gets_429_with_retry_after(flooded):
     started = time.monotonic()
     answers = _register_many(flooded, 120)
     statuses = [a.status_code for a in answers]
-    assert statuses.count(201) <= 25, f"{statuses.count(201)} of 120 rapid registrations were accepted"
+    assert statuses.count(201) <= 35, f"{statuses.count(201)} of 120 rapid registrations were accepted"
     refused = [a for a in answers if a.status_code == 429]
     assert refused, statuses
     assert all(a.headers["retry-after"].isdigit() and int(a.headers["retry-after"]) >= 1 for a in refused)
@@ -110,10 +110,10 @@ def test_registration_flood_gets_429_with_retry_after(flooded):
 def test_spoofed_x_forwarded_for_from_an_untrusted_peer_does_not_dodge_the_limit(flooded):
     answers = _register_many(flooded, 60, forwarded_for=lambda i: f"203.0.113.{i}")
     statuses = [a.status_code for a in answers]
-    assert statuses.count(201) <= 25, f"{statuses.count(201)} of 60 registrations with invented addresses accepted"
+    assert statuses.count(201) <= 35, f"{statuses.count(201)} of 60 registrations with invented addresses accepted"
 
 
-@pytest.mark.parametrize("path,group_limit", [("/token", 120), ("/authorize", 60)])
+@pytest.mark.parametrize("path,group_limit", [("/token", 300), ("/authorize", 120)])
 def test_token_and_authorization_floods_are_limited(flooded, path, group_limit):
     with httpx2.Client(timeout=10) as http:
         if path == "/token":

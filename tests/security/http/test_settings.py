@@ -23,7 +23,7 @@ def http_settings(**env: str):
 def test_defaults():
     http = http_settings()
     assert http.oauth_max_body_bytes == 16 * 1024
-    assert dict(http.rate_limits) == {"register": 20, "authorize": 60, "token": 120}
+    assert dict(http.rate_limits) == {"register": 30, "authorize": 120, "token": 300}
     assert http.trusted_proxies == ()  # nobody's X-Forwarded-For is believed until configured
     assert http.allowed_origins == {"https://mcp.example.com"}
     assert http.stop_timeout_seconds == 30 and http.drain_seconds == 27
