@@ -69,10 +69,32 @@ class Input:
     default: Any  # REQUIRED: none, the caller must set it
     description: str
     python_type: Any
+    variable: str  # the module variable holding it: its section (``network``), or ``image_tag``
 
     @property
     def required(self) -> bool:
-        return self.key in ACCOUNT_SPECIFIC
+        return self.default is REQUIRED
+
+    @property
+    def attribute(self) -> str:
+        """Its path inside the section variable (``health_check.path``)."""
+        return self.key.split(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One module input variable: a section of the environment file as an object with
+    ``optional()`` attributes (the image tag stays a variable of its own)."""
+
+    name: str
+    type: str
+    default: Any  # REQUIRED when an attribute has no default
+    description: str
+    inputs: tuple[Input, ...]
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
 
 
 def _field_docs(cls: type) -> dict[str, str]:
@@ -148,9 +170,10 @@ def _walk(cls: type, instance: Any, path: list[str], section_doc: str) -> list[I
                 name=RENAMED.get(name, name),
                 key=key,
                 type=_terraform_type(tp),
-                default=REQUIRED if key in ACCOUNT_SPECIFIC else _plain(value),
+                default=REQUIRED if key in ACCOUNT_SPECIFIC or (name in RENAMED and not value) else _plain(value),
                 description=f"{doc} (environment file: {key})",
                 python_type=tp,
+                variable=RENAMED.get(name) or path[0],
             )
         )
     return found
@@ -181,7 +204,76 @@ def module_arguments(settings: EnvironmentSettings) -> dict[str, Any]:
             found = getattr(found, part)
         return _plain(found)
 
-    return {item.name: value(item.key) for item in module_inputs()}
+    arguments: dict[str, Any] = {}
+    for item in module_inputs():
+        if item.variable == item.name:
+            arguments[item.name] = value(item.key)
+        else:
+            target = arguments.setdefault(item.variable, {})
+            *parents, leaf = item.attribute.split(".")
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[leaf] = value(item.key)
+    return arguments
+
+
+def _hcl(value: Any) -> str:
+    """A Python default as an HCL literal (JSON literals are HCL: ``{"K": "v"}``, ``[1]``)."""
+    return json.dumps(value)
+
+
+def _attributes_type(cls: type, instance: Any, path: list[str], depth: int = 0) -> str:
+    """``object({...})`` of a settings dataclass: every attribute ``optional(type, default)``
+    except the account-specific ones, which the caller must set."""
+    hints = typing.get_type_hints(cls)
+    parts = []
+    for f in dataclasses.fields(cls):
+        key = ".".join([*path, f.name])
+        if "_".join([*path, f.name]) in RENAMED:
+            continue  # a variable of its own
+        tp, value = hints[f.name], getattr(instance, f.name)
+        if dataclasses.is_dataclass(tp):
+            parts.append(f"{f.name} = optional({_attributes_type(tp, value, [*path, f.name], depth + 1)}, {{}})")
+            continue
+        item = typing.get_args(tp)[0] if typing.get_origin(tp) is tuple else None
+        if item is not None and dataclasses.is_dataclass(item):
+            element = _attributes_type(item, item(), [*path, f.name], depth + 1)
+            type_ = f"list({element})"
+        else:
+            type_ = _terraform_type(tp)
+        parts.append(f"{f.name} = {type_}" if key in ACCOUNT_SPECIFIC else f"{f.name} = optional({type_}, {_hcl(_plain(value))})")
+    indent = "  " * depth
+    return "object({\n" + "".join(f"{indent}  {part}\n" for part in parts) + f"{indent}}})"
+
+
+def module_variables() -> list[Variable]:
+    """The module's input variables: one object per section, then ``image_tag``."""
+    defaults = EnvironmentSettings(name="module", source="module")
+    hints = typing.get_type_hints(EnvironmentSettings)
+    inputs = module_inputs()
+    found: list[Variable] = []
+    for f in dataclasses.fields(EnvironmentSettings):
+        tp = hints[f.name]
+        if f.name in CALLER_SECTIONS or not dataclasses.is_dataclass(tp):
+            continue
+        members = tuple(item for item in inputs if item.variable == f.name)
+        doc = (tp.__doc__ or "").strip().splitlines()[0] if tp.__doc__ else ""
+        if not doc or doc.startswith(f"{tp.__name__}("):  # dataclass's generated signature
+            doc = f"{f.name.replace('_', ' ').capitalize()} settings."
+        required = any(item.required for item in members)
+        found.append(
+            Variable(
+                name=f.name,
+                type=_attributes_type(tp, getattr(defaults, f.name), [f.name]),
+                default=REQUIRED if required else {},
+                description=f"{doc} Attributes and defaults: the module README ([{f.name}] in an environment file).",
+                inputs=members,
+            )
+        )
+    for item in inputs:
+        if item.variable == item.name:
+            found.append(Variable(item.name, item.type, item.default, item.description, (item,)))
+    return found
 
 
 # --------------------------------------------------------------------------- validations
@@ -415,10 +507,25 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def variable_validations(inputs: list[Input]) -> dict[str, list[tuple[str, str]]]:
+    """``VALIDATIONS`` on the grouped variables: ``var.task_cpu`` -> ``var.task.cpu`` in the
+    conditions, ``task_cpu`` -> ``task.cpu`` in the messages, each under its section's variable."""
+    by_name = {item.name: item for item in inputs}
+    expression = {name: f"var.{item.key}" if item.variable != name else f"var.{name}" for name, item in by_name.items()}
+    mentioned = re.compile(r"\b(" + "|".join(map(re.escape, sorted(by_name, key=len, reverse=True))) + r")\b")
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, checks in VALIDATIONS.items():
+        for condition, message in checks:
+            condition = re.sub(r"\bvar\.(\w+)", lambda match: expression[match[1]], condition)
+            message = mentioned.sub(lambda match: by_name[match[1]].key, message)
+            found.setdefault(by_name[name].variable, []).append((condition, message))
+    return found
+
+
 # --------------------------------------------------------------------------- the stack
 
 
-def _build_module_stack(app, inputs: list[Input]):
+def _build_module_stack(app, inputs: list[Input], variables: list[Variable]):
     import jsii
 
     from modules import aws
@@ -435,19 +542,20 @@ def _build_module_stack(app, inputs: list[Input]):
             configure_s3_backend(self, plain)  # backend: stripped from the module
             # A scope of their own: `service_name` is both an input and an output.
             self.inputs = aws.Construct(self, INPUTS_SCOPE)
-            self.variables = {item.name: self._variable(item) for item in inputs}
+            validations = variable_validations(inputs)
+            self.variables = {variable.name: self._variable(variable, validations) for variable in variables}
             self.compose(self._settings(plain))
 
-        def _variable(self, item: Input):
-            checks = VALIDATIONS.get(item.name, [])
-            if item.name == "image_tag":
+        def _variable(self, variable: Variable, validations: dict[str, list[tuple[str, str]]]):
+            checks = validations.get(variable.name, [])
+            if variable.name == "image_tag":
                 checks = [(f'can(regex("{config.IMAGE_TAG_PATTERN}", var.image_tag))', IMAGE_TAG_ERROR)]
             return aws.TerraformVariable(
                 self.inputs,
-                item.name,
-                type=item.type,
-                default=item.default,
-                description=item.description,
+                variable.name,
+                type=variable.type,
+                default=variable.default,
+                description=variable.description,
                 nullable=False,
                 validation=aws.blocks(*({"condition": f"${{{c}}}", "error_message": m} for c, m in checks)) or None,
             )
@@ -464,16 +572,18 @@ def _build_module_stack(app, inputs: list[Input]):
             return self.variables["image_tag"]
 
         def _value(self, item: Input):
-            variable = self.variables[item.name]
-            if item.type == "bool":
-                return variable.boolean_value
-            if item.type == "number":
-                return variable.number_value
-            if item.type == "string":
+            variable = self.variables[item.variable]
+            if item.variable == item.name:  # a variable of its own: image_tag
                 return variable.string_value
+            # var.<section>.<attribute>
+            value = aws.Fn.lookup_nested(variable.value, item.attribute.split("."))
+            if item.type == "number":
+                return aws.Token.as_number(value)
+            if item.type == "string":
+                return aws.Token.as_string(value)
             if item.type == "list(string)":
-                return variable.list_value
-            return variable.value
+                return aws.Token.as_list(value)
+            return aws.Token.as_any(value)  # bool, map, list of objects
 
         def _settings(self, plain: EnvironmentSettings):
             values = {item.key: self._value(item) for item in inputs}
@@ -513,7 +623,7 @@ def _strip_metadata(value: Any) -> Any:
     return value
 
 
-def module_files(stack_json: dict, inputs: list[Input]) -> dict[str, str]:
+def module_files(stack_json: dict, variables: list[Variable]) -> dict[str, str]:
     """The module's files from the synthesized stack: no provider, backend or metadata."""
     from modules import aws
 
@@ -522,20 +632,19 @@ def module_files(stack_json: dict, inputs: list[Input]) -> dict[str, str]:
         "required_version": REQUIRED_TERRAFORM,
         "required_providers": {"aws": {"source": aws.PROVIDER_SOURCE, "version": aws.PROVIDER_VERSION_CONSTRAINT}},
     }
-    variables = {item.name: config_json["variable"][item.name] for item in inputs}
-    for item in inputs:
-        # jsii rewrites map keys of a default to snake case (MCP_ENABLE_OAUTH21 -> mcp_...).
-        if not item.required:
-            variables[item.name]["default"] = item.default
+    declared = {variable.name: config_json["variable"][variable.name] for variable in variables}
+    for variable in variables:
+        if not variable.required:
+            declared[variable.name]["default"] = variable.default
     main = {key: config_json[key] for key in ("data", "locals", "resource") if key in config_json}
     files = {
         "versions.tf.json": {"terraform": terraform},
-        "variables.tf.json": {"variable": variables},
+        "variables.tf.json": {"variable": declared},
         "main.tf.json": main,
         "outputs.tf.json": {"output": config_json["output"]},
     }
     rendered = {name: json.dumps(content, indent=2, sort_keys=False) + "\n" for name, content in files.items()}
-    rendered["README.md"] = readme(inputs, config_json["output"])
+    rendered["README.md"] = readme(variables, config_json["output"])
     return rendered
 
 
@@ -543,7 +652,7 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def readme(inputs: list[Input], outputs: dict[str, dict]) -> str:
+def readme(variables: list[Variable], outputs: dict[str, dict]) -> str:
     lines = [
         f"# Terraform module `{MODULE_NAME}`",
         "",
@@ -552,31 +661,38 @@ def readme(inputs: list[Input], outputs: dict[str, dict]) -> str:
         "no backend (configure both in the calling root module), so `count` and `for_each` work on it.",
         f"Requires Terraform {REQUIRED_TERRAFORM} and the AWS provider `{_provider_constraint()}`.",
         "",
-        "Every input is a setting of an environment file (`<section>_<field>`, the file key is in",
-        "each description). The inputs that name one account's resources (VPC, subnets, security",
-        "groups, cluster, ALB, Cloud Map namespace, image repository, token bucket) are required and",
-        "have no default; pass `\"\"` or `[]` for those a `*_create` switch creates instead. The other",
-        "defaults are the reference deployment's. Secrets are created without values; put them out",
-        "of band (see the repository README).",
+        "Inputs are grouped by concern: one object variable per section of an environment file",
+        "(`network`, `load_balancer`, `task`, ...), each attribute `optional()` with the default listed",
+        "below, plus `image_tag`. The attributes that name one account's resources (VPC, subnets,",
+        "security groups, cluster, ALB, Cloud Map namespace, image repository, token bucket) are",
+        "required and have no default; pass `\"\"` or `[]` for those a `create` switch creates instead.",
+        "Secrets are created without values; put them out of band (see the repository README).",
         "",
         "```hcl",
         f'module "{MODULE_NAME}" {{',
         f'  source = "git::https://<host>/<org>/<repo>.git//terraform/modules/{MODULE_NAME}?ref=<tag>"',
         "",
-        *(f'  {item.name} = {_example(item)}' for item in inputs if item.required),
-        '  image_tag = "<git-sha>"',
-        "}",
-        "```",
-        "",
-        "## Inputs",
-        "",
-        "| Name | Type | Default | Description |",
-        "|---|---|---|---|",
     ]
-    for item in inputs:
-        default = "required" if item.required else json.dumps(item.default)
-        lines.append(f"| `{item.name}` | `{_cell(item.type)}` | `{_cell(default)}` | {_cell(item.description)} |")
-    lines += ["", "## Outputs", "", "| Name | Description |", "|---|---|"]
+    for variable in variables:
+        required = [item for item in variable.inputs if item.required]
+        if variable.name == "image_tag":
+            lines.append('  image_tag = "<git-sha>"')
+        elif required:
+            lines.append(f"  {variable.name} = {{")
+            width = max(len(item.attribute) for item in required)
+            lines += [f"    {item.attribute.ljust(width)} = {_example(item)}" for item in required]
+            lines.append("  }")
+    lines += ["}", "```", "", "## Inputs", ""]
+    for variable in variables:
+        state = "required" if variable.required else "optional"
+        lines += [f"### `{variable.name}` ({state})", "", _cell(variable.description), ""]
+        lines += ["| Attribute | Type | Default | Description |", "|---|---|---|---|"]
+        for item in variable.inputs:
+            default = "required" if item.required else json.dumps(item.default)
+            name = item.attribute if item.variable != item.name else item.name
+            lines.append(f"| `{name}` | `{_cell(item.type)}` | `{_cell(default)}` | {_cell(item.description)} |")
+        lines.append("")
+    lines += ["## Outputs", "", "| Name | Description |", "|---|---|"]
     for name, output in outputs.items():
         lines.append(f"| `{name}` | {_cell(output.get('description', ''))} |")
     return "\n".join(lines) + "\n"
@@ -625,16 +741,16 @@ def synthesize(outdir: Path) -> dict[str, str]:
     """Synthesize the module stack under ``outdir`` and return the module's files."""
     from modules import aws
 
-    inputs = module_inputs()
+    inputs, variables = module_inputs(), module_variables()
     stderr, sys.stderr = sys.stderr, _QuietStderr(sys.stderr)
     try:
         app = aws.App(outdir=str(outdir))
-        _build_module_stack(app, inputs)
+        _build_module_stack(app, inputs, variables)
         app.synth()
     finally:
         sys.stderr = stderr
     stack_json = json.loads((outdir / "stacks" / MODULE_NAME / "cdk.tf.json").read_text())
-    return module_files(stack_json, inputs)
+    return module_files(stack_json, variables)
 
 
 def write_module(directory: Path, files: dict[str, str] | None = None) -> dict[str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from modules.terraform_module import FILES, MODULE_NAME, differences
+from modules.terraform_module import FILES, MODULE_NAME, differences, module_inputs
 from tests.fakes.terraform import terraform
 from tests.infra.tf_json import load
 
@@ -56,9 +56,14 @@ def test_readme_lists_every_input_and_output():
     readme = (COMMITTED / "README.md").read_text()
     variables = json.loads((COMMITTED / "variables.tf.json").read_text())["variable"]
     outputs = json.loads((COMMITTED / "outputs.tf.json").read_text())["output"]
-    for name in [*variables, *outputs]:
+    for name in variables:
+        assert f"### `{name}`" in readme, name
+    for item in module_inputs():  # every setting: a row of its variable's table
+        assert f"| `{item.attribute if item.variable != item.name else item.name}` |" in readme, item.key
+    for name in outputs:
         assert f"| `{name}` |" in readme, name
     assert all(variables[name].get("description") for name in variables)
+    assert all(outputs[name].get("description") for name in outputs)
 
 
 def test_hcl_is_formatted():
@@ -89,22 +94,38 @@ def _local_root(workdir: Path, module_block: str, terraform_copy: Path) -> Path:
 
 #: The account-specific inputs have no default (values of the local example).
 REQUIRED_INPUTS = """
-  network_vpc_id = "vpc-0123"
-  network_subnet_ids = ["subnet-0123"]
-  network_security_group_ids = ["sg-0123"]
-  cluster_name = "cluster"
-  load_balancer_name = "alb"
-  service_discovery_namespace_id = "ns-0123"
-  service_discovery_namespace_name = "example.local"
-  task_image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mcp"
-  token_bucket_bucket_name = "example-token-bucket"
+  network = {
+    vpc_id             = "vpc-0123"
+    subnet_ids         = ["subnet-0123"]
+    security_group_ids = ["sg-0123"]
+  }
+  cluster           = { name = "cluster" }
+  load_balancer     = { name = "alb" }
+  service_discovery = { namespace_id = "ns-0123", namespace_name = "example.local" }
+  token_bucket      = { bucket_name = "example-token-bucket" }
 """
+TASK = 'image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mcp"'
+REQUIRED_ATTRIBUTES = {
+    "network": ["vpc_id", "subnet_ids", "security_group_ids"],
+    "cluster": ["name"],
+    "load_balancer": ["name"],
+    "service_discovery": ["namespace_id", "namespace_name"],
+    "task": ["image_repository"],
+    "token_bucket": ["bucket_name"],
+}
 
 
 def test_account_specific_inputs_are_required():
     variables = json.loads((COMMITTED / "variables.tf.json").read_text())["variable"]
-    required = sorted(name for name, variable in variables.items() if "default" not in variable)
-    assert required == sorted(line.split(" = ")[0].strip() for line in REQUIRED_INPUTS.strip().splitlines())
+    required = {
+        name: re.findall(r"^\s+(\w+) = (?!optional\()", variable["type"], re.M)
+        for name, variable in variables.items()
+        if variable["type"].startswith("object(")
+    }
+    assert {name: found for name, found in required.items() if found} == REQUIRED_ATTRIBUTES
+    assert sorted(name for name, variable in variables.items() if "default" not in variable) == sorted(
+        REQUIRED_ATTRIBUTES
+    )
     # No default names the reference account or its network.
     assert not re.search(r"758888582357|vpc-0|subnet-0|sg-0|ns-", json.dumps(variables))
 
@@ -113,19 +134,21 @@ def test_account_specific_inputs_are_required():
     "inputs, messages",
     [
         (
-            'listener_rule_priority = 0\n  target_group_name = "a-target-group-name-longer-than-32-chars"',
+            'listener_rule = { priority = 0 }\n  target_group = { name = "a-target-group-name-longer-than-32-chars" }',
             [
-                "listener_rule_priority must be between 1 and 50000.",
-                "target_group_name must be 1-32 letters, digits or hyphens",
+                "listener_rule.priority must be between 1 and 50000.",
+                "target_group.name must be 1-32 letters, digits or hyphens",
             ],
         ),
-        # Checks that refer to another variable run in a later phase of the plan.
-        ("task_cpu = 512\n  task_memory = 3000", ["task_memory is not a size Fargate accepts with task_cpu"]),
+        # Checks that refer to another attribute or variable run in a later phase of the plan.
+        (f"task = {{ {TASK}, cpu = 512, memory = 3000 }}", ["task.memory is not a size Fargate accepts with task.cpu"]),
     ],
     ids=["single-variable", "cpu-memory-pair"],
 )
 def test_bad_inputs_are_rejected_at_plan(moto, terraform_copy: Path, tf_cache, tmp_path: Path, inputs, messages):
     block = f'module "bad" {{\n  source = "SOURCE"\n  {REQUIRED_INPUTS}\n  {inputs}\n}}\n'
+    if "task = {" not in block:
+        block = block.replace(REQUIRED_INPUTS, f"{REQUIRED_INPUTS}  task = {{ {TASK} }}\n")
     workdir = _local_root(tmp_path / "bad", block, terraform_copy)
     env = {**moto.env(), **tf_cache}
     terraform(workdir, "init", env=env, timeout=PLAN_TIMEOUT)
