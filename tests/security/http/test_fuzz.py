@@ -14,7 +14,7 @@ import pytest
 
 from tests.fakes.raw_http import request as raw_request
 from tests.fakes.raw_http import rss_bytes
-from tests.security.http.conftest import oauth_server
+from tests.security.http.conftest import oauth_server, single_user_server
 from tests.server.conftest import PREFIX
 from tests.server.oauth_client import login
 
@@ -111,13 +111,15 @@ def headers(rng: random.Random, target, token: str) -> dict:
     return out
 
 
-def one_request(rng: random.Random, http: httpx2.Client, target, token: str) -> tuple[str, int, str]:
-    path = PREFIX + rng.choice(ENDPOINTS)
+def one_request(rng: random.Random, target, token: str, mcp_share: float) -> tuple[str, int, str]:
+    path = PREFIX + ("/mcp" if rng.random() < mcp_share else rng.choice(ENDPOINTS))
     if rng.random() < 0.25:
         path = rng.choice([PREFIX, "", "/mcp"]) + rng.choice(TRICKS) + rng.choice(ENDPOINTS).lstrip("/")
     method = rng.choice(METHODS)
     sent_headers = headers(rng, target, token)
     form = rng.random() < 0.4
+    if path.endswith(("/mcp", "/mcp/")):
+        method = "POST" if rng.random() < 0.8 else method
     if path.endswith(("/mcp", "/mcp/")) or not form:
         body = rpc_body(rng) if method in ("POST", "PUT", "PATCH") else b""
     else:
@@ -137,25 +139,37 @@ def _send_raw(target, method: str, path: str, sent_headers: dict, body: bytes) -
 
 
 @pytest.fixture(scope="module")
-def fuzzed(google_oauth, google_api, moto, tmp_path_factory):
+def oauth_target(google_oauth, google_api, moto, tmp_path_factory):
     """Rate limits off so the fuzz reaches the OAuth handlers instead of 429s."""
     limits_off = {f"WORKSPACE_MCP_RATE_LIMIT_{group}": "0" for group in ("REGISTER", "AUTHORIZE", "TOKEN")}
     with oauth_server(google_oauth, google_api, moto, tmp_path_factory.mktemp("fuzz"), **limits_off) as target:
-        yield target
+        # A signed-in user's token, so JSON-RPC shapes get past authentication.
+        yield target, login(target.url(f"{PREFIX}/mcp")).access_token
 
 
-def test_fuzz_the_http_surface(fuzzed):
-    token = login(fuzzed.url(f"{PREFIX}/mcp")).access_token  # so JSON-RPC shapes get past authentication
-    rng = random.Random(SEED)
-    pid = fuzzed.process.process.pid
-    http = httpx2.Client(timeout=30)
+@pytest.fixture(scope="module")
+def single_user_target(google_oauth, google_api, tmp_path_factory):
+    """No authentication: every JSON-RPC shape reaches the tools (which call the Google stand-in)."""
+    directory = tmp_path_factory.mktemp("fuzz-single-user")
+    with single_user_server(google_oauth, directory, PREFIX, GOOGLE_API_ROOT_URL=google_api.root_url) as target:
+        yield target, "no-token"
+
+
+@pytest.mark.parametrize("mode,count,mcp_share", [
+    ("oauth_target", COUNT, 0.3),
+    ("single_user_target", COUNT // 2, 0.7),  # most requests at the tools: nothing stands in front of them
+])
+def test_fuzz_the_http_surface(request, mode, count, mcp_share):
+    target, token = request.getfixturevalue(mode)
+    rng = random.Random(f"{SEED}-{mode}")
+    pid = target.process.process.pid
     for _ in range(30):  # warm-up: first-use allocations (imports, caches) are not growth
-        one_request(random.Random(rng.random()), http, fuzzed, token)
+        one_request(random.Random(rng.random()), target, token, mcp_share)
     before = rss_bytes(pid)
     started = time.monotonic()
     problems, statuses = [], {}
-    for _ in range(COUNT):
-        what, status, text = one_request(rng, http, fuzzed, token)
+    for _ in range(count):
+        what, status, text = one_request(rng, target, token, mcp_share)
         statuses[status] = statuses.get(status, 0) + 1
         if status >= 500:
             problems.append(f"{what} -> {status}: {text[:300]}")
@@ -164,12 +178,12 @@ def test_fuzz_the_http_surface(fuzzed):
     elapsed = time.monotonic() - started
     growth = rss_bytes(pid) - before
     assert not problems, "\n".join(problems[:20])
-    assert elapsed < 60, f"{COUNT} requests took {elapsed:.0f} s"
-    assert growth < 25 * 1024 * 1024, f"RSS grew {growth / 2**20:.1f} MiB over {COUNT} requests ({statuses})"
-    assert httpx2.get(fuzzed.url(f"{PREFIX}/ready")).status_code == 200
+    assert elapsed < 60, f"{count} requests took {elapsed:.0f} s"
+    assert growth < 25 * 1024 * 1024, f"RSS grew {growth / 2**20:.1f} MiB over {count} requests ({statuses})"
+    assert httpx2.get(target.url(f"{PREFIX}/ready")).status_code == 200
     # Bad input is the client's problem: nothing of ours logs it as a server error. (The MCP SDK and
     # FastMCP log some malformed OAuth requests at ERROR themselves.)
-    ours = [json.loads(line) for line in fuzzed.process.log_text().splitlines() if line.startswith("{")]
+    ours = [json.loads(line) for line in target.process.log_text().splitlines() if line.startswith("{")]
     server_errors = [e for e in ours if e["level"] == "ERROR" and e["logger"].startswith("workspace_mcp_server")]
     assert not server_errors, server_errors[:5]
-    print(f"{COUNT} requests in {elapsed:.1f} s, RSS {growth / 2**20:+.1f} MiB, statuses {sorted(statuses.items())}")
+    print(f"{count} requests in {elapsed:.1f} s, RSS {growth / 2**20:+.1f} MiB, statuses {sorted(statuses.items())}")
