@@ -4,7 +4,11 @@
 #
 # BASE_IMAGE is any Debian-like image with python3 (>= 3.11) and python3 -m venv. The
 # builder and the final stage share it so the venv's interpreter path stays valid.
-ARG BASE_IMAGE=python:3.12-slim
+# The default is pinned by digest (the multi-platform index of python:3.12-slim), so a build
+# never picks up a base nobody reviewed. To move it (monthly, or for a CVE in the base):
+#   docker buildx imagetools inspect python:3.12-slim    # "Digest:" of the index
+# then replace the digest here in a pull request (docs/deployment.md, "Base image").
+ARG BASE_IMAGE=python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
 
 FROM ${BASE_IMAGE} AS builder
 # The system CA bundle instead of pip's vendored one, so builds behind a TLS proxy work.

@@ -123,11 +123,96 @@ def test_deploy_pushes_an_immutable_sha_tag_and_waits_for_a_stable_service():
     text = (WORKFLOWS / "deploy.yml").read_text()
     assert ":latest" not in text
     run = "\n".join(s.get("run", "") for _, _, s in steps(workflow))
-    assert 'docker push "$repository:$IMAGE_TAG"' in run
+    assert 'docker push "$REPOSITORY:$IMAGE_TAG"' in run
     assert "terraform apply" in run
     assert "aws ecs wait services-stable" in run
     # A rollback by the circuit breaker is "stable" on the old revision: that must fail.
     assert '"$running" != "$TASK_DEFINITION"' in run and "exit 1" in run
+
+
+def _deploy_steps() -> list[dict]:
+    return load("deploy.yml")["jobs"]["deploy"]["steps"]
+
+
+def test_deploy_refuses_production_from_any_ref_but_main():
+    """workflow_dispatch can target production from any branch: the first step stops that."""
+    first = _deploy_steps()[0]
+    assert first["if"] == "env.ENVIRONMENT == 'production' && github.ref != 'refs/heads/main'"
+    assert "exit 1" in first["run"] and "uses" not in first  # before checkout: nothing runs before it
+
+
+def test_deploy_installs_only_hash_pinned_synthesis_dependencies_before_assuming_the_role():
+    steps = _deploy_steps()
+    text = (WORKFLOWS / "deploy.yml").read_text()
+    assume = next(i for i, step in enumerate(steps) if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    installs = [i for i, step in enumerate(steps) if "pip install" in step.get("run", "")]
+    assert installs and all(i < assume for i in installs), "a package is installed after the role is assumed"
+    (install,) = [steps[i]["run"] for i in installs]
+    assert "--require-hashes -r requirements/synth.lock" in install and "--no-deps" in install
+    assert "main.py" in install  # synthesis, too, runs before any credential exists
+    for forbidden in ("make .venv/.installed", "dev.lock", "make install"):
+        assert forbidden not in text
+
+
+def _lock(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """``name -> (version, hashes)`` of a pip requirements file (continuation lines joined)."""
+    found = {}
+    for entry in path.read_text().replace("\\\n", " ").splitlines():
+        entry = entry.split("#", 1)[0].strip() if not entry.lstrip().startswith("--hash") else entry.strip()
+        if not entry or "==" not in entry:
+            continue
+        requirement, *options = entry.split()
+        name, version = requirement.split("==")
+        found[name.lower().replace("_", "-")] = (version, [o.split("=", 1)[1] for o in options if o.startswith("--hash=")])
+    return found
+
+
+def test_synthesis_lock_is_hashed_closed_and_at_the_tested_versions():
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    synth = _lock(ROOT / "requirements" / "synth.lock")
+    dev = _lock(ROOT / "requirements" / "dev.lock")
+    for name, (version, hashes) in synth.items():
+        assert hashes and all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes), name
+        assert dev[name][0] == version, f"{name}: synth.lock {version}, dev.lock {dev[name][0]}"
+    # Everything the synthesis packages require (for this Python) is in the lock.
+    wanted = ["cdktf", "cdktf-cdktf-provider-aws", "constructs"]
+    seen: set[str] = set()
+    while wanted:
+        name = wanted.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        for line in metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                wanted.append(requirement.name)
+    assert seen == set(synth), (sorted(seen - set(synth)), sorted(set(synth) - seen))
+
+
+def test_synthesis_lock_hashes_match_the_published_files(tmp_path: Path):
+    """pip itself checks every hash (the index the machine uses serves PyPI's files)."""
+    result = subprocess.run(
+        [str(BIN / "pip"), "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--require-hashes",
+         "--only-binary=:all:", "-r", str(ROOT / "requirements" / "synth.lock"), "-d", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(list(tmp_path.glob("*.whl"))) == len(_lock(ROOT / "requirements" / "synth.lock"))
+
+
+def test_plan_names_an_image_tag_even_before_the_first_deploy():
+    workflow = load("plan.yml")
+    (step,) = [s for _, _, s in steps(workflow) if "terraform plan" in s.get("run", "")]
+    assert step["env"]["PR_HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
+    assert 'export TF_VAR_image_tag="${TF_VAR_image_tag:-$PR_HEAD_SHA}"' in step["run"]
+
+
+def test_base_image_is_pinned_by_digest():
+    match = re.search(r"^ARG BASE_IMAGE=(\S+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert match and re.fullmatch(r"python:3\.12-slim@sha256:[0-9a-f]{64}", match[1]), match
 
 
 def test_hadolint_is_clean_and_every_ignored_rule_is_justified():
