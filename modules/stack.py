@@ -156,6 +156,8 @@ def build_app(environments: list[EnvironmentSettings], outdir: str | None = None
     """One deployment stack and one state bootstrap stack per environment."""
     app = aws.App(outdir=outdir) if outdir else aws.App()
     for settings in environments:
-        ServiceStack(app, settings.name, settings)
-        StateStack(app, f"{settings.name}-state", settings)
+        service = ServiceStack(app, settings.name, settings)
+        # The CDKTF CLI orders stacks by this: `cdktf deploy` creates the state bucket first and
+        # `cdktf destroy` removes it only after the stack whose state it holds.
+        service.add_dependency(StateStack(app, f"{settings.name}-state", settings))
     return app
