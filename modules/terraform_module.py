@@ -695,6 +695,21 @@ def readme(variables: list[Variable], outputs: dict[str, dict]) -> str:
     lines += ["## Outputs", "", "| Name | Description |", "|---|---|"]
     for name, output in outputs.items():
         lines.append(f"| `{name}` | {_cell(output.get('description', ''))} |")
+    lines += [
+        "",
+        "## Upgrading from the flat inputs",
+        "",
+        "Earlier versions took one scalar variable per setting (`<section>_<field>`), with the",
+        "reference account's ids as defaults. Move each argument into its section's object; the",
+        "account-specific attributes (marked required above) no longer have defaults, so state them.",
+        "",
+        "| Flat input | Now |",
+        "|---|---|",
+    ]
+    for variable in variables:
+        for item in variable.inputs:
+            now = item.name if item.variable == item.name else f"{item.variable}.{item.attribute}"
+            lines.append(f"| `{item.name}` | `{now}` |")
     return "\n".join(lines) + "\n"
 
 
