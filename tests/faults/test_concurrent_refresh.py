@@ -7,15 +7,8 @@ import secrets
 import httpx2
 import pytest
 
-from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc, run_cluster
+from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc
 from tests.server.oauth_client import CLIENT_REDIRECT, _follow_to_client, discover, login, pkce_pair
-
-
-@pytest.fixture(scope="module")
-def cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api, tmp_path_factory):
-    with run_cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api.root_url,
-                     tmp_path_factory.mktemp("refresh")) as running:
-        yield running
 
 
 @pytest.fixture

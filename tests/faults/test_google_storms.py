@@ -10,17 +10,10 @@ import uuid
 import pytest
 
 from tests.fakes.fault_proxy import google_error
-from tests.faults.cluster import call_tool, rpc, run_cluster
+from tests.faults.cluster import call_tool, rpc
 from tests.server.oauth_client import login
 
 LABELS = r"/gmail/v1/users/me/labels"
-
-
-@pytest.fixture(scope="module")
-def cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api, api_proxy, tmp_path_factory):
-    with run_cluster(moto, s3_proxy, google_oauth, oauth_proxy, api_proxy.url + "/",
-                     tmp_path_factory.mktemp("storms"), processes=1) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.fakes.fault_proxy import S3_SLOW_DOWN
-from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc, run_cluster
+from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc
 from tests.server.conftest import PREFIX
 from tests.server.oauth_client import login
 
 FAIL_FAST = 10.0  # seconds: the longest a request may wait for an S3 that does not answer
-
-
-@pytest.fixture(scope="module")
-def cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api, tmp_path_factory):
-    with run_cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api.root_url,
-                     tmp_path_factory.mktemp("outage"), processes=1) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -65,17 +58,18 @@ def test_store_outage_fails_fast_and_resumes(cluster, user, s3_proxy, fault):
     assert _works(cluster, user)
     options = dict(FAULTS[fault])
     s3_proxy.add(options.pop("action"), times=None, **options)
+    server = cluster.servers[0]  # one process: each process has its own view of the store
     started = time.monotonic()
-    health = httpx2.get(f"{cluster.alb.base_url}{PREFIX}/health", timeout=5)
+    health = httpx2.get(server.url(f"{PREFIX}/health"), timeout=5)
     assert health.status_code == 200 and time.monotonic() - started < 1, "liveness must not touch the store"
     started = time.monotonic()
-    ready = httpx2.get(f"{cluster.alb.base_url}{PREFIX}/ready", timeout=30)
+    ready = httpx2.get(server.url(f"{PREFIX}/ready"), timeout=30)
     assert ready.status_code == 503 and time.monotonic() - started < 4.5, (ready.text, time.monotonic() - started)
     assert ready.json()["status"] == "unavailable"
     durations = []
     for _ in range(4):
         started = time.monotonic()
-        response = rpc(cluster.mcp_url, user.access_token, call_tool("list_gmail_labels"), timeout=60)
+        response = rpc(server.url(f"{PREFIX}/mcp"), user.access_token, call_tool("list_gmail_labels"), timeout=60)
         durations.append(time.monotonic() - started)
         _assert_clear_and_not_leaking(cluster, response)
     assert max(durations) < FAIL_FAST, durations
