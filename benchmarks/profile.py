@@ -146,4 +146,5 @@ FOR_ROW = {
     "list_p50_vs_peer": "tools_list", "list_p99_vs_peer": "tools_list",
     "call_c1_p50": "tool_calls", "call_c50_p50": "tool_calls", "call_errors": "tool_calls",
     "rss_vs_peer": "users_memory", "users_growth": "users_memory",
+    "dep_call_c1_p50": "tool_calls", "dep_auth_steady": "tool_calls",
 }

@@ -236,6 +236,32 @@ def run_profiles(rows: list[Row], out_dir: Path) -> dict[str, Path]:
     return done
 
 
+def rerender(out: Path) -> Path:
+    """RESULTS.md again from ``out``/results.json, the profiles beside it and the current ANALYSIS.md."""
+    import json
+    import types
+
+    data = json.loads((out / "results.json").read_text())
+
+    def namespace(value):
+        if isinstance(value, dict) and all(isinstance(k, str) and k.isidentifier() for k in value):
+            return types.SimpleNamespace(**{k: namespace(v) for k, v in value.items()})
+        return value
+
+    def summary(value: dict | None) -> Summary | None:
+        return None if value is None else Summary(value["median"], value["min"], value["max"], tuple(value["runs"]))
+
+    ordered = [Row(r["id"], r["figure"], r["unit"], r["goal"], summary(r["ours"]), r["baseline_name"],
+                   summary(r["baseline"]), ratio=r["ratio"], met=r["met"], note=r["note"],
+                   not_available=r["not_available"]) for r in data["rows"]]
+    plan = namespace(data["meta"]["plan"])
+    plan.deployed.per_worker = {int(k): v for k, v in data["meta"]["plan"]["deployed"]["per_worker"].items()}
+    wanted = {profile.FOR_ROW[row.id] for row in ordered if row.met is False and row.id in profile.FOR_ROW}
+    profiles = {name: out / "profiles" / f"{name}.txt" for name in sorted(wanted)
+                if (out / "profiles" / f"{name}.txt").exists()}
+    return write(out, ordered, data["meta"], method.sections(ordered, out, profiles, plan))[1]
+
+
 # ---------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -245,7 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(GROUPS), help=f"comma list of {', '.join(GROUPS)}")
     parser.add_argument("--users", type=int, help="distinct users in the memory-growth row (default 1000; quick 10)")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles of missed goals (full mode)")
+    parser.add_argument("--rerender", action="store_true",
+                        help="measure nothing: write RESULTS.md again from results.json (after editing ANALYSIS.md)")
     args = parser.parse_args(argv)
+    if args.rerender:
+        out = args.out or ROOT / "benchmarks"
+        log(f"rewrote {rerender(out)}")
+        return 0
     plan = QUICK if args.quick else FULL
     if args.users is not None:
         if not 1 <= args.users <= 100_000:
