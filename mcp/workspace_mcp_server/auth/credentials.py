@@ -6,6 +6,7 @@ Single-user: the one credential in the token store, seeded from an authorized-us
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from datetime import datetime, timezone
@@ -111,14 +112,17 @@ class SingleUserResolver:
     async def __call__(self) -> Credentials:
         async with self._lock:
             # Within one tool call a still-valid credential is reused (reading and decrypting the
-            # store for each of its Google requests was most of its overhead); every tool call
-            # reads the store, the source of truth, again.
+            # store, then parsing it, for each of its Google requests was most of its overhead);
+            # every tool call reads the store, the source of truth, again. Each request gets its
+            # own copy, as it got its own object before.
             cache = call_cache()
-            info, seeded = (cache.get(SINGLE_USER_KEY) if cache is not None else None), False
-            creds = self._credentials(info) if info is not None else None
-            if creds is None or not creds.valid:
-                info, seeded = await self.load_info()
-                creds = self._credentials(info)
+            cached = cache.get(SINGLE_USER_KEY) if cache is not None else None
+            if cached is not None and cached[1].valid:
+                info, creds = cached
+                user_var.set(user_label(info.get("account") or info.get("client_id"), None, self.log_user))
+                return copy.copy(creds)
+            info, seeded = await self.load_info()
+            creds = self._credentials(info)
             user_var.set(user_label(info.get("account") or info.get("client_id"), None, self.log_user))
             if not creds.valid and creds.refresh_token:
                 await anyio.to_thread.run_sync(self._refresh, creds)
@@ -127,7 +131,7 @@ class SingleUserResolver:
             elif seeded:  # from now on the store holds it; the file is only the seed
                 await self._save(info)
             if creds.valid and cache is not None:
-                cache[SINGLE_USER_KEY] = info
+                cache[SINGLE_USER_KEY] = (info, copy.copy(creds))
             return creds
 
     @staticmethod
