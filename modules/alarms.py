@@ -1,9 +1,10 @@
-"""CloudWatch alarms: service CPU and memory, target 5xx, unhealthy hosts."""
+"""CloudWatch alarms: service CPU and memory, target 5xx, unhealthy hosts, running tasks below desired."""
 from __future__ import annotations
 
 from modules import aws
+from modules.alarm_topic import AlarmTopic
 from modules.config import EnvironmentSettings
-from modules.symbolic import both, choose_list, choose_string, count, either, is_set, null, single, when
+from modules.symbolic import both, choose_list, choose_string, count, either, is_set, null, when
 
 
 class Alarms(aws.Construct):
@@ -23,18 +24,12 @@ class Alarms(aws.Construct):
         enabled = al.enabled
         create_topic = both(enabled, is_set(al.create_sns_topic_name))
         if when(create_topic):
-            self.topic = aws.SnsTopic(
-                self,
-                "topic",
-                count=count(create_topic),
-                name=al.create_sns_topic_name,
-                kms_master_key_id="alias/aws/sns",
-            )
+            self.topic = AlarmTopic(self, "topic", settings, create_topic)
         # An existing topic, or the created one, or none (no actions).
         self.topic_arn = choose_string(
             is_set(al.sns_topic_arn),
             lambda: al.sns_topic_arn,
-            lambda: choose_string(create_topic, lambda: single(self.topic, "arn", create_topic), null),
+            lambda: choose_string(create_topic, lambda: self.topic.arn, null),
         )
         has_topic = either(is_set(al.sns_topic_arn), create_topic)
         actions = choose_list(has_topic, lambda: [self.topic_arn], lambda: [])
@@ -66,3 +61,38 @@ class Alarms(aws.Construct):
                 alarm_actions=actions,
                 ok_actions=actions,
             )
+        # Container Insights publishes both counts per service (a created cluster has it on; a reused one
+        # must). No data is reported too: a silent alarm would look like a healthy service.
+        running_tasks = both(enabled, al.running_tasks)
+        counts = [("running", "RunningTaskCount"), ("desired", "DesiredTaskCount")]
+        self.alarms["running-tasks"] = aws.CloudwatchMetricAlarm(
+            self,
+            "running-tasks",
+            count=count(running_tasks),
+            alarm_name=f"{settings.service.name}-running-tasks",
+            alarm_description="Fewer tasks run than the service wants (no data: Container Insights is off)",
+            metric_query=aws.blocks(
+                {"id": "missing", "expression": "desired - running", "label": "Tasks missing", "return_data": True},
+                *(
+                    {
+                        "id": key,
+                        "return_data": False,
+                        "metric": {
+                            "namespace": "ECS/ContainerInsights",
+                            "metric_name": metric,
+                            "dimensions": service,
+                            "period": al.period,
+                            "stat": "Average",
+                        },
+                    }
+                    for key, metric in counts
+                ),
+            ),
+            evaluation_periods=al.evaluation_periods,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="missing",
+            alarm_actions=actions,
+            ok_actions=actions,
+            insufficient_data_actions=actions,
+        )

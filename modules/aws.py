@@ -133,6 +133,17 @@ from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryS
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic  # noqa: F401
 from cdktf_cdktf_provider_aws.subnet import Subnet  # noqa: F401
 from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: F401
+# Alarm topic, custom domain, edge protection.
+from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate  # noqa: F401
+from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount  # noqa: F401
+from cdktf_cdktf_provider_aws.lb_listener_certificate import LbListenerCertificate  # noqa: F401
+from cdktf_cdktf_provider_aws.route53_record import Route53Record  # noqa: F401
+from cdktf_cdktf_provider_aws.route53_zone import Route53Zone  # noqa: F401
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy  # noqa: F401
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription  # noqa: F401
+from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl  # noqa: F401
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation  # noqa: F401
 from constructs import Construct, Node  # noqa: F401
 
 # Tested with 5.100.0 (the binding's version); 6.x accepts the same JSON.

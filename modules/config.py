@@ -47,6 +47,7 @@ DERIVED_VARIABLES = (
     "WORKSPACE_MCP_PATH_PREFIX",
     "WORKSPACE_MCP_PUBLIC_URL",
     "WORKSPACE_MCP_TOKEN_STORE",
+    "WORKSPACE_MCP_INTERNAL_CLIENT_IDS",
 )
 # Injected as ECS secrets; never allowed as plain environment variables.
 SECRET_VARIABLES = (
@@ -289,14 +290,30 @@ class AlarmSettings:
     enabled: bool = True
     #: Existing SNS topic for alarm actions ...
     sns_topic_arn: str = ""
-    #: ... or create one with this name (empty: no actions unless an ARN is given).
+    #: ... or create one with this name (empty: no actions unless an ARN is given), encrypted with
+    #: its own KMS key that CloudWatch may use, and only this account's alarms may publish to it.
     create_sns_topic_name: str = ""
+    #: Email addresses subscribed to the created topic (each confirms by the mail AWS sends it).
+    email_subscriptions: tuple[str, ...] = ()
+    #: Alarm when fewer tasks run than the service wants, from Container Insights (RunningTaskCount,
+    #: DesiredTaskCount); it also notifies when those metrics stop arriving (Insights off on the cluster).
+    running_tasks: bool = True
     period: int = 60
     evaluation_periods: int = 5
     cpu_threshold: float = 80.0
     memory_threshold: float = 80.0
     target_5xx_threshold: float = 10.0
     unhealthy_hosts_threshold: float = 1.0
+
+
+@dataclass(frozen=True)
+class InternalCallerSettings:
+    """Backends inside the VPC (the Core Agent) calling tools as their signed-in user (docs/deployment.md)."""
+
+    #: OAuth client ids whose Google access tokens the internal route (the Cloud Map URL) accepts as
+    #: the bearer (the server's WORKSPACE_MCP_INTERNAL_CLIENT_IDS); empty: the internal route takes
+    #: only the server's own sign-ins, like the public one.
+    client_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -331,6 +348,7 @@ class EnvironmentSettings:
     token_bucket: TokenBucketSettings = field(default_factory=TokenBucketSettings)
     scaling: ScalingSettings = field(default_factory=ScalingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    internal_callers: InternalCallerSettings = field(default_factory=InternalCallerSettings)
     state: StateSettings = field(default_factory=StateSettings)
 
     # Derived values shared by several constructs.
@@ -644,6 +662,17 @@ def validate(s: EnvironmentSettings) -> None:
     c.range("alarms.evaluation_periods", al.evaluation_periods, 1)
     if al.sns_topic_arn and al.create_sns_topic_name:
         c.fail("alarms.create_sns_topic_name", "conflicts with alarms.sns_topic_arn; set one")
+    if al.email_subscriptions and not al.create_sns_topic_name:
+        c.fail("alarms.email_subscriptions", "needs alarms.create_sns_topic_name (subscribe to an existing topic there)")
+    for i, address in enumerate(al.email_subscriptions):
+        if not re.match(r"^[^@ ]+@[^@ ]+[.][^@ ]+$", address):
+            c.fail(f"alarms.email_subscriptions[{i}]", f"must be an email address (got {address!r})")
+
+    for i, client_id in enumerate(s.internal_callers.client_ids):
+        if not re.match(r"^[A-Za-z0-9._-]{1,255}$", client_id):
+            c.fail(f"internal_callers.client_ids[{i}]", f"is not an OAuth client id (got {client_id!r})")
+    if s.internal_callers.client_ids and s.task.environment.get("MCP_ENABLE_OAUTH21", "").lower() != "true":
+        c.fail("internal_callers.client_ids", "needs MCP_ENABLE_OAUTH21 = \"true\" in task.environment")
 
     if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", s.state.bucket):
         c.fail("state.bucket", f"is not a valid S3 bucket name (got {s.state.bucket!r})")

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from modules import aws
 from modules.config import EnvironmentSettings
 from modules.derived import DerivedValues
-from modules.symbolic import symbolic, text, to_json
+from modules.symbolic import conditional, has_items, symbolic, text, to_json
+
+INTERNAL_CLIENT_IDS = "WORKSPACE_MCP_INTERNAL_CLIENT_IDS"
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,15 @@ def container_environment(settings: EnvironmentSettings, derived: DerivedValues)
         "WORKSPACE_MCP_PATH_PREFIX": derived.path_prefix,
         "WORKSPACE_MCP_PUBLIC_URL": derived.public_url,
         "WORKSPACE_MCP_TOKEN_STORE": derived.token_store_uri,
+        **internal_callers(settings),
         **settings.task.environment,
     }
+
+
+def internal_callers(settings: EnvironmentSettings) -> dict[str, str]:
+    """The server's allow-list of internal callers' OAuth clients, only when there is one."""
+    ids = settings.internal_callers.client_ids
+    return {INTERNAL_CLIENT_IDS: ",".join(ids)} if ids and not symbolic(ids) else {}
 
 
 def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> list[dict]:
@@ -65,7 +74,9 @@ def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> l
         variables = container_environment(settings, derived)
         return [{"name": name, "value": value} for name, value in sorted(variables.items())]
     computed = container_environment(dataclasses.replace(settings, task=dataclasses.replace(settings.task, environment={})), derived)
-    merged = aws.Token.as_any_map(aws.Fn.merge([computed, settings.task.environment]))
+    ids = settings.internal_callers.client_ids
+    internal = conditional(has_items(ids), {INTERNAL_CLIENT_IDS: aws.Fn.join(",", ids)}, {}) if symbolic(ids) else {}
+    merged = aws.Token.as_any_map(aws.Fn.merge([computed, internal, settings.task.environment]))
     # Terraform iterates a map in key order: sorted, like the stacks.
     return aws.TerraformIterator.from_map(merged).for_expression_for_list("{name = key, value = val}")
 

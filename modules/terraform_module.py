@@ -504,6 +504,22 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
             "alarms_create_sns_topic_name conflicts with alarms_sns_topic_arn; set one.",
         )
     ],
+    "alarms_email_subscriptions": [
+        (
+            'length(var.alarms_email_subscriptions) == 0 || var.alarms_create_sns_topic_name != ""',
+            "alarms_email_subscriptions needs alarms_create_sns_topic_name.",
+        ),
+        (
+            'alltrue([for address in var.alarms_email_subscriptions : can(regex("^[^@ ]+@[^@ ]+[.][^@ ]+$", address))])',
+            "alarms_email_subscriptions must be email addresses.",
+        ),
+    ],
+    "internal_callers_client_ids": [
+        (
+            'alltrue([for id in var.internal_callers_client_ids : can(regex("^[A-Za-z0-9._-]{1,255}$", id))])',
+            "internal_callers_client_ids must be OAuth client ids.",
+        )
+    ],
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 from fastmcp import FastMCP
 from fastmcp.server.dependencies import get_access_token
@@ -119,6 +120,8 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
             client_registration_lifetime=settings.client_registration_lifetime,
             auth_cache_ttl=settings.auth_cache_ttl,
         )
+        if settings.internal_client_ids:
+            accept_internal_callers_of(auth, settings)
         resolver = MultiUserResolver(settings.log_user)
         # A token sees and calls only the tools its scopes allow.
         middleware.append(ToolScopeMiddleware({spec.name: spec.scopes for spec in settings.tool_selection.tools()}))
@@ -133,6 +136,16 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
     set_credentials_resolver(resolver)
     log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})
     return mcp
+
+
+def accept_internal_callers_of(auth, settings: Settings) -> None:
+    """Google access tokens of the allow-listed OAuth clients, on the internal route (auth/internal.py)."""
+    from workspace_mcp_server.auth.cache import CachingTokenVerifier
+    from workspace_mcp_server.auth.internal import InternalTokenVerifier, accept_internal_callers
+
+    verifier = InternalTokenVerifier(settings.google.tokeninfo_url, settings.internal_client_ids)
+    ttl = settings.auth_cache_ttl
+    accept_internal_callers(auth, CachingTokenVerifier(verifier, ttl) if ttl > 0 else verifier)
 
 
 def discovery_routes(child: Starlette, prefix: str) -> list[BaseRoute]:
@@ -218,5 +231,10 @@ def build_app(settings: Settings) -> Starlette:
     wrapped = OriginCheckMiddleware(wrapped, limits.allowed_origins, frozenset([endpoint]), frozenset(oauth_paths))
     wrapped = HostCheckMiddleware(wrapped, settings.allowed_hosts, health_paths)
     wrapped = PathAliasMiddleware(wrapped, aliases)
+    if settings.oauth21 and settings.internal_client_ids:
+        from workspace_mcp_server.auth.internal import InternalRouteMiddleware
+
+        # Before aliasing: the internal route is the bare /mcp as the caller sent it.
+        wrapped = InternalRouteMiddleware(wrapped, MCP_PATH, urlsplit(settings.base_uri).hostname or "")
     wrapped = RequestLogMiddleware(wrapped, settings.log_user)
     return ClientAddressMiddleware(wrapped, limits.trusted_proxies)

@@ -95,6 +95,8 @@ class Settings:
     refresh_token_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME"]
     client_registration_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME"]
     auth_cache_ttl: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_AUTH_CACHE_TTL"]
+    # OAuth clients whose Google access tokens the internal route accepts (workspace_mcp_server.auth.internal).
+    internal_client_ids: tuple[str, ...] = ()
 
     @property
     def mcp_url(self) -> str:
@@ -171,6 +173,7 @@ class Settings:
             tool_selection=_tool_selection(env),
             http=_http_settings(env, public_url),
             allowed_redirect_uris=_redirect_patterns(env),
+            internal_client_ids=_internal_client_ids(env, oauth21, prefix, base_uri, public_url),
             **{name.removeprefix("WORKSPACE_MCP_").lower(): _lifetime(env, name) for name in LIFETIME_DEFAULTS},
         )
 
@@ -335,6 +338,31 @@ def _redirect_patterns(env) -> tuple[str, ...]:
             raise ConfigError(f"{ENV_VAR}: {raw!r} {problem}")
         patterns.append(raw)
     return tuple(dict.fromkeys(patterns))
+
+
+def _internal_client_ids(env, oauth21: bool, prefix: str, base_uri: str, public_url: str) -> tuple[str, ...]:
+    """WORKSPACE_MCP_INTERNAL_CLIENT_IDS, comma- or whitespace-separated; only where the internal route is
+    distinguishable from the public one: the bare /mcp (needs a prefix) on the Cloud Map host."""
+    name = "WORKSPACE_MCP_INTERNAL_CLIENT_IDS"
+    ids = tuple(dict.fromkeys(raw for raw in re.split(r"[,\s]+", env.get(name, "").strip()) if raw))
+    if not ids:
+        return ()
+    for client_id in ids:
+        if not re.match(r"^[A-Za-z0-9._-]{1,255}$", client_id):
+            raise ConfigError(f"{name}: {client_id!r} is not an OAuth client id")
+    if not oauth21:
+        raise ConfigError(f"{name}: internal callers need MCP_ENABLE_OAUTH21=true")
+    if not prefix:
+        raise ConfigError(
+            f"{name}: needs WORKSPACE_MCP_PATH_PREFIX: the internal route is the bare /mcp, "
+            "which the ALB never forwards"
+        )
+    if urlsplit(base_uri).hostname == urlsplit(public_url).hostname:
+        raise ConfigError(
+            f"{name}: WORKSPACE_MCP_BASE_URI must name the Cloud Map host, not the public host "
+            f"({urlsplit(public_url).hostname}): the internal route is told apart by its host"
+        )
+    return ids
 
 
 def is_ip_literal(host: str) -> bool:

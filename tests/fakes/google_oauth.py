@@ -34,6 +34,8 @@ class Grant:
     sub: str
     scope: str
     expires_at: float
+    client_id: str = CLIENT_ID  # the OAuth client the token was issued to (tokeninfo's azp and aud)
+    email_verified: bool = True
 
 
 @dataclass
@@ -78,9 +80,18 @@ class GoogleOAuthStandIn:
     def sub_for(self, email: str) -> str:
         return self.users.setdefault(email, str(100000000000000000000 + len(self.users) + 1))
 
-    def issue(self, email: str, scope: str = "openid https://www.googleapis.com/auth/userinfo.email") -> tuple[str, str]:
-        """Mint an access + refresh token pair for ``email`` directly (single-user seeding)."""
-        grant = Grant(email, self.sub_for(email), scope, time.time() + self.access_token_lifetime)
+    def issue(
+        self,
+        email: str,
+        scope: str = "openid https://www.googleapis.com/auth/userinfo.email",
+        client_id: str = CLIENT_ID,
+        email_verified: bool = True,
+    ) -> tuple[str, str]:
+        """Mint an access + refresh token pair for ``email`` directly (single-user seeding; another
+        OAuth client's sign-in, e.g. an internal caller's)."""
+        grant = Grant(
+            email, self.sub_for(email), scope, time.time() + self.access_token_lifetime, client_id, email_verified
+        )
         access, refresh = "ya29." + secrets.token_urlsafe(24), "1//" + secrets.token_urlsafe(24)
         with self.lock:
             self.access_tokens[access] = grant
@@ -163,7 +174,10 @@ class GoogleOAuthStandIn:
                                     status_code=400)
             access = "ya29." + secrets.token_urlsafe(24)
             refresh = None
-            fresh = Grant(grant.email, grant.sub, grant.scope, time.time() + self.access_token_lifetime)
+            fresh = Grant(
+                grant.email, grant.sub, grant.scope, time.time() + self.access_token_lifetime,
+                grant.client_id, grant.email_verified,
+            )
             with self.lock:
                 self.access_tokens[access] = fresh
                 if self.rotate_refresh_tokens:
@@ -206,14 +220,14 @@ class GoogleOAuthStandIn:
         if grant is None:
             return None
         return {
-            "azp": CLIENT_ID,
-            "aud": CLIENT_ID,
+            "azp": grant.client_id,
+            "aud": grant.client_id,
             "sub": grant.sub,
             "scope": grant.scope,
             "exp": str(int(grant.expires_at)),
             "expires_in": str(int(grant.expires_at - time.time())),
             "email": grant.email,
-            "email_verified": "true",
+            "email_verified": "true" if grant.email_verified else "false",
             "access_type": "offline",
         }
 

@@ -153,9 +153,10 @@ def test_fargate_spot_without_scaling(reuse):
 def test_created_sns_topic_receives_alarms(reuse):
     topic = reuse.one("aws_sns_topic")
     assert topic["name"] == "busyb-google-workspace-mcp-alarms"
-    assert topic["kms_master_key_id"] == "alias/aws/sns"
+    # Its own key (CloudWatch cannot use alias/aws/sns): tests/infra/test_edge_options.py.
+    assert topic["kms_master_key_id"] == "${aws_kms_key.alarms_topic_key.arn}"
     for alarm in reuse.resources("aws_cloudwatch_metric_alarm").values():
-        assert alarm["alarm_actions"] == ["${aws_sns_topic.alarms_topic.arn}"]
+        assert alarm["alarm_actions"] == ["${aws_sns_topic.alarms_topic_topic.arn}"]
 
 
 def test_execution_role_decrypts_secrets_with_their_key(create):
