@@ -289,6 +289,12 @@ def _range(name: str, low, high=None) -> tuple[str, str]:
     return f"var.{name} >= {low} && var.{name} <= {high}", f"{name} must be between {low} and {high}."
 
 
+def _when(flag: str, check: tuple[str, str]) -> tuple[str, str]:
+    """``check`` only while ``var.<flag>`` is true (as modules/config.py checks it)."""
+    condition, message = check
+    return f"!var.{flag} || ({condition})", f"{message[:-1]} while {flag} is true."
+
+
 def _port(name: str) -> tuple[str, str]:
     return _range(name, 1, 65535)
 
@@ -332,8 +338,10 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
     "cluster_name": [('var.cluster_name != ""', "cluster_name must be set.")],
     "load_balancer_name": [
         (
-            f'length(var.load_balancer_name) <= 32 && can(regex("{_TG_NAME}", var.load_balancer_name))',
-            "load_balancer_name must be 1-32 letters, digits or hyphens.",
+            # Created: AWS's name rules; reused: looked up by name (DNS name, metric dimension).
+            f'var.load_balancer_create ? (length(var.load_balancer_name) <= 32 && can(regex("{_TG_NAME}", '
+            'var.load_balancer_name))) : var.load_balancer_name != ""',
+            "load_balancer_name must be set; to create the ALB, 1-32 letters, digits or hyphens.",
         )
     ],
     "load_balancer_listener_port": [_port("load_balancer_listener_port")],
@@ -397,7 +405,7 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "listener_rule_discovery_priority": [
-        _range("listener_rule_discovery_priority", 1, 50000),
+        _when("listener_rule_discovery_rule", _range("listener_rule_discovery_priority", 1, 50000)),
         (
             "!var.listener_rule_discovery_rule || var.listener_rule_discovery_priority != var.listener_rule_priority",
             "listener_rule_discovery_priority must differ from listener_rule_priority.",
@@ -486,11 +494,11 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
         )
     ],
     "token_bucket_noncurrent_version_expiration_days": [_range("token_bucket_noncurrent_version_expiration_days", 1)],
-    "scaling_min_capacity": [_range("scaling_min_capacity", 0)],
+    "scaling_min_capacity": [_when("scaling_enabled", _range("scaling_min_capacity", 0))],
     "scaling_max_capacity": [
         ("!var.scaling_enabled || var.scaling_max_capacity >= var.scaling_min_capacity", "scaling_max_capacity must be at least scaling_min_capacity.")
     ],
-    "scaling_cpu_target": [_range("scaling_cpu_target", 1, 100)],
+    "scaling_cpu_target": [_when("scaling_enabled", _range("scaling_cpu_target", 1, 100))],
     "alarms_period": [
         (
             "var.alarms_period >= 10 && (var.alarms_period % 60 == 0 || contains([10, 30], var.alarms_period))",

@@ -98,15 +98,19 @@ def copy_root(source: Path, destination: Path, *, replace: Mapping[str, str] | N
     return destination
 
 
-def terraform_test(root: Path, test_files: Mapping[str, str], env: Mapping[str, str]) -> dict[str, Run]:
+def terraform_test(
+    root: Path, test_files: Mapping[str, str], env: Mapping[str, str], *, states: bool = True
+) -> dict[str, Run]:
     """Write ``test_files`` (name -> HCL) and the shared mocks into ``root/tests``, then
-    ``init`` (no backend) and ``terraform test``; returns the runs by name."""
+    ``init`` (no backend) and ``terraform test``; returns the runs by name. ``states``: report
+    each run's state (``-verbose``; every report carries the provider schema, ~14 MB)."""
     tests = root / "tests"
     shutil.copytree(TFTEST_DIR / MOCKS, tests / MOCKS, dirs_exist_ok=True)
     for name, text in test_files.items():
         (tests / name).write_text(text)
     terraform(root, "init", "-backend=false", env=env, timeout=TIMEOUT)
-    result = terraform(root, "test", "-json", "-verbose", env=env, timeout=TIMEOUT, ok_codes=(0, 1))
+    verbose = ["-verbose"] if states else []
+    result = terraform(root, "test", "-json", *verbose, env=env, timeout=TIMEOUT, ok_codes=(0, 1))
     runs = parse(result.stdout)
     assert runs, result.output[-4000:]
     return runs

@@ -1,0 +1,126 @@
+"""One table of good and bad settings, judged twice: by the environment-file loader
+(modules/config.py, what synthesis runs) and by the module's variable validations
+(``terraform test``, ``command = plan`` of the module's variables). Both must reach the verdict the
+table states: accepted, or refused by the validations of the setting's own section.
+
+Each case is an environment file's worth of settings on top of the reference defaults; the
+module receives the same settings as its arguments (``module_arguments``).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from modules import config
+from modules.config import ConfigError, EnvironmentSettings
+from modules.terraform_module import MODULE_NAME, module_arguments
+from tests.terraform_module.mocked import Run, mock_provider, terraform_test
+
+TAG = "0123abc"
+CERTIFICATE = "arn:aws:acm:us-east-1:758888582357:certificate/abc"
+
+#: name -> (settings by section, accepted?) — the expected verdict documents the rule; both
+#: judges must reach it.
+CASES: dict[str, tuple[dict[str, dict], bool]] = {
+    "reference": ({}, True),
+    # An existing ALB is only looked up by name: AWS's naming rules apply when creating it.
+    "reused-alb-any-name": ({"load_balancer": {"name": "busyb_alb.internal"}}, True),
+    "created-alb-bad-name": (
+        {"load_balancer": {"create": True, "name": "busyb_alb", "certificate_arn": CERTIFICATE}},
+        False,
+    ),
+    "created-alb-name-too-long": (
+        {"load_balancer": {"create": True, "name": "a" * 33, "certificate_arn": CERTIFICATE}},
+        False,
+    ),
+    "created-https-without-certificate": ({"load_balancer": {"create": True}}, False),
+    "reused-alb-without-name": ({"load_balancer": {"name": ""}}, False),
+    "listener-protocol-tcp": ({"load_balancer": {"listener_protocol": "TCP"}}, False),
+    "listener-port-zero": ({"load_balancer": {"listener_port": 0}}, False),
+    "public-url-with-path": ({"load_balancer": {"public_base_url": "https://mcp.example.com/x"}}, False),
+    "public-url": ({"load_balancer": {"public_base_url": "https://mcp.example.com"}}, True),
+    # Scaling limits matter only while scaling is on.
+    "scaling-off-negative-min": ({"scaling": {"enabled": False, "min_capacity": -1, "cpu_target": 0.0}}, True),
+    "scaling-on-negative-min": ({"scaling": {"min_capacity": -1}}, False),
+    "scaling-max-below-min": ({"scaling": {"min_capacity": 3, "max_capacity": 2}}, False),
+    "scaling-cpu-target-over-100": ({"scaling": {"cpu_target": 150.0}}, False),
+    # The discovery rule's priority matters only with the rule.
+    "no-discovery-rule-priority-zero": ({"listener_rule": {"discovery_rule": False, "discovery_priority": 0}}, True),
+    "discovery-priority-equals-priority": ({"listener_rule": {"discovery_priority": 50}}, False),
+    "priority-zero": ({"listener_rule": {"priority": 0}}, False),
+    "priority-50000": ({"listener_rule": {"priority": 50000}}, True),
+    "path-pattern-without-star": ({"listener_rule": {"path_pattern": "/google-workspace"}}, False),
+    "fargate-pair": ({"task": {"cpu": 512, "memory": 2048}}, True),
+    "fargate-bad-pair": ({"task": {"cpu": 512, "memory": 3000}}, False),
+    "derived-variable-set-by-hand": ({"task": {"environment": {"PORT": "1"}}}, False),
+    "secret-as-plain-variable": ({"task": {"environment": {"GOOGLE_OAUTH_CLIENT_SECRET": "x"}}}, False),
+    "target-port-differs": ({"target_group": {"port": 9000}}, False),
+    "health-timeout-not-below-interval": ({"target_group": {"health_check": {"timeout": 30}}}, False),
+    "health-matcher-range": ({"target_group": {"health_check": {"matcher": "200-299"}}}, True),
+    "health-matcher-word": ({"target_group": {"health_check": {"matcher": "ok"}}}, False),
+    "recovery-window-3": ({"secrets": {"recovery_window_in_days": 3}}, False),
+    "recovery-window-0": ({"secrets": {"recovery_window_in_days": 0}}, True),
+    "alarm-period-45": ({"alarms": {"period": 45}}, False),
+    "alarm-period-120": ({"alarms": {"period": 120}}, True),
+    "token-prefix-leading-slash": ({"token_bucket": {"prefix": "/tokens"}}, False),
+    "reused-network-without-subnets": ({"network": {"subnet_ids": []}}, False),
+    "created-network-one-subnet": (
+        {"network": {"create": True, "subnet_cidrs": ["10.42.1.0/24"], "availability_zones": ["us-east-1a"]}},
+        False,
+    ),
+    "log-retention-10": ({"logs": {"retention_in_days": 10}}, False),
+    "spot-weight-2000": ({"service": {"capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 2000}]}}, False),
+}
+
+
+def _settings(sections: dict[str, dict]) -> EnvironmentSettings:
+    """The case as an environment file, built without validation (the module judges it too)."""
+    data = json.loads(json.dumps(sections))
+    data.setdefault("task", {})["image_tag"] = TAG
+    return config._build(EnvironmentSettings, data, "", "case.toml", name="case", source="case.toml")
+
+
+def python_verdict(sections: dict[str, dict]) -> tuple[bool, str]:
+    try:
+        config.validate(_settings(sections))
+    except ConfigError as error:
+        return False, str(error)
+    return True, ""
+
+
+def _hcl(value) -> str:
+    return json.dumps(value)  # JSON literals are HCL expressions
+
+
+@pytest.fixture(scope="module")
+def module_runs(terraform_copy: Path, tf_cache, tmp_path_factory) -> dict[str, Run]:
+    # The module's variables alone: their validations are all a plan of inputs evaluates, and
+    # without resources each run takes a fraction of a second.
+    root = tmp_path_factory.mktemp("verdicts") / "module"
+    root.mkdir()
+    for name in ("versions.tf.json", "variables.tf.json"):
+        shutil.copy(terraform_copy / "modules" / MODULE_NAME / name, root / name)
+    runs = []
+    for index, (name, (sections, accepted)) in enumerate(CASES.items()):
+        arguments = module_arguments(_settings(sections))
+        variables = "".join(f"    {key} = {_hcl(value)}\n" for key, value in arguments.items())
+        # A refusal must come from the validations of the case's own variable (its section);
+        # Terraform then goes on to the next run (a failed run would skip the rest).
+        expect = "" if accepted else f"  expect_failures = [{', '.join(f'var.{key}' for key in sections)}]\n"
+        runs.append(f'# {name}\nrun "case_{index}" {{\n  command = plan\n{expect}  variables {{\n{variables}  }}\n}}\n')
+    found = terraform_test(root, {"verdicts.tftest.hcl": mock_provider() + "\n".join(runs)}, tf_cache, states=False)
+    return {name: found[f"case_{index}"] for index, name in enumerate(CASES)}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_python_and_module_reach_the_same_verdict(module_runs, name):
+    sections, accepted = CASES[name]
+    python_ok, python_error = python_verdict(sections)
+    assert python_ok is accepted, f"environment file: {python_error or 'accepted'}"
+    # Accepted: the plan succeeds. Refused: the run passes only because the expected
+    # variable validation failed (expect_failures); anything else fails the run.
+    run = module_runs[name]
+    assert run.status == "pass", f"module ({'accepted' if accepted else 'refused'} expected): {run.status} {run.errors}"
