@@ -10,6 +10,10 @@ re-encrypts a record when it writes it again; client registrations are written o
 rewrites each current object whose token is not already under the first key (one
 PutObject, SSE like the server's own writes; the bucket keeps the old version). Records
 no key can decrypt are listed and the exit code is 1: do not drop a key then.
+
+It is safe while the service runs: each rewrite is conditional on the version read (If-Match on the
+ETag), so a record a server task rewrote meanwhile (a refreshed token) is read again and
+re-encrypted as it is now, never replaced by the older copy.
 """
 from __future__ import annotations
 
@@ -17,7 +21,10 @@ import os
 import sys
 
 import boto3
+from botocore.exceptions import ClientError
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+ATTEMPTS = 5  # reads of one record that a running server keeps rewriting
 
 
 def reencrypt(uri: str, keys: list[str]) -> tuple[int, int, list[str]]:
@@ -34,26 +41,45 @@ def reencrypt(uri: str, keys: list[str]) -> tuple[int, int, list[str]]:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
         for item in page.get("Contents", []):
             seen += 1
-            data = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            try:
-                primary.decrypt(data)
-                continue  # already under the first key
-            except InvalidToken:
-                pass
-            try:
-                rotated = fernet.rotate(data)
-            except InvalidToken:
+            outcome = _reencrypt_one(s3, bucket, item["Key"], primary, fernet)
+            if outcome == "unreadable":
                 unreadable.append(item["Key"])
-                continue
+            rewritten += outcome == "rewritten"
+    return seen, rewritten, unreadable
+
+
+def _reencrypt_one(s3, bucket: str, key: str, primary: Fernet, fernet: MultiFernet) -> str:
+    """What happened to one record: rewritten, current (under the first key, or deleted meanwhile), unreadable."""
+    for _ in range(ATTEMPTS):
+        try:
+            current = s3.get_object(Bucket=bucket, Key=key)
+        except s3.exceptions.NoSuchKey:
+            return "current"
+        data = current["Body"].read()
+        try:
+            primary.decrypt(data)
+            return "current"
+        except InvalidToken:
+            pass
+        try:
+            rotated = fernet.rotate(data)
+        except InvalidToken:
+            return "unreadable"
+        try:
             s3.put_object(
                 Bucket=bucket,
-                Key=item["Key"],
+                Key=key,
                 Body=rotated,
                 ContentType="application/octet-stream",
                 ServerSideEncryption="AES256",
+                IfMatch=current["ETag"],
             )
-            rewritten += 1
-    return seen, rewritten, unreadable
+            return "rewritten"
+        except (ClientError, s3.exceptions.NoSuchKey) as error:
+            code = getattr(error, "response", {}).get("Error", {}).get("Code")
+            if code not in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey"):
+                raise
+    raise RuntimeError(f"{key}: rewritten by the service {ATTEMPTS} times while being re-encrypted; run again")
 
 
 def main(argv: list[str]) -> int:

@@ -54,7 +54,7 @@ class NginxAlb:
         return [target for target in served if target != "-"]  # "-": answered by nginx itself (404)
 
 
-def render_config(workdir: Path, port: int, targets: list[str], prefix: str) -> str:
+def render_config(workdir: Path, port: int, targets: list[str], prefix: str, fail_timeout: int = 10) -> str:
     proxy = """
             proxy_pass http://targets;
             proxy_http_version 1.1;
@@ -65,7 +65,8 @@ def render_config(workdir: Path, port: int, targets: list[str], prefix: str) -> 
             proxy_buffering off;
             proxy_read_timeout 60s;
     """
-    servers = "\n".join(f"        server {t};" for t in targets)
+    # A target that failed is skipped for fail_timeout seconds (the ALB's unhealthy threshold, roughly).
+    servers = "\n".join(f"        server {t} fail_timeout={fail_timeout}s;" for t in targets)
     return f"""
 daemon off;
 master_process off;
@@ -100,12 +101,14 @@ http {{
 
 
 @contextlib.contextmanager
-def run_nginx_alb(workdir: Path, targets: list[str], prefix: str = "/google-workspace", port: int | None = None) -> Iterator[NginxAlb]:
+def run_nginx_alb(
+    workdir: Path, targets: list[str], prefix: str = "/google-workspace", port: int | None = None, fail_timeout: int = 10
+) -> Iterator[NginxAlb]:
     binary = nginx_binary()
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "nginx.conf"
-    config.write_text(render_config(workdir, port, targets, prefix))
+    config.write_text(render_config(workdir, port, targets, prefix, fail_timeout))
     with open(workdir / "stderr.log", "wb") as stderr:
         process = subprocess.Popen([binary, "-p", str(workdir), "-c", str(config)], stdout=stderr, stderr=subprocess.STDOUT)
     alb = NginxAlb(base_url=f"http://127.0.0.1:{port}", port=port, access_log=workdir / "access.log", process=process)

@@ -86,8 +86,9 @@ def run_cluster(moto: MotoServer, s3_proxy: FaultProxy, google_oauth: GoogleOAut
     logs.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(run_server(env, log_path=logs / f"server-{i}.log")) for i in range(processes)]
+        # A stopped target comes back into rotation 2 s after it failed (nginx's default is 10 s).
         alb = stack.enter_context(run_nginx_alb(logs / "nginx", [f"127.0.0.1:{s.port}" for s in servers], PREFIX,
-                                                port=alb_port))
+                                                port=alb_port, fail_timeout=2))
         yield Cluster(alb, servers, env, token_store, key, logs, stack)
 
 

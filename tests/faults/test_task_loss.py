@@ -72,7 +72,7 @@ def test_a_killed_process_is_replaced_while_clients_keep_calling(cluster, google
         killed_at = time.time()
         victim.process.wait()
         replacement = cluster.replace(0)
-        # nginx keeps a failed target out for 10 s, then sends it traffic again (as the ALB's health check would).
+        # nginx keeps a failed target out for 2 s, then sends it traffic again (as the ALB's health check would).
         deadline = time.monotonic() + 40
         while replacement.log_text().count('"tool_call"') < 3:
             assert time.monotonic() < deadline, "the replacement never served a call"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 
 import anyio
@@ -38,11 +37,10 @@ class MultiUserResolver:
             raise ToolError("Not signed in: connect with OAuth (MCP_ENABLE_OAUTH21) to use Google tools")
         claims = token.claims or {}
         user_var.set(user_label(claims.get("sub"), claims.get("email"), self.log_user))
-        expiry = None
-        if token.expires_at:
-            # google-auth compares naive UTC datetimes.
-            expiry = datetime.fromtimestamp(token.expires_at, timezone.utc).replace(tzinfo=None)
-        return Credentials(token=token.token, expiry=expiry, scopes=token.scopes or None)
+        # No expiry: the OAuth proxy has just validated (and if needed refreshed) this token, and
+        # google-auth treats a token in its last 3m45s as expired and tries a refresh it cannot do
+        # (no refresh token here), which failed every tool call in that window of every hour.
+        return Credentials(token=token.token, scopes=token.scopes or None)
 
 
 class SingleUserResolver:
