@@ -106,6 +106,18 @@ def test_revoked_token_stops_at_once_on_its_task_and_within_the_ttl_on_others(ta
     assert short == 401, f"another task still accepted a revoked token {SHORT_TTL + 2} s after it was cached"
 
 
+def test_a_cached_check_ends_with_the_token(tasks, google_oauth):
+    google_oauth.access_token_lifetime = 5  # Google's token, and so ours, lives five seconds
+    try:
+        user, _ = _sign_in(google_oauth, tasks["default"], "elsa@example.com")
+    finally:
+        google_oauth.access_token_lifetime = 3600
+    assert _status(tasks["default"], user.access_token) == 200
+    assert _status(tasks["default"], user.access_token) == 200  # from the cache
+    time.sleep(6)
+    assert _status(tasks["default"], user.access_token) == 401, "an expired token was accepted from the cache"
+
+
 def test_unknown_and_rejected_tokens_are_never_cached(tasks, google_oauth):
     user, google_token = _sign_in(google_oauth, tasks["default"], "nora@example.com")
     with google_oauth.lock:  # Google revokes the grant before this task ever checked the token

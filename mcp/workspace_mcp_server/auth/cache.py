@@ -10,6 +10,8 @@ at most ``ttl`` seconds (``WORKSPACE_MCP_AUTH_CACHE_TTL``, default 60; 0 turns t
 - a JTI mapping, for ``ttl``;
 - a Google token set, until the earlier of ``ttl`` and the moment FastMCP would refresh it, so a
   token due for refresh is always read from the store (another task may have refreshed it).
+- the whole check's result for a token, until the earliest of ``ttl``, the token's own expiry and
+  Google's, and the next write or delete this task makes to those records.
 
 Only positive answers are kept, and only those of a request's check (a sign-in's own reads are
 not): a token's first request is checked in full, and an unknown, revoked or rejected token is
@@ -21,7 +23,9 @@ operators can rely on for revocation across tasks.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -98,6 +102,13 @@ class CachingTokenVerifier(TokenVerifier):
         return verified
 
 
+class WriteCounter:
+    """Bumped by every write or delete through the caching stores. A read, or a whole request check,
+    that overlapped one may hold the old value (a revoked token set): it is used but not kept."""
+
+    count = 0
+
+
 class CachingStore:
     """Read-through cache in front of one of FastMCP's typed stores (a ``PydanticAdapter``).
 
@@ -105,12 +116,9 @@ class CachingStore:
     and drop the cached value. Values are handed out as copies: callers may change what they get.
     """
 
-    def __init__(self, inner: Any, lifetime: Callable[[Any], float]):
-        self.inner, self.lifetime = inner, lifetime
+    def __init__(self, inner: Any, lifetime: Callable[[Any], float], writes: WriteCounter):
+        self.inner, self.lifetime, self.writes = inner, lifetime, writes
         self._values = ExpiringCache()
-        # Bumped by every write or delete: a read that overlapped one may have fetched the old
-        # value (a revoked token set), so it is returned but not kept.
-        self._writes = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -122,14 +130,14 @@ class CachingStore:
         cached = self._values.get(cache_key)
         if cached is not None:
             return cached.model_copy(deep=True)
-        writes = self._writes
+        writes = self.writes.count
         value = await self.inner.get(key=key, collection=collection)
-        if value is not None and writes == self._writes and _checking_request.get():
+        if value is not None and writes == self.writes.count and _checking_request.get():
             self._values.put(cache_key, value.model_copy(deep=True), self.lifetime(value))
         return value
 
     def _forget(self, key: str, collection: str | None) -> None:
-        self._writes += 1
+        self.writes.count += 1
         self._values.discard(f"{collection}\0{key}")
 
     async def put(self, key: str, value: Any, *, collection: str | None = None, **kwargs: Any) -> None:
@@ -160,15 +168,41 @@ def cache_request_checks(proxy: Any, ttl: float) -> None:
     def token_set_lifetime(token_set: Any) -> float:
         return min(ttl, token_set.expires_at - threshold - time.time())
 
-    proxy._jti_mapping_store = CachingStore(proxy._jti_mapping_store, lambda mapping: ttl)
-    proxy._upstream_token_store = CachingStore(proxy._upstream_token_store, token_set_lifetime)
+    writes = WriteCounter()
+    proxy._jti_mapping_store = CachingStore(proxy._jti_mapping_store, lambda mapping: ttl, writes)
+    proxy._upstream_token_store = CachingStore(proxy._upstream_token_store, token_set_lifetime, writes)
     check = proxy.load_access_token
+    # The whole check's result, per token: a steady request then costs a hash and a lookup instead
+    # of two JWT verifications and the copies. Any write or delete through this task (a sign-in, a
+    # refresh, a revocation) drops them all: the next request of each token is checked again, from
+    # the record caches above (which a revocation has already emptied for its sign-in).
+    results = ExpiringCache()
 
     async def load_access_token(token: str):
+        key = _digest(token)
+        cached = results.get(key)
+        if cached is not None and cached[0] == writes.count:
+            return cached[1]
+        generation = writes.count
         marker = _checking_request.set(True)
         try:
-            return await check(token)
+            result = await check(token)
         finally:
             _checking_request.reset(marker)
+        if result is not None and generation == writes.count:
+            deadlines = [ttl, _jwt_expiry(token) - time.time()]
+            if result.expires_at is not None:
+                deadlines.append(result.expires_at - time.time())
+            results.put(key, (generation, result), min(deadlines))
+        return result
 
     proxy.load_access_token = load_access_token
+
+
+def _jwt_expiry(token: str) -> float:
+    """``exp`` of a JWT the proxy has just verified (0 when it has none: then nothing is kept)."""
+    try:
+        payload = token.split(".")[1]
+        return float(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return 0.0
