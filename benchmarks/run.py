@@ -22,12 +22,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import deployed, image, method, peer, profile, servers, synth, toolcall
+from . import deployed, image, method, peer, profile, servers, soak, synth, toolcall
 from .report import Row, write
 from .stats import Summary, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-GROUPS = ("synth", "servers", "calls", "deployed", "users", "image")
+GROUPS = ("synth", "servers", "calls", "deployed", "users", "soak", "image")
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,18 @@ class Plan:
     overlap_synth: bool  # quick mode only: synthesize while the server rows run
     deployed_runs: int
     deployed: deployed.DeployedPlan
+    soak: soak.SoakPlan
 
 
 FULL = Plan(synth_runs=3, server_runs=3, tools_list_requests=100, call_runs=3, c1_calls=60, c50_per_worker=4,
             users=1000, users_runs=1, warmup=True, overlap_synth=False, deployed_runs=3,
             deployed=deployed.DeployedPlan(users=50, first_tokens=5, pings=50, c1_calls=60,
-                                           per_worker={50: 6, 200: 3}))
+                                           per_worker={50: 6, 200: 3}),
+            soak=soak.SoakPlan(sessions=100, users=20, seconds=180, max_calls=100_000))
 QUICK = Plan(synth_runs=1, server_runs=1, tools_list_requests=10, call_runs=1, c1_calls=5, c50_per_worker=1,
              users=10, users_runs=1, warmup=False, overlap_synth=True, deployed_runs=1,
-             deployed=deployed.DeployedPlan(users=3, first_tokens=1, pings=10, c1_calls=5, per_worker={50: 1, 200: 1}))
+             deployed=deployed.DeployedPlan(users=3, first_tokens=1, pings=10, c1_calls=5, per_worker={50: 1, 200: 1}),
+             soak=soak.SoakPlan(sessions=100, users=3, seconds=5, max_calls=1_000))
 CONCURRENCY = 50
 
 
@@ -202,6 +205,10 @@ def users_rows(plan: Plan, work: Path) -> list[Row]:
     return [row]
 
 
+def soak_rows(plan: Plan, work: Path) -> list[Row]:
+    return soak.rows(soak.measure(work / "soak", plan.soak, log), plan.soak)
+
+
 def image_rows() -> list[Row]:
     image_mb, base_mb, reason = image.sizes()
     row = Row("image_size", "Container image size (podman)", "MB", "reported")
@@ -296,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         measure = {
             "users": lambda: users_rows(plan, work),
             "image": image_rows,
+            "soak": lambda: soak_rows(plan, work),
             "calls": lambda: call_rows(plan, work),
             "deployed": lambda: deployed_rows(plan, work),
             "servers": lambda: server_rows(plan, work / "servers"),

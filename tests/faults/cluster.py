@@ -55,25 +55,30 @@ class Cluster:
         return entries
 
 
-def server_env(moto: MotoServer, s3_proxy: FaultProxy, google_oauth: GoogleOAuthStandIn, oauth_proxy: FaultProxy,
-               api_root: str, public_url: str, token_store: str, key: str) -> dict[str, str]:
+def server_env(moto: MotoServer, s3_proxy: FaultProxy | None, google_oauth: GoogleOAuthStandIn,
+               oauth_proxy: FaultProxy | None, api_root: str, public_url: str, token_store: str, key: str
+               ) -> dict[str, str]:
+    """The servers' environment; without proxies (None) they talk to moto and Google's stand-in directly."""
     env = {
         **oauth_env(google_oauth, public_url, token_store),
         **FAKE_CREDENTIALS,
-        "AWS_ENDPOINT_URL": s3_proxy.url,
+        "AWS_ENDPOINT_URL": s3_proxy.url if s3_proxy is not None else moto.endpoint,
         "GOOGLE_API_ROOT_URL": api_root,
         "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY": key,
         # The tests rewrite stored token sets behind the servers' backs (to expire them at once); a
         # cached check would hide that for up to the cache TTL, so every request reads the store.
         "WORKSPACE_MCP_AUTH_CACHE_TTL": "0",
     }
+    if oauth_proxy is None:
+        return env
     # Every Google OAuth endpoint through the fault proxy.
     return {k: v.replace(google_oauth.base_url, oauth_proxy.url) if k.startswith("GOOGLE_OAUTH_") else v
             for k, v in env.items()}
 
 
 @contextlib.contextmanager
-def run_cluster(moto: MotoServer, s3_proxy: FaultProxy, google_oauth: GoogleOAuthStandIn, oauth_proxy: FaultProxy,
+def run_cluster(moto: MotoServer, s3_proxy: FaultProxy | None, google_oauth: GoogleOAuthStandIn,
+                oauth_proxy: FaultProxy | None,
                 api_root: str, logs: Path, processes: int = 2, extra_env: dict[str, str] | None = None
                 ) -> Iterator[Cluster]:
     bucket = f"faults-{uuid.uuid4().hex[:12]}"

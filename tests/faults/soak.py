@@ -40,6 +40,7 @@ class SoakResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     before: dict[int, ProcessStats] = field(default_factory=dict)
+    middle: dict[int, ProcessStats] = field(default_factory=dict)  # half-way: pools have their size by then
     after: dict[int, ProcessStats] = field(default_factory=dict)
 
     @property
@@ -50,14 +51,19 @@ class SoakResult:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
-    def growth(self, attribute: str) -> float:
-        """The largest growth of ``attribute`` over the server processes, after minus before."""
-        return max(getattr(self.after[pid], attribute) - getattr(self.before[pid], attribute) for pid in self.before)
+    def growth(self, attribute: str, since: str = "before") -> float:
+        """The largest growth of ``attribute`` over the server processes from ``since`` to the end.
+
+        From "middle": a leak keeps growing in the second half, connection and thread pools do not."""
+        start = getattr(self, since)
+        return max(getattr(self.after[pid], attribute) - getattr(start[pid], attribute) for pid in start)
 
     def summary(self) -> str:
         return (f"{self.sessions} sessions, {self.calls} calls in {self.seconds:.1f} s, {len(self.errors)} errors, "
                 f"p50 {self.percentile(0.5):.0f} ms, p99 {self.percentile(0.99):.0f} ms, "
-                f"RSS +{self.growth('rss_mib'):.1f} MiB, fds +{self.growth('fds')}, threads +{self.growth('threads')}")
+                f"RSS +{self.growth('rss_mib'):.1f} MiB (second half +{self.growth('rss_mib', 'middle'):.1f}), "
+                f"fds +{self.growth('fds')} (second half +{self.growth('fds', 'middle')}), "
+                f"threads +{self.growth('threads')} (second half +{self.growth('threads', 'middle')})")
 
 
 async def _session(http: httpx2.AsyncClient, url: str, token: str, deadline: float, budget: list[int],
@@ -105,7 +111,9 @@ def run_soak(url: str, tokens: list[str], pids: list[int], *, sessions: int, sec
     time.sleep(settle_seconds)
     result = SoakResult(sessions=sessions, seconds=0.0, before={pid: process_stats(pid) for pid in pids})
     started = time.monotonic()
-    asyncio.run(_drive(url, tokens, sessions, seconds, max_calls, result))
+    asyncio.run(_drive(url, tokens, sessions, seconds / 2, max_calls // 2, result))
+    result.middle = {pid: process_stats(pid) for pid in pids}
+    asyncio.run(_drive(url, tokens, sessions, seconds / 2, max_calls - max_calls // 2, result))
     result.seconds = time.monotonic() - started
     time.sleep(settle_seconds)
     result.after = {pid: process_stats(pid) for pid in pids}
