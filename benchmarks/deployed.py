@@ -72,6 +72,8 @@ class DeployedRun:
     first_ms: list[float]  # first request of each token
     steady_ms: list[float]  # every steady-state ping
     floor_ping_ms: list[float]  # single-user server, same ping
+    steady_cpu_ms: float  # server CPU per steady-state ping (robust to a busy machine, unlike wall time)
+    floor_cpu_ms: float
     first_google: float  # Google requests during one token's first request
     first_s3: float
     c1: Latencies
@@ -221,10 +223,11 @@ async def _throughput(concurrency: int, per_worker: int, calls,
 
 
 async def _measure(mcp_url: str, floor_url: str, tokens: list[str], fresh: list[str], front: _Front, s3,
-                   context: ssl.SSLContext, standin, server_pid: int, plan: DeployedPlan) -> DeployedRun:
+                   context: ssl.SSLContext, standin, server_pid: int, floor_pid: int,
+                   plan: DeployedPlan) -> DeployedRun:
     async with _mcp_client(max(plan.per_worker)) as client:
         # Auth: each fresh token's first request, then its steady state; the single-user floor.
-        first_ms, steady_ms, first_google, first_s3 = [], [], [], []
+        first_ms, steady_ms, first_google, first_s3, steady_cpu = [], [], [], [], 0.0
         for token in fresh:
             front.clear()
             mark = s3.mark()
@@ -232,10 +235,14 @@ async def _measure(mcp_url: str, floor_url: str, tokens: list[str], fresh: list[
             counts = front.counts()
             first_google.append(sum(v for k, v in counts.items() if k != "connections"))
             first_s3.append(len(s3.requests(since=mark)))
+            cpu_before = _cpu_s(server_pid)
             for _ in range(plan.pings):
                 steady_ms.append(await _ping(client, mcp_url, token))
+            steady_cpu += _cpu_s(server_pid) - cpu_before
         await _ping(client, floor_url, None)
+        cpu_before = _cpu_s(floor_pid)
         floor_ping_ms = [await _ping(client, floor_url, None) for _ in range(plan.pings * len(fresh))]
+        floor_cpu = _cpu_s(floor_pid) - cpu_before
 
         # The tool's Google requests, as the strict stand-in saw them (the first call of the process).
         session = await McpSession(client, mcp_url, bearer=tokens[0]).open()
@@ -260,6 +267,7 @@ async def _measure(mcp_url: str, floor_url: str, tokens: list[str], fresh: list[
         c1_floor = await _bounded(1, plan.c1_calls, MinimalGoogleCalls(front.root, pattern, context))
         run = DeployedRun(
             first_ms=first_ms, steady_ms=steady_ms, floor_ping_ms=floor_ping_ms,
+            steady_cpu_ms=steady_cpu / len(steady_ms) * 1000, floor_cpu_ms=floor_cpu / len(floor_ping_ms) * 1000,
             first_google=statistics.median(first_google), first_s3=statistics.median(first_s3),
             c1=c1, c1_floor=c1_floor,
             google_per_call=sum(counts.values()) / calls, floor_google_per_call=len(pattern),
@@ -319,7 +327,7 @@ def measure_deployed(work: Path, plan: DeployedPlan, log: Callable[[str], None] 
             front = _Front(tls["root"], context)
             log(f"deployed path: {len(tokens) + len(fresh)} users signed in, measuring")
             return asyncio.run(_measure(mcp_url, f"{floor.base_url}/mcp", tokens, fresh, front, s3, context,
-                                        standin, server.pid, plan))
+                                        standin, server.pid, floor.pid, plan))
 
 
 # --- rows of the results table ------------------------------------------------------------------
@@ -356,8 +364,10 @@ def rows(runs: list[DeployedRun], plan: DeployedPlan) -> list:
                   f"({plan.first_tokens} fresh tokens per run, one at a time).")),
         Row("dep_auth_steady", "Deployed path: an MCP request (ping) after the token's first, p50", "ms",
             "overhead ≤ 2 ms", steady, NO_AUTH, no_auth, overhead_le(2.0),
-            note=(f"overhead {steady.median - no_auth.median:.2f} ms; {plan.pings} pings per fresh token; the floor is "
-                  "the same ping on the same server code in single-user mode (no authentication).")),
+            note=(f"overhead {steady.median - no_auth.median:.2f} ms; {plan.pings} pings per fresh token; the floor "
+                  "is the same ping on the same server code in single-user mode (no authentication). Server CPU per "
+                  f"request (immune to a busy machine): ours {statistics.median(r.steady_cpu_ms for r in runs):.2f} ms, "
+                  f"no auth {statistics.median(r.floor_cpu_ms for r in runs):.2f} ms.")),
         Row("dep_call_c1_p50", "Deployed path: Gmail search tool call, concurrency 1, p50", "ms", "overhead ≤ 5 ms",
             c1, FLOOR_NAME, c1_floor, overhead_le(5.0),
             note=(f"overhead {c1.median - c1_floor.median:.1f} ms; the floor sends the tool's "
