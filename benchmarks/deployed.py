@@ -366,7 +366,8 @@ def rows(runs: list[DeployedRun], plan: DeployedPlan) -> list:
             "overhead ≤ 2 ms", steady, NO_AUTH, no_auth, overhead_le(2.0),
             note=(f"overhead {steady.median - no_auth.median:.2f} ms; {plan.pings} pings per fresh token; the floor "
                   "is the same ping on the same server code in single-user mode (no authentication). Server CPU per "
-                  f"request (immune to a busy machine): ours {statistics.median(r.steady_cpu_ms for r in runs):.2f} ms, "
+                  "request (immune to a busy machine): ours "
+                  f"{statistics.median(r.steady_cpu_ms for r in runs):.2f} ms, "
                   f"no auth {statistics.median(r.floor_cpu_ms for r in runs):.2f} ms.")),
         Row("dep_call_c1_p50", "Deployed path: Gmail search tool call, concurrency 1, p50", "ms", "overhead ≤ 5 ms",
             c1, FLOOR_NAME, c1_floor, overhead_le(5.0),
