@@ -40,7 +40,9 @@ figures are a smoke check only, and it overlaps the synthesis with the server ro
   Google behind the HTTPS front of `benchmarks/tls_google.py` (+30 ms on every request, tokeninfo
   included; a throwaway CA made at run time with `cryptography`, trusted by the server through
   `SSL_CERT_FILE` for httpx2, `HTTPLIB2_CA_CERTS` for googleapiclient and `REQUESTS_CA_BUNDLE` for
-  google-auth). The front answers tokeninfo from the OAuth stand-in's grants and replays the strict
+  google-auth; the fault proxy cannot stand there: it speaks plain HTTP and closes every connection,
+  and handshakes and connection reuse are part of what is measured). The front answers tokeninfo
+  from the OAuth stand-in's grants and replays the strict
   API stand-in's answer to each repeated request (the first of each is checked against the
   discovery documents), so it is never the bottleneck: the throughput rows show it alone, at the
   same concurrency, serving several times what the server does. Users sign in through the real
