@@ -72,11 +72,12 @@ def rows(result: SoakResult, plan: SoakPlan) -> list[Row]:
         Row("soak_rss", f"{what}: memory growth (RSS, largest of the processes)", "MiB", "≤ 20 MiB",
             one(result.growth("rss_mib")), check=lambda ours, base: ours <= 20.0,
             note=f"after a warm-up at full concurrency → end of the soak. {detail}."),
-        Row("soak_fds", f"{what}: open file descriptor growth in the second half", "", "≤ 2",
-            one(result.growth("fds", "middle")), check=lambda ours, base: ours <= 2,
-            note=f"over the whole soak +{result.growth('fds'):.0f} (connection pools filling up: S3, Google, "
-                 "tokeninfo); a leak keeps growing, so the goal is on the second half."),
-        Row("soak_threads", f"{what}: thread growth in the second half", "", "≤ 2",
-            one(result.growth("threads", "middle")), check=lambda ours, base: ours <= 2,
-            note=f"over the whole soak +{result.growth('threads'):.0f}."),
+        Row("soak_fds", f"{what}: open file descriptors, second half's peak over the first half's", "", "≤ 2",
+            one(result.peak_growth("fds")), check=lambda ours, base: ours <= 2,
+            note=f"sampled every second. Start to end {result.growth('fds'):+.0f}, second half "
+                 f"{result.growth('fds', 'middle'):+.0f}: connection pools (S3, Google per worker thread, tokeninfo) "
+                 "fill up and come and go with the worker threads below their early peak; a leak sets new peaks."),
+        Row("soak_threads", f"{what}: threads, second half's peak over the first half's", "", "≤ 2",
+            one(result.peak_growth("threads")), check=lambda ours, base: ours <= 2,
+            note=f"start to end {result.growth('threads'):+.0f} (worker threads retire when idle)."),
     ]

@@ -5,6 +5,7 @@ before and after. Used at a short, fixed size by tests/faults/test_soak.py and a
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ class SoakResult:
     before: dict[int, ProcessStats] = field(default_factory=dict)
     middle: dict[int, ProcessStats] = field(default_factory=dict)  # half-way: pools have their size by then
     after: dict[int, ProcessStats] = field(default_factory=dict)
+    first_half: list[dict[int, ProcessStats]] = field(default_factory=list)  # sampled every second
+    second_half: list[dict[int, ProcessStats]] = field(default_factory=list)
 
     @property
     def calls(self) -> int:
@@ -58,12 +61,22 @@ class SoakResult:
         start = getattr(self, since)
         return max(getattr(self.after[pid], attribute) - getattr(start[pid], attribute) for pid in start)
 
+    def peak_growth(self, attribute: str) -> float:
+        """Second half's peak minus the first half's, largest over the processes. Pools (connections, worker
+        threads) reach their peak early and then come and go below it; a leak sets a new peak."""
+        def peak(samples: list[dict[int, ProcessStats]], pid: int) -> float:
+            return max(getattr(sample[pid], attribute) for sample in samples)
+
+        return max(peak(self.second_half, pid) - peak(self.first_half, pid) for pid in self.before)
+
     def summary(self) -> str:
         return (f"{self.sessions} sessions, {self.calls} calls in {self.seconds:.1f} s, {len(self.errors)} errors, "
                 f"p50 {self.percentile(0.5):.0f} ms, p99 {self.percentile(0.99):.0f} ms, "
                 f"RSS +{self.growth('rss_mib'):.1f} MiB (second half +{self.growth('rss_mib', 'middle'):.1f}), "
                 f"fds +{self.growth('fds')} (second half +{self.growth('fds', 'middle')}), "
-                f"threads +{self.growth('threads')} (second half +{self.growth('threads', 'middle')})")
+                f"threads +{self.growth('threads')} (second half +{self.growth('threads', 'middle')}); "
+                f"peaks second half vs first: fds {self.peak_growth('fds'):+.0f}, "
+                f"threads {self.peak_growth('threads'):+.0f}")
 
 
 async def _session(http: httpx2.AsyncClient, url: str, token: str, deadline: float, budget: list[int],
@@ -103,6 +116,27 @@ async def _drive(url: str, tokens: list[str], sessions: int, seconds: float, max
                                for i in range(sessions)])
 
 
+class _sampling:
+    """Samples the processes every second into ``into`` while the block runs (at least once)."""
+
+    def __init__(self, pids: list[int], into: list):
+        self.pids, self.into, self.stop = pids, into, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.into.append({pid: process_stats(pid) for pid in self.pids})
+            if self.stop.wait(1.0):
+                return
+
+    def __enter__(self) -> None:
+        self.thread.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def run_soak(url: str, tokens: list[str], pids: list[int], *, sessions: int, seconds: float, max_calls: int,
              warmup_seconds: float = 3.0, settle_seconds: float = 2.0) -> SoakResult:
     """Warm up at full concurrency (thread pools and connection pools reach their size), measure the
@@ -111,9 +145,11 @@ def run_soak(url: str, tokens: list[str], pids: list[int], *, sessions: int, sec
     time.sleep(settle_seconds)
     result = SoakResult(sessions=sessions, seconds=0.0, before={pid: process_stats(pid) for pid in pids})
     started = time.monotonic()
-    asyncio.run(_drive(url, tokens, sessions, seconds / 2, max_calls // 2, result))
+    with _sampling(pids, result.first_half):
+        asyncio.run(_drive(url, tokens, sessions, seconds / 2, max_calls // 2, result))
     result.middle = {pid: process_stats(pid) for pid in pids}
-    asyncio.run(_drive(url, tokens, sessions, seconds / 2, max_calls - max_calls // 2, result))
+    with _sampling(pids, result.second_half):
+        asyncio.run(_drive(url, tokens, sessions, seconds / 2, max_calls - max_calls // 2, result))
     result.seconds = time.monotonic() - started
     time.sleep(settle_seconds)
     result.after = {pid: process_stats(pid) for pid in pids}
