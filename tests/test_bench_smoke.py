@@ -25,6 +25,7 @@ EXPECTED = {
     "dep_tput_c50": "stand-in alone (minimal async client)", "dep_cpu_c50": "minimal async client",
     "dep_tput_c200": "stand-in alone (minimal async client)", "dep_cpu_c200": "minimal async client",
     "dep_errors": None,
+    "soak_errors": None, "soak_p99": None, "soak_rss": None, "soak_fds": None, "soak_threads": None,
 }
 
 
@@ -58,6 +59,7 @@ def test_quick_benchmark_fills_every_row(tmp_path):
     # The measurements themselves are plausible, not placeholders.
     assert rows["call_errors"]["ours"]["median"] == 0, rows["call_errors"]["note"]
     assert rows["dep_errors"]["ours"]["median"] == 0, rows["dep_errors"]["note"]
+    assert rows["soak_errors"]["ours"]["median"] == 0, rows["soak_errors"]["note"]
     # Deployed path, counted at the stand-ins: after a token's first request no tokeninfo and no S3
     # read per tool call (checks are cached), and Google connections are reused.
     assert rows["dep_google_per_call"]["met"], rows["dep_google_per_call"]
