@@ -10,7 +10,7 @@ METHOD = """
 every row, used by `tests/test_bench_smoke.py` inside `make test` so the script cannot rot; its
 figures are a smoke check only, and it overlaps the synthesis with the server rows).
 
-- **Runs.** This run: {runs}. Order: users, image, tool calls, deployed path, servers, synthesis
+- **Runs.** This run: {runs}. Order: users, image, soak, tool calls, deployed path, servers, synthesis
   (timings last). Server rows interleave ours, the peer and the floor; the full mode
   first starts each once unmeasured, so byte-code compilation is not counted. Every run starts fresh
   processes. Cells show the median over runs and (min–max).
@@ -55,6 +55,15 @@ figures are a smoke check only, and it overlaps the synthesis with the server ro
   ("minimal async client") sends the tool's recorded Google requests (the list, then the gets
   concurrently) over TLS on kept-alive asyncio connections, from the benchmark's process (its CPU
   is that process's).
+- **Soak.** `benchmarks/soak.py` with the driver `tests/faults/soak.py` (the test suite runs it for
+  seconds): two server processes in multi-user OAuth mode behind the nginx ALB stand-in
+  (`tests/fakes/nginx_alb.py`, round robin), the token store on moto's S3, both Google stand-ins.
+  N users sign in through the real OAuth flow; 100 MCP sessions (protocol 2025-11-25) on their
+  tokens round-robin call `list_gmail_labels` in a loop, bounded in time and in calls, after a
+  warm-up at full concurrency. Every failed call counts as an error. Each process's RSS, open file
+  descriptors and threads (`/proc`) are sampled every second; growth is reported start to end, and
+  leaks are judged by the second half's peak over the first half's (connection and thread pools reach
+  their peak early, a leak keeps setting new ones).
 - **Users.** Multi-user mode (`MCP_ENABLE_OAUTH21=true`, FastMCP OAuth proxy, encrypted local token
   store) against both Google stand-ins. After 3 warm-up users, N distinct users (each sign-in is
   approved by a new Google account at the OAuth stand-in), 8 at a time, each run the whole MCP OAuth
