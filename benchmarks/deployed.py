@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import os
 import re
@@ -317,8 +318,16 @@ def measure_deployed(work: Path, plan: DeployedPlan, log: Callable[[str], None] 
             "WORKSPACE_MCP_RATE_LIMIT_TOKEN": "0",
         })(port, work / "ours")
         floor_argv, floor_env = ours_command({**trust, "GOOGLE_API_ROOT_URL": tls["root"]})(floor_port, work / "floor")
-        with started_server(argv, env=env, port=port, log=work / "ours.log", cwd=work) as server, \
-                started_server(floor_argv, env=floor_env, port=floor_port, log=work / "floor.log", cwd=work) as floor:
+        with contextlib.ExitStack() as stack, concurrent.futures.ThreadPoolExecutor(2) as starting:
+            # Both servers start at once (each on its own stack, so either is stopped whatever happens).
+            stacks = [stack.enter_context(contextlib.ExitStack()) for _ in range(2)]
+            server, floor = [future.result() for future in [
+                starting.submit(stacks[0].enter_context,
+                                started_server(argv, env=env, port=port, log=work / "ours.log", cwd=work)),
+                starting.submit(stacks[1].enter_context,
+                                started_server(floor_argv, env=floor_env, port=floor_port, log=work / "floor.log",
+                                               cwd=work)),
+            ]]
             log("deployed path: servers up, signing in")
             mcp_url = f"{base}/mcp"
             with concurrent.futures.ThreadPoolExecutor(SIGN_IN_PARALLEL) as pool:
