@@ -222,6 +222,19 @@ def image_rows() -> list[Row]:
     return [row]
 
 
+def _measured(group: str, fn, failed: list[str]) -> list[Row]:
+    """``fn()``'s rows; a group that fails becomes one row saying why, so the others' figures are kept."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - reported in the table, and the exit status is 1
+        import traceback
+
+        log(f"{group} failed:\n{traceback.format_exc()}")
+        failed.append(group)
+        return [Row(f"{group}_failed", f"{group} (failed)", "", "—",
+                    not_available=f"failed: {type(exc).__name__}: {str(exc)[:300]}")]
+
+
 def skipped(group: str) -> list[Row]:
     return [Row(f"{group}_skipped", f"{group} (not run)", "", "—", not_available="skipped with --only")]
 
@@ -313,11 +326,12 @@ def main(argv: list[str] | None = None) -> int:
         if "synth" in only and plan.overlap_synth:
             synth_future = background.submit(measure.pop("synth"))
         # Memory first, timings last: the later the run, the quieter a shared machine tends to be.
+        failed = []
         for group, fn in measure.items():
             if group in only:
-                rows[group] = fn()
+                rows[group] = _measured(group, fn, failed)
         if synth_future is not None:
-            rows["synth"] = synth_future.result()
+            rows["synth"] = _measured("synth", synth_future.result, failed)
     ordered = [row.evaluate() for group in GROUPS for row in rows.get(group, skipped(group))]
     profiles = {} if args.quick or args.no_profile else run_profiles(ordered, args.out / "profiles")
 
@@ -332,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     json_path, md_path = write(args.out, ordered, meta, method.sections(ordered, args.out, profiles, plan))
     log(f"wrote {md_path} and {json_path} in {meta['seconds']:.0f} s")
-    return 0
+    if failed:
+        log(f"failed: {', '.join(failed)} (see the table)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
