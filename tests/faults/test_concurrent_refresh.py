@@ -66,7 +66,7 @@ def _code(mcp_url: str) -> tuple[dict, str, str, str, str]:
         return meta, client_id, callback["code"][0], verifier, found.resource_metadata["resource"]
 
 
-def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster, google_oauth, s3_proxy):
+def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster, moto, google_oauth, s3_proxy):
     google_oauth.signed_in = "code-race@example.com"
     meta, client_id, code, verifier, resource = _code(cluster.mcp_url)
     # Deleting the used code takes S3 a second: both processes read it before either removed it.
@@ -87,3 +87,7 @@ def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster,
     assert statuses == [200, 401], [a.text for a in answers]
     refused = next(a for a in answers if a.status_code == 401).json()
     assert refused["error"] == "invalid_grant", refused
+    # Claims are released once the exchange is over: they do not pile up in the bucket.
+    bucket, _, prefix = cluster.token_store[len("s3://"):].partition("/")
+    claims = moto.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/oauth/mcp-consumed-grants/")
+    assert claims.get("KeyCount", 0) == 0, claims.get("Contents")

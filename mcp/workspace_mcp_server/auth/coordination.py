@@ -9,8 +9,9 @@ the same record at the same moment, so here:
   second refresh would fail and the user would be sent back to sign in);
 - an authorization code and a refresh token are consumed by an atomic create of a claim record
   (S3 ``If-None-Match: *``): of two concurrent exchanges exactly one succeeds, the other gets
-  ``invalid_grant``. A claim whose exchange then fails (Google unavailable) is withdrawn, so the
-  client can retry with the same code or refresh token.
+  ``invalid_grant``. The claim is released when the exchange ends: after a success the grant is
+  gone from FastMCP's store (a later attempt fails there), after a failure (Google unavailable) the
+  client can retry with the same code or refresh token. So claims do not pile up in the bucket.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import contextlib
 import logging
 import time
 
+import anyio
 from fastmcp.server.auth.oauth_proxy import OAuthProxy
 from fastmcp.server.auth.oauth_proxy.models import _hash_token
 from mcp.server.auth.provider import TokenError
@@ -28,7 +30,7 @@ from workspace_mcp_server.storage.lease import SharedLock
 
 log = logging.getLogger("workspace_mcp_server.auth")
 CLAIMS = "mcp-consumed-grants"
-CLAIM_TTL = 24 * 3600  # seconds: longer than any code or refresh-token exchange can be retried
+CLAIM_TTL = 600  # seconds: only if a process dies mid-exchange does a claim outlive it
 
 
 class StoreCoordinatedProxy(OAuthProxy):
@@ -53,10 +55,10 @@ class StoreCoordinatedProxy(OAuthProxy):
                     extra={"event": "grant_already_claimed", "grant": kind})
         return None
 
-    async def _withdraw(self, key: str) -> None:
+    async def _release(self, key: str) -> None:
         store = self._shared_store()
         if store is not None:
-            with contextlib.suppress(StorageError):
+            with anyio.CancelScope(shield=True), contextlib.suppress(StorageError):
                 await store.delete(key, collection=CLAIMS)
 
     async def exchange_authorization_code(self, client, authorization_code):
@@ -65,9 +67,8 @@ class StoreCoordinatedProxy(OAuthProxy):
             raise TokenError("invalid_grant", "authorization code already used")
         try:
             return await super().exchange_authorization_code(client, authorization_code)
-        except BaseException:
-            await self._withdraw(claim)
-            raise
+        finally:
+            await self._release(claim)
 
     async def exchange_refresh_token(self, client, refresh_token, scopes):
         claim = await self._claim("refresh token", refresh_token.token)
@@ -80,9 +81,8 @@ class StoreCoordinatedProxy(OAuthProxy):
             # The same lease as a transparent refresh of this sign-in's Google token.
             async with self._get_refresh_lock(upstream_token_id):
                 return await super().exchange_refresh_token(client, refresh_token, scopes)
-        except BaseException:
-            await self._withdraw(claim)
-            raise
+        finally:
+            await self._release(claim)
 
     async def _upstream_token_id(self, refresh_token: str) -> str | None:
         try:
