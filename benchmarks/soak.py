@@ -5,6 +5,7 @@ Fresh moto, Google stand-ins and processes per run; the driver is tests/faults/s
 runs it for seconds). Reported: unexpected errors (goal 0), p50/p99 latency, and per process the growth
 of RSS, open file descriptors and threads between a warm-up at full concurrency and the end.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,15 +39,25 @@ def measure(work: Path, plan: SoakPlan, log: Callable[[str], None] = lambda mess
         google_oauth = stack.enter_context(run_google_oauth())
         google_api = stack.enter_context(run_google_api())
         google_oauth.on_issue = lambda token, grant: google_api.add_token(token, grant.scope.split())
-        cluster = stack.enter_context(run_cluster(moto, None, google_oauth, None, google_api.root_url, work / "cluster"))
+        cluster = stack.enter_context(
+            run_cluster(moto, None, google_oauth, None, google_api.root_url, work / "cluster")
+        )
         tokens = []
         for index in range(plan.users):
             google_oauth.signed_in = f"soak-{index}@example.com"
             tokens.append(login(cluster.mcp_url).access_token)
-        log(f"soak: {plan.sessions} sessions of {plan.users} users for {plan.seconds:.0f} s "
-            f"(at most {plan.max_calls:,} calls)")
-        result = run_soak(cluster.mcp_url, tokens, [s.process.pid for s in cluster.servers],
-                          sessions=plan.sessions, seconds=plan.seconds, max_calls=plan.max_calls)
+        log(
+            f"soak: {plan.sessions} sessions of {plan.users} users for {plan.seconds:.0f} s "
+            f"(at most {plan.max_calls:,} calls)"
+        )
+        result = run_soak(
+            cluster.mcp_url,
+            tokens,
+            [s.process.pid for s in cluster.servers],
+            sessions=plan.sessions,
+            seconds=plan.seconds,
+            max_calls=plan.max_calls,
+        )
         log(f"soak: {result.summary()}")
         return result
 
@@ -59,25 +70,57 @@ def rows(result: SoakResult, plan: SoakPlan) -> list[Row]:
     before = {pid: stats for pid, stats in result.before.items()}
     detail = "; ".join(
         f"process {n + 1}: RSS {before[pid].rss_mib:.1f} → {result.after[pid].rss_mib:.1f} MiB, "
-        f"fds {before[pid].fds} → {result.after[pid].fds}, threads {before[pid].threads} → {result.after[pid].threads}"
-        for n, pid in enumerate(before))
+        f"fds {before[pid].fds} → {result.after[pid].fds}, "
+        f"threads {before[pid].threads} → {result.after[pid].threads}"
+        for n, pid in enumerate(before)
+    )
     first_error = f" First error: {result.errors[0]}" if result.errors else ""
     return [
-        Row("soak_errors", f"{what}: unexpected errors", "", "0", one(len(result.errors)),
+        Row(
+            "soak_errors",
+            f"{what}: unexpected errors",
+            "",
+            "0",
+            one(len(result.errors)),
             check=lambda ours, base: ours == 0,
             note=f"{result.calls:,} tool calls (list_gmail_labels, protocol 2025-11-25) by {plan.users} users, "
-                 f"multi-user OAuth, token store on moto S3; bounded at {plan.max_calls:,} calls.{first_error}"),
-        Row("soak_p99", f"{what}: tool call latency p99", "ms", "reported", one(result.percentile(0.99)),
-            note=f"p50 {result.percentile(0.5):.0f} ms; {result.calls / max(result.seconds, 1e-9):.0f} calls/s."),
-        Row("soak_rss", f"{what}: memory growth (RSS, largest of the processes)", "MiB", "≤ 20 MiB",
-            one(result.growth("rss_mib")), check=lambda ours, base: ours <= 20.0,
-            note=f"after a warm-up at full concurrency → end of the soak. {detail}."),
-        Row("soak_fds", f"{what}: open file descriptors, second half's peak over the first half's", "", "≤ 2",
-            one(result.peak_growth("fds")), check=lambda ours, base: ours <= 2,
+            f"multi-user OAuth, token store on moto S3; bounded at {plan.max_calls:,} calls.{first_error}",
+        ),
+        Row(
+            "soak_p99",
+            f"{what}: tool call latency p99",
+            "ms",
+            "reported",
+            one(result.percentile(0.99)),
+            note=f"p50 {result.percentile(0.5):.0f} ms; {result.calls / max(result.seconds, 1e-9):.0f} calls/s.",
+        ),
+        Row(
+            "soak_rss",
+            f"{what}: memory growth (RSS, largest of the processes)",
+            "MiB",
+            "≤ 20 MiB",
+            one(result.growth("rss_mib")),
+            check=lambda ours, base: ours <= 20.0,
+            note=f"after a warm-up at full concurrency → end of the soak. {detail}.",
+        ),
+        Row(
+            "soak_fds",
+            f"{what}: open file descriptors, second half's peak over the first half's",
+            "",
+            "≤ 2",
+            one(result.peak_growth("fds")),
+            check=lambda ours, base: ours <= 2,
             note=f"sampled every second. Start to end {result.growth('fds'):+.0f}, second half "
-                 f"{result.growth('fds', 'middle'):+.0f}: connection pools (S3, Google per worker thread, tokeninfo) "
-                 "fill up and come and go with the worker threads below their early peak; a leak sets new peaks."),
-        Row("soak_threads", f"{what}: threads, second half's peak over the first half's", "", "≤ 2",
-            one(result.peak_growth("threads")), check=lambda ours, base: ours <= 2,
-            note=f"start to end {result.growth('threads'):+.0f} (worker threads retire when idle)."),
+            f"{result.growth('fds', 'middle'):+.0f}: connection pools (S3, Google per worker thread, tokeninfo) "
+            "fill up and come and go with the worker threads below their early peak; a leak sets new peaks.",
+        ),
+        Row(
+            "soak_threads",
+            f"{what}: threads, second half's peak over the first half's",
+            "",
+            "≤ 2",
+            one(result.peak_growth("threads")),
+            check=lambda ours, base: ours <= 2,
+            note=f"start to end {result.growth('threads'):+.0f} (worker threads retire when idle).",
+        ),
     ]

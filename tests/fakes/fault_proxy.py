@@ -19,6 +19,7 @@ Every request is recorded (method, path, what was done) so tests can count upstr
 One request per client connection (the proxy answers ``Connection: close``), so rules apply per
 request. Runs an asyncio loop in a daemon thread; use it through ``run_fault_proxy``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,8 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 from urllib.parse import urlsplit
 
 from tests.fakes.ports import free_port
@@ -49,8 +50,16 @@ def google_error(status: int, reason: str, message: str) -> bytes:
     import json
 
     state = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}.get(status, "UNKNOWN")
-    return json.dumps({"error": {"code": status, "message": message, "status": state,
-                                 "errors": [{"message": message, "domain": "global", "reason": reason}]}}).encode()
+    return json.dumps(
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "status": state,
+                "errors": [{"message": message, "domain": "global", "reason": reason}],
+            }
+        }
+    ).encode()
 
 
 @dataclass

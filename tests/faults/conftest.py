@@ -1,6 +1,7 @@
 """Fixtures for the fault tests: moto and the Google stand-ins, each behind a fault-injection proxy, and one
 cluster (two server processes behind the nginx ALB stand-in) that the tests share: starting processes is
 most of the time these tests take. Every test leaves the cluster serving and every fault cleared."""
+
 from __future__ import annotations
 
 import uuid
@@ -50,8 +51,9 @@ def api_proxy(google_api) -> FaultProxy:
 
 @pytest.fixture(scope="session")
 def cluster(moto, s3_proxy, google_oauth, oauth_proxy, google_api, api_proxy, tmp_path_factory) -> Cluster:
-    with run_cluster(moto, s3_proxy, google_oauth, oauth_proxy, api_proxy.url + "/",
-                     tmp_path_factory.mktemp("cluster")) as running:
+    with run_cluster(
+        moto, s3_proxy, google_oauth, oauth_proxy, api_proxy.url + "/", tmp_path_factory.mktemp("cluster")
+    ) as running:
         yield running
 
 

@@ -2,6 +2,7 @@
 in calls; latency percentiles, errors, and each server process's memory, file descriptors and threads
 before and after. Used at a short, fixed size by tests/faults/test_soak.py and at full size by
 ``make bench`` (benchmarks/soak.py)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,26 +65,38 @@ class SoakResult:
     def peak_growth(self, attribute: str) -> float:
         """Second half's peak minus the first half's, largest over the processes. Pools (connections, worker
         threads) reach their peak early and then come and go below it; a leak sets a new peak."""
+
         def peak(samples: list[dict[int, ProcessStats]], pid: int) -> float:
             return max(getattr(sample[pid], attribute) for sample in samples)
 
         return max(peak(self.second_half, pid) - peak(self.first_half, pid) for pid in self.before)
 
     def summary(self) -> str:
-        return (f"{self.sessions} sessions, {self.calls} calls in {self.seconds:.1f} s, {len(self.errors)} errors, "
-                f"p50 {self.percentile(0.5):.0f} ms, p99 {self.percentile(0.99):.0f} ms, "
-                f"RSS +{self.growth('rss_mib'):.1f} MiB (second half +{self.growth('rss_mib', 'middle'):.1f}), "
-                f"fds +{self.growth('fds')} (second half +{self.growth('fds', 'middle')}), "
-                f"threads +{self.growth('threads')} (second half +{self.growth('threads', 'middle')}); "
-                f"peaks second half vs first: fds {self.peak_growth('fds'):+.0f}, "
-                f"threads {self.peak_growth('threads'):+.0f}")
+        return (
+            f"{self.sessions} sessions, {self.calls} calls in {self.seconds:.1f} s, {len(self.errors)} errors, "
+            f"p50 {self.percentile(0.5):.0f} ms, p99 {self.percentile(0.99):.0f} ms, "
+            f"RSS +{self.growth('rss_mib'):.1f} MiB (second half +{self.growth('rss_mib', 'middle'):.1f}), "
+            f"fds +{self.growth('fds')} (second half +{self.growth('fds', 'middle')}), "
+            f"threads +{self.growth('threads')} (second half +{self.growth('threads', 'middle')}); "
+            f"peaks second half vs first: fds {self.peak_growth('fds'):+.0f}, "
+            f"threads {self.peak_growth('threads'):+.0f}"
+        )
 
 
-async def _session(http: httpx2.AsyncClient, url: str, token: str, deadline: float, budget: list[int],
-                   result: SoakResult | None) -> None:
+async def _session(
+    http: httpx2.AsyncClient, url: str, token: str, deadline: float, budget: list[int], result: SoakResult | None
+) -> None:
     headers = {**ACCEPT, "Authorization": f"Bearer {token}"}
-    init = await http.post(url, headers=headers, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "soak", "version": "1"}}})
+    init = await http.post(
+        url,
+        headers=headers,
+        json={
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "soak", "version": "1"}},
+        },
+    )
     init.raise_for_status()
     headers["MCP-Protocol-Version"] = PROTOCOL
     if init.headers.get("mcp-session-id"):
@@ -107,13 +120,15 @@ async def _session(http: httpx2.AsyncClient, url: str, token: str, deadline: flo
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
-async def _drive(url: str, tokens: list[str], sessions: int, seconds: float, max_calls: int,
-                 result: SoakResult | None) -> None:
+async def _drive(
+    url: str, tokens: list[str], sessions: int, seconds: float, max_calls: int, result: SoakResult | None
+) -> None:
     limits = httpx2.Limits(max_connections=sessions, max_keepalive_connections=sessions)
     async with httpx2.AsyncClient(timeout=60, limits=limits) as http:
         deadline, budget = time.monotonic() + seconds, [max_calls]
-        await asyncio.gather(*[_session(http, url, tokens[i % len(tokens)], deadline, budget, result)
-                               for i in range(sessions)])
+        await asyncio.gather(
+            *[_session(http, url, tokens[i % len(tokens)], deadline, budget, result) for i in range(sessions)]
+        )
 
 
 class _sampling:
@@ -137,8 +152,17 @@ class _sampling:
         self.thread.join()
 
 
-def run_soak(url: str, tokens: list[str], pids: list[int], *, sessions: int, seconds: float, max_calls: int,
-             warmup_seconds: float = 3.0, settle_seconds: float = 2.0) -> SoakResult:
+def run_soak(
+    url: str,
+    tokens: list[str],
+    pids: list[int],
+    *,
+    sessions: int,
+    seconds: float,
+    max_calls: int,
+    warmup_seconds: float = 3.0,
+    settle_seconds: float = 2.0,
+) -> SoakResult:
     """Warm up at full concurrency (thread pools and connection pools reach their size), measure the
     processes, soak, let in-flight work settle, measure again."""
     asyncio.run(_drive(url, tokens, sessions, warmup_seconds, max_calls, None))

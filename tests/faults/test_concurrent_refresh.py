@@ -1,4 +1,5 @@
 """Two processes behind the ALB act on one user's records at the same moment."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,8 @@ def rotating_google(google_oauth):
 
 
 def test_two_processes_refreshing_one_users_google_token_both_keep_working(
-        cluster, moto, google_oauth, rotating_google, oauth_proxy):
+    cluster, moto, google_oauth, rotating_google, oauth_proxy
+):
     """Google rotates refresh tokens and treats a retired one as stolen; both processes see the expired
     token at once. Only one may refresh; the other must use its result, and nobody signs in again."""
     google_oauth.signed_in = "race@example.com"
@@ -32,11 +34,18 @@ def test_two_processes_refreshing_one_users_google_token_both_keep_working(
 
     async def both():
         async with httpx2.AsyncClient(timeout=60) as http:
-            headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {user.access_token}",
-                       "MCP-Protocol-Version": "2025-06-18"}
-            return await asyncio.gather(*[
-                http.post(server.url("/google-workspace/mcp"), json=call_tool("list_gmail_labels"), headers=headers)
-                for server in cluster.servers for _ in range(2)])
+            headers = {
+                "Accept": "application/json, text/event-stream",
+                "Authorization": f"Bearer {user.access_token}",
+                "MCP-Protocol-Version": "2025-06-18",
+            }
+            return await asyncio.gather(
+                *[
+                    http.post(server.url("/google-workspace/mcp"), json=call_tool("list_gmail_labels"), headers=headers)
+                    for server in cluster.servers
+                    for _ in range(2)
+                ]
+            )
 
     answers = asyncio.run(both())
     assert [a.status_code for a in answers] == [200] * 4, [a.text[:300] for a in answers]
@@ -54,15 +63,33 @@ def _code(mcp_url: str) -> tuple[dict, str, str, str, str]:
     with httpx2.Client(timeout=30, follow_redirects=False) as http:
         found = discover(http, mcp_url)
         meta = found.metadata
-        client_id = http.post(meta["registration_endpoint"], json={
-            "client_name": "race", "redirect_uris": [CLIENT_REDIRECT], "token_endpoint_auth_method": "none",
-            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}).json()["client_id"]
+        client_id = http.post(
+            meta["registration_endpoint"],
+            json={
+                "client_name": "race",
+                "redirect_uris": [CLIENT_REDIRECT],
+                "token_endpoint_auth_method": "none",
+                "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"],
+            },
+        ).json()["client_id"]
         verifier, challenge = pkce_pair()
         state = secrets.token_urlsafe(8)
-        callback = _follow_to_client(http, http.get(meta["authorization_endpoint"], params={
-            "response_type": "code", "client_id": client_id, "redirect_uri": CLIENT_REDIRECT, "state": state,
-            "code_challenge": challenge, "code_challenge_method": "S256",
-            "resource": found.resource_metadata["resource"]}))
+        callback = _follow_to_client(
+            http,
+            http.get(
+                meta["authorization_endpoint"],
+                params={
+                    "response_type": "code",
+                    "client_id": client_id,
+                    "redirect_uri": CLIENT_REDIRECT,
+                    "state": state,
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                    "resource": found.resource_metadata["resource"],
+                },
+            ),
+        )
         return meta, client_id, callback["code"][0], verifier, found.resource_metadata["resource"]
 
 
@@ -71,8 +98,14 @@ def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster,
     meta, client_id, code, verifier, resource = _code(cluster.mcp_url)
     # Deleting the used code takes S3 a second: both processes read it before either removed it.
     s3_proxy.add("delay", method="DELETE", path="mcp-authorization-codes", seconds=1.0, times=2)
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CLIENT_REDIRECT,
-            "client_id": client_id, "code_verifier": verifier, "resource": resource}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CLIENT_REDIRECT,
+        "client_id": client_id,
+        "code_verifier": verifier,
+        "resource": resource,
+    }
 
     async def both():
         async with httpx2.AsyncClient(timeout=60) as http:
@@ -88,6 +121,6 @@ def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster,
     refused = next(a for a in answers if a.status_code == 401).json()
     assert refused["error"] == "invalid_grant", refused
     # Claims are released once the exchange is over: they do not pile up in the bucket.
-    bucket, _, prefix = cluster.token_store[len("s3://"):].partition("/")
+    bucket, _, prefix = cluster.token_store[len("s3://") :].partition("/")
     claims = moto.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/oauth/mcp-consumed-grants/")
     assert claims.get("KeyCount", 0) == 0, claims.get("Contents")

@@ -1,5 +1,6 @@
 """Records several processes change at once: conditional writes (compare-and-swap) on S3 and on a local
 directory, newest-wins token sets, atomic claims and the refresh lease."""
+
 from __future__ import annotations
 
 import asyncio
@@ -70,10 +71,12 @@ def test_a_stale_token_set_never_replaces_a_newer_one(blobs):
 
     async def scenario():
         await first.put("set", {"access_token": "ya29.initial", "expires_at": now - 10}, collection=TOKENS)
-        await second.put("set", {"access_token": "ya29.newer", "refresh_token": "1//r2", "expires_at": now + 3600},
-                         collection=TOKENS)
-        await first.put("set", {"access_token": "ya29.older", "refresh_token": "1//r1", "expires_at": now + 3500},
-                        collection=TOKENS)
+        await second.put(
+            "set", {"access_token": "ya29.newer", "refresh_token": "1//r2", "expires_at": now + 3600}, collection=TOKENS
+        )
+        await first.put(
+            "set", {"access_token": "ya29.older", "refresh_token": "1//r1", "expires_at": now + 3500}, collection=TOKENS
+        )
         return await first.get("set", collection=TOKENS)
 
     assert asyncio.run(scenario())["access_token"] == "ya29.newer"
@@ -83,8 +86,14 @@ def test_token_set_write_retries_a_conflict_s3_reports(aws_env, bucket, s3_proxy
     """S3 answers 409 ConditionalRequestConflict when writes to one key overlap: compare again and retry."""
     store = EncryptedKeyValue(_s3(bucket, s3_proxy.url, monkeypatch), TokenCipher((KEY,)))
     asyncio.run(store.put("set", {"expires_at": 1.0}, collection=TOKENS))
-    s3_proxy.add("status", method="PUT", status=409, times=2, body=(
-        b"<Error><Code>ConditionalRequestConflict</Code><Message>A conflicting operation occurred.</Message></Error>"))
+    s3_proxy.add(
+        "status",
+        method="PUT",
+        status=409,
+        times=2,
+        body=b"<Error><Code>ConditionalRequestConflict</Code><Message>A conflicting operation occurred.</Message>"
+        b"</Error>",
+    )
     asyncio.run(store.put("set", {"expires_at": time.time() + 60, "access_token": "ya29.new"}, collection=TOKENS))
     assert asyncio.run(store.get("set", collection=TOKENS))["access_token"] == "ya29.new"
     assert len(s3_proxy.requests("PUT")) >= 3
@@ -128,7 +137,7 @@ def test_lease_is_exclusive_and_an_abandoned_one_expires(blobs):
             return granted, time.monotonic() - started
 
     granted, waited = asyncio.run(scenario())
-    pairs = [order[i:i + 2] for i in range(0, len(order), 2)]
+    pairs = [order[i : i + 2] for i in range(0, len(order), 2)]
     assert all(p[0].endswith(" in True") and p[1] == p[0].split()[0] + " out" for p in pairs), order
     assert granted and 0.2 <= waited < 3
 

@@ -1,4 +1,5 @@
 """The fault proxy itself: passes traffic through untouched and applies each fault exactly as often as asked."""
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,15 @@ def _s3(moto, endpoint):
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}, read_timeout=2))
+    config = Config(retries={"total_max_attempts": 1}, read_timeout=2)
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
 
 
 def test_passes_through_and_records(moto, s3_proxy, bucket):

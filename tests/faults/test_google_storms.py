@@ -1,6 +1,7 @@
 """Google answering 429/500/503 in bursts, with and without Retry-After, and connections failing after a
 write was sent: retries are bounded per request, per tool call and in time, writes are never repeated when
 they may have been applied, and the caller is told the cause and when to retry."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,14 @@ def test_a_short_burst_is_ridden_out(cluster, user, api_proxy):
 
 
 def test_retry_after_is_honoured(cluster, user, api_proxy):
-    api_proxy.add("status", path=LABELS, times=1, status=503, headers={"Retry-After": "2"},
-                  body=google_error(503, "backendError", "Backend Error"))
+    api_proxy.add(
+        "status",
+        path=LABELS,
+        times=1,
+        status=503,
+        headers={"Retry-After": "2"},
+        body=google_error(503, "backendError", "Backend Error"),
+    )
     mark = api_proxy.mark()
     failed, text, _ = _tool(cluster, user, "list_gmail_labels")
     assert not failed, text
@@ -64,8 +71,13 @@ def test_a_long_retry_after_is_reported_not_waited_for(cluster, user, api_proxy)
 
 def test_a_storm_is_bounded_per_tool_call(cluster, user, api_proxy):
     """Ten concurrent Google requests of one tool call, every one answered 503: the retries are shared."""
-    api_proxy.add("status", path=r"/gmail/v1/users/me/messages/", times=None, status=503,
-                  body=google_error(503, "backendError", "Backend Error"))
+    api_proxy.add(
+        "status",
+        path=r"/gmail/v1/users/me/messages/",
+        times=None,
+        status=503,
+        body=google_error(503, "backendError", "Backend Error"),
+    )
     mark = api_proxy.mark()
     failed, text, took = _tool(cluster, user, "get_gmail_messages", {"message_ids": [f"m{i}" for i in range(10)]})
     assert failed, text
@@ -89,8 +101,14 @@ def test_a_write_is_not_repeated_when_it_may_have_been_applied(cluster, user, ap
 
 def test_a_write_is_not_repeated_after_a_server_error_but_is_after_a_rate_limit(cluster, user, api_proxy, google_api):
     name = f"storm-500-{uuid.uuid4().hex[:6]}"
-    api_proxy.add("status", method="POST", path=LABELS, times=1, status=500,
-                  body=google_error(500, "backendError", "Backend Error"))
+    api_proxy.add(
+        "status",
+        method="POST",
+        path=LABELS,
+        times=1,
+        status=500,
+        body=google_error(500, "backendError", "Backend Error"),
+    )
     mark = api_proxy.mark()
     failed, text, _ = _tool(cluster, user, "create_gmail_label", {"name": name})
     assert failed and len(api_proxy.requests("POST", path=LABELS, since=mark)) == 1, text

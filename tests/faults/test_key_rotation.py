@@ -1,6 +1,7 @@
 """Rolling rotation of WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY with both processes serving and tokens being
 refreshed (rewritten) all the time: no token lost, nobody signed out; then the old key is dropped after
 scripts/reencrypt_token_store.py, which never puts back an older copy of a record a server rewrote."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,14 @@ KEY_VARIABLE = "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY"
 
 def _reencrypt(cluster, endpoint: str, keys: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, KEY_VARIABLE: keys}
-    return subprocess.run([sys.executable, "scripts/reencrypt_token_store.py", cluster.token_store], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "scripts/reencrypt_token_store.py", cluster.token_store],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _roll(cluster, keys: str) -> None:
@@ -71,7 +78,7 @@ def _assert_nobody_signed_out(outcomes: list) -> None:
 
 def _rewrite_token_sets(moto, cluster, readers: list[str], writer: str) -> None:
     """Every stored token set, expired (as an hour later) and encrypted with ``writer``."""
-    bucket, _, _ = cluster.token_store[len("s3://"):].partition("/")
+    bucket, _, _ = cluster.token_store[len("s3://") :].partition("/")
     s3, reader = moto.client("s3"), MultiFernet([Fernet(k.encode()) for k in readers])
     for name in upstream_token_records(moto, cluster.token_store):
         record = json.loads(reader.decrypt(s3.get_object(Bucket=bucket, Key=name)["Body"].read()))
@@ -105,8 +112,7 @@ def test_rolling_key_rotation_under_traffic(cluster, moto, s3_proxy, google_oaut
     google_oauth.expire_all_access_tokens()
     held = s3_proxy.add("delay", method="PUT", path="mcp-upstream-tokens", seconds=2.0, times=1)
     finished: list[subprocess.CompletedProcess] = []
-    script = threading.Thread(target=lambda: finished.append(
-        _reencrypt(cluster, s3_proxy.url, f"{new_key},{old_key}")))
+    script = threading.Thread(target=lambda: finished.append(_reencrypt(cluster, s3_proxy.url, f"{new_key},{old_key}")))
     script.start()
     deadline = time.monotonic() + 30
     while held.applied == 0:
@@ -131,7 +137,7 @@ def test_rolling_key_rotation_under_traffic(cluster, moto, s3_proxy, google_oaut
         thread.join(timeout=60)
     _assert_nobody_signed_out(outcomes)
     assert len(outcomes) > 20 and google_oauth.refresh_grants - refreshes_before >= 3
-    bucket, _, prefix = cluster.token_store[len("s3://"):].partition("/")
+    bucket, _, prefix = cluster.token_store[len("s3://") :].partition("/")
     s3, fernet = moto.client("s3"), Fernet(new_key.encode())
     for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]:
         fernet.decrypt(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())  # nothing left on the old key

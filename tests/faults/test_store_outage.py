@@ -1,5 +1,6 @@
 """The token store (S3) slow, throttling or unreachable: requests fail fast with a clear answer that names
 no bucket or record, /health stays live, /ready says not ready, and service resumes by itself."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ def _assert_clear_and_not_leaking(cluster, response: httpx2.Response) -> None:
     assert response.status_code == 503, response.text
     body = response.json()
     assert body["error"] == "temporarily_unavailable", body
-    bucket = cluster.token_store[len("s3://"):].split("/")[0]
+    bucket = cluster.token_store[len("s3://") :].split("/")[0]
     for secret in (bucket, "s3://", "127.0.0.1", "Traceback", "botocore"):
         assert secret not in response.text, (secret, response.text)
 
@@ -104,7 +105,7 @@ def test_intermittent_store_faults_leave_every_record_whole(cluster, user, moto,
         while not _works(cluster, account):
             assert time.monotonic() < deadline, "a signed-in user was not served again after the faults"
             time.sleep(0.5)
-    bucket, _, prefix = cluster.token_store[len("s3://"):].partition("/")
+    bucket, _, prefix = cluster.token_store[len("s3://") :].partition("/")
     s3, fernet = moto.client("s3"), Fernet(cluster.key.encode())
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
     for key in keys:

@@ -1,5 +1,6 @@
 """Task loss behind the ALB: one of two processes is SIGKILLed and replaced while clients on every protocol
 version keep calling. No client signs in again; only requests in flight on the killed process fail."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,16 @@ RAW_PROTOCOLS = PROTOCOLS[:2]  # spoken by hand (initialize, session header); th
 
 
 def _raw_client(url: str, token: str, version: str, stop: threading.Event, outcomes: list) -> None:
-    init = rpc(url, token, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}})
+    init = rpc(
+        url,
+        token,
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}},
+        },
+    )
     assert init.json()["result"]["protocolVersion"] == version, init.text
     session = init.headers.get("mcp-session-id")
     rpc(url, token, {"jsonrpc": "2.0", "method": "notifications/initialized"}, version=version, session=session)
@@ -28,8 +37,14 @@ def _raw_client(url: str, token: str, version: str, stop: threading.Event, outco
         request_id += 1
         started = time.time()
         try:
-            response = rpc(url, token, call_tool("list_gmail_labels", request_id=request_id), version=version,
-                           session=session, timeout=30)
+            response = rpc(
+                url,
+                token,
+                call_tool("list_gmail_labels", request_id=request_id),
+                version=version,
+                session=session,
+                timeout=30,
+            )
             ok = response.status_code == 200 and not response.json()["result"].get("isError")
             outcomes.append((started, ok, response.status_code, "" if ok else response.text[:200]))
         except (httpx2.HTTPError, ValueError, KeyError) as exc:
@@ -54,15 +69,20 @@ def _fastmcp_client(url: str, token: str, stop: threading.Event, outcomes: list)
 
 
 def test_a_killed_process_is_replaced_while_clients_keep_calling(cluster, google_oauth):
-    assert LATEST_PROTOCOL_VERSION == PROTOCOLS[2]
+    assert PROTOCOLS[2] == LATEST_PROTOCOL_VERSION
     google_oauth.signed_in = "task-loss@example.com"
     user = login(cluster.mcp_url)
     stop = threading.Event()
     outcomes: dict[str, list] = {version: [] for version in PROTOCOLS}
-    threads = [threading.Thread(target=_raw_client, args=(cluster.mcp_url, user.access_token, v, stop, outcomes[v]))
-               for v in RAW_PROTOCOLS]
-    threads.append(threading.Thread(target=_fastmcp_client,
-                                    args=(cluster.mcp_url, user.access_token, stop, outcomes[PROTOCOLS[2]])))
+    threads = [
+        threading.Thread(target=_raw_client, args=(cluster.mcp_url, user.access_token, v, stop, outcomes[v]))
+        for v in RAW_PROTOCOLS
+    ]
+    threads.append(
+        threading.Thread(
+            target=_fastmcp_client, args=(cluster.mcp_url, user.access_token, stop, outcomes[PROTOCOLS[2]])
+        )
+    )
     for thread in threads:
         thread.start()
     try:

@@ -13,6 +13,7 @@ the same record at the same moment, so here:
   gone from FastMCP's store (a later attempt fails there), after a failure (Google unavailable) the
   client can retry with the same code or refresh token. So claims do not pile up in the bucket.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,8 +52,11 @@ class StoreCoordinatedProxy(OAuthProxy):
             return key
         if await store.create(key, {"kind": kind, "claimed_at": time.time()}, collection=CLAIMS, ttl=CLAIM_TTL):
             return key
-        log.warning("a %s was presented twice at the same time; only the first exchange succeeds", kind,
-                    extra={"event": "grant_already_claimed", "grant": kind})
+        log.warning(
+            "a %s was presented twice at the same time; only the first exchange succeeds",
+            kind,
+            extra={"event": "grant_already_claimed", "grant": kind},
+        )
         return None
 
     async def _release(self, key: str) -> None:

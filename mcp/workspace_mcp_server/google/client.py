@@ -92,7 +92,6 @@ class GoogleClient:
         return []
 
     def _execute(self, request: Any, credentials: Any) -> Any:
-        import httplib2
         from google_auth_httplib2 import AuthorizedHttp
 
         http = getattr(self._local, "http", None)
@@ -130,8 +129,12 @@ class GoogleClient:
                 status = int(exc.resp.status)
                 message, reasons = errors.error_details(status, exc.content)
                 retryable = errors.is_retryable(status, reasons)
-                if retryable and built[0].method not in IDEMPOTENT_METHODS and status not in NOT_APPLIED_STATUSES \
-                        and status != 403:
+                if (
+                    retryable
+                    and built[0].method not in IDEMPOTENT_METHODS
+                    and status not in NOT_APPLIED_STATUSES
+                    and status != 403
+                ):
                     raise ToolError(
                         f"Google API error {status} for {method_id}: {message}. The request may or may not have been "
                         "applied, so it was not sent again: check before retrying."
@@ -143,19 +146,38 @@ class GoogleClient:
                 if not retryable or refusal:
                     scope = errors.narrowest_scope(self.method_scopes(api, method_id), scopes.BY_API[api])
                     error = errors.tool_error(
-                        status, message, reasons, method_id=method_id, what=what, scope=scope,
+                        status,
+                        message,
+                        reasons,
+                        method_id=method_id,
+                        what=what,
+                        scope=scope,
                         attempts=attempt + 1,
                     )
                     if retryable:
                         cause = "Google is rate-limiting requests" if status in (429, 403) else "Google is unavailable"
                         wait = f"retry after {math.ceil(retry_after)} s" if retry_after else "retry in a minute"
-                        log.warning("giving up on %s after HTTP %s (%s)", method_id, status, refusal,
-                                    extra={"event": "google_retry_exhausted", "method": method_id, "status": status,
-                                           "attempts": attempt + 1})
+                        log.warning(
+                            "giving up on %s after HTTP %s (%s)",
+                            method_id,
+                            status,
+                            refusal,
+                            extra={
+                                "event": "google_retry_exhausted",
+                                "method": method_id,
+                                "status": status,
+                                "attempts": attempt + 1,
+                            },
+                        )
                         raise ToolError(f"{cause} (HTTP {status}); {wait}. {error}") from None
                     raise error from None
-                log.warning("retrying %s after HTTP %s in %.2fs", method_id, status, delay,
-                            extra={"event": "google_retry", "method": method_id, "status": status})
+                log.warning(
+                    "retrying %s after HTTP %s in %.2fs",
+                    method_id,
+                    status,
+                    delay,
+                    extra={"event": "google_retry", "method": method_id, "status": status},
+                )
                 await anyio.sleep(delay)
             except RefreshError as exc:
                 raise errors.UserError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
@@ -177,8 +199,13 @@ class GoogleClient:
                         f"Could not reach the Google API for {method_id} after {attempt + 1} attempts ({exc}); "
                         "retry in a minute."
                     ) from None
-                log.warning("retrying %s after %s in %.2fs", method_id, type(exc).__name__, delay,
-                            extra={"event": "google_retry", "method": method_id, "status": 0})
+                log.warning(
+                    "retrying %s after %s in %.2fs",
+                    method_id,
+                    type(exc).__name__,
+                    delay,
+                    extra={"event": "google_retry", "method": method_id, "status": 0},
+                )
                 await anyio.sleep(delay)
         raise AssertionError("unreachable")
 

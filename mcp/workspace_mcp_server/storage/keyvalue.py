@@ -12,7 +12,7 @@ import json
 import logging
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Mapping, Sequence, SupportsFloat
 
 import anyio
@@ -54,7 +54,7 @@ def _order(value: Any) -> float:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
     return float("-inf")
 
 

@@ -9,6 +9,7 @@ expires after ``hold`` seconds and is taken over with ``If-Match`` on the versio
 one waiter wins it. Releasing deletes only the version this holder wrote. A waiter that cannot get
 the lease within ``wait`` seconds goes ahead without it (logged): a stuck lease never blocks a user.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,7 +18,7 @@ import logging
 import random
 import secrets
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import anyio
 
@@ -59,8 +60,11 @@ async def lease(
             except WriteConflict:
                 pass  # another waiter took it over first
         if time.monotonic() >= deadline:
-            log.warning("lease not granted within %.0fs; going ahead without it", wait,
-                        extra={"event": "lease_wait_timeout", "store_key": key})
+            log.warning(
+                "lease not granted within %.0fs; going ahead without it",
+                wait,
+                extra={"event": "lease_wait_timeout", "store_key": key},
+            )
             break
         await anyio.sleep(random.uniform(0.05, 0.2))
     try:
@@ -94,7 +98,7 @@ class SharedLock:
         self._name = name
         self._lease: contextlib.AbstractAsyncContextManager | None = None
 
-    async def __aenter__(self) -> "SharedLock":
+    async def __aenter__(self) -> SharedLock:
         await self._local.acquire()
         try:
             self._lease = lease(self._store, self._name)
