@@ -477,9 +477,6 @@ def load_environments(directory: Path) -> list[EnvironmentSettings]:
 
 # --------------------------------------------------------------------------- validation
 
-_TG_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-
 
 class _Checker:
     def __init__(self, settings: EnvironmentSettings):
@@ -511,169 +508,15 @@ class _Checker:
 
 
 def validate(s: EnvironmentSettings) -> None:
-    """Raise ConfigError for the first setting AWS (or the server) would reject."""
+    """Raise ConfigError for the first setting AWS (or the server) would reject.
+
+    The rules are declared once, in modules/validation.py, which also renders them as the
+    Terraform module's variable validations; the checks below are not in that table yet.
+    """
+    from modules import validation  # imports this module's constants
+
+    validation.check(s)
     c = _Checker(s)
-    c.required("aws.region", s.aws.region)
-    c.range("aws.max_retries", s.aws.max_retries, 0, 100)
-
-    net = s.network
-    if net.create:
-        if len(net.subnet_cidrs) < 2 or len(net.subnet_cidrs) != len(net.availability_zones):
-            c.fail("network.subnet_cidrs", "needs two or more CIDRs, one per availability zone")
-    else:
-        c.required("network.vpc_id", net.vpc_id)
-        if not net.subnet_ids:
-            c.fail("network.subnet_ids", "names no subnets while network.create is false")
-        if not net.security_group_ids:
-            c.fail("network.security_group_ids", "names no security group while network.create is false")
-
-    c.required("cluster.name", s.cluster.name)
-    lb = s.load_balancer
-    c.one_of("load_balancer.listener_protocol", lb.listener_protocol, ("HTTP", "HTTPS"))
-    c.port("load_balancer.listener_port", lb.listener_port)
-    if lb.create:
-        if len(lb.name) > 32 or not _TG_NAME.match(lb.name):
-            c.fail("load_balancer.name", "must be 1-32 letters, digits or hyphens")
-        if lb.listener_protocol == "HTTPS" and not lb.certificate_arn:
-            c.fail("load_balancer.certificate_arn", "must be set to create an HTTPS listener")
-    else:
-        # Looked up by name for its DNS name (public URL) and metric dimension (alarms).
-        c.required("load_balancer.name", lb.name)
-    if lb.public_base_url and not re.match(r"^https?://[^/]+$", lb.public_base_url):
-        c.fail("load_balancer.public_base_url", "must be scheme://host without a path")
-
-    tg = s.target_group
-    if not tg.name or len(tg.name) > 32:
-        c.fail("target_group.name", f"must be 1-32 characters (got {len(tg.name)}: {tg.name!r})")
-    if not _TG_NAME.match(tg.name):
-        c.fail("target_group.name", "may contain only letters, digits and hyphens, not at either end")
-    c.port("target_group.port", tg.port)
-    c.one_of("target_group.protocol", tg.protocol, ("HTTP", "HTTPS"))
-    c.one_of("target_group.target_type", tg.target_type, ("ip",))
-    c.range("target_group.deregistration_delay", tg.deregistration_delay, 0, 3600)
-    hc = tg.health_check
-    c.absolute_path("target_group.health_check.path", hc.path)
-    c.one_of("target_group.health_check.protocol", hc.protocol, ("HTTP", "HTTPS"))
-    if hc.port != "traffic-port":
-        if not hc.port.isdigit():
-            c.fail("target_group.health_check.port", f"must be 'traffic-port' or a port number (got {hc.port!r})")
-        c.port("target_group.health_check.port", int(hc.port))
-    c.range("target_group.health_check.interval", hc.interval, 5, 300)
-    c.range("target_group.health_check.timeout", hc.timeout, 2, 120)
-    if hc.timeout >= hc.interval:
-        c.fail("target_group.health_check.timeout", f"must be less than interval ({hc.interval})")
-    c.range("target_group.health_check.healthy_threshold", hc.healthy_threshold, 2, 10)
-    c.range("target_group.health_check.unhealthy_threshold", hc.unhealthy_threshold, 2, 10)
-    if not re.match(r"^\d{3}([,-]\d{3})*$", hc.matcher):
-        c.fail("target_group.health_check.matcher", f"must be HTTP codes like '200' or '200-299' (got {hc.matcher!r})")
-
-    rule = s.listener_rule
-    c.range("listener_rule.priority", rule.priority, 1, 50000)
-    c.absolute_path("listener_rule.path_pattern", rule.path_pattern)
-    if not rule.path_pattern.endswith("/*") or rule.path_pattern == "/*" or "*" in rule.path_pattern[:-1]:
-        c.fail("listener_rule.path_pattern", f"must look like '/<prefix>/*' (got {rule.path_pattern!r})")
-    if rule.discovery_rule:
-        c.range("listener_rule.discovery_priority", rule.discovery_priority, 1, 50000)
-        if rule.discovery_priority == rule.priority:
-            c.fail("listener_rule.discovery_priority", "must differ from listener_rule.priority")
-
-    sd = s.service_discovery
-    if not sd.create_namespace:
-        c.required("service_discovery.namespace_id", sd.namespace_id)
-    c.required("service_discovery.namespace_name", sd.namespace_name)
-    c.required("service_discovery.service_name", sd.service_name)
-    if sd.dns_ttl < 0:
-        c.fail("service_discovery.dns_ttl", f"must be 0 or more (got {sd.dns_ttl})")
-    for i, record in enumerate(sd.record_types):
-        c.one_of(f"service_discovery.record_types[{i}]", record, ("A", "AAAA", "SRV"))
-    c.one_of("service_discovery.routing_policy", sd.routing_policy, ("MULTIVALUE", "WEIGHTED"))
-
     task = s.task
-    c.required("task.family", task.family)
-    c.one_of("task.cpu", task.cpu, FARGATE_SIZES)
-    if task.memory not in FARGATE_SIZES[task.cpu]:
-        sizes = FARGATE_SIZES[task.cpu]
-        c.fail(
-            "task.memory",
-            f"Fargate does not accept {task.memory} MiB with {task.cpu} CPU units "
-            f"(allowed: {sizes.start}-{sizes.stop - 1} in steps of {sizes.step})",
-        )
-    c.port("task.container_port", task.container_port)
-    if task.container_port != tg.port:
-        c.fail("target_group.port", f"must equal task.container_port ({task.container_port}) for ip targets")
-    if not _NAME.match(task.container_name):
-        c.fail("task.container_name", "may contain only letters, digits, hyphens and underscores")
-    c.required("task.image_repository", task.image_repository)
     if not re.match(IMAGE_TAG_PATTERN, task.image_tag):
         c.fail("task.image_tag", f"is not a valid image tag (got {task.image_tag!r})")
-    for name in task.environment:
-        if name in DERIVED_VARIABLES:
-            c.fail(f"task.environment.{name}", "is derived by the stack; remove it")
-        if name in SECRET_VARIABLES:
-            c.fail(f"task.environment.{name}", "is a secret; it is injected from Secrets Manager")
-    chc = task.health_check
-    c.absolute_path("task.health_check.path", chc.path)
-    c.range("task.health_check.interval", chc.interval, 5, 300)
-    c.range("task.health_check.timeout", chc.timeout, 2, 60)
-    c.range("task.health_check.retries", chc.retries, 1, 10)
-    c.range("task.health_check.start_period", chc.start_period, 0, 300)
-
-    c.absolute_path("logs.group_name", s.logs.group_name)
-    c.one_of("logs.retention_in_days", s.logs.retention_in_days, LOG_RETENTION_DAYS)
-
-    sec = s.secrets
-    if not sec.app_secret_arn:
-        c.required("secrets.app_secret_name", sec.app_secret_name)
-    if not sec.credentials_dir_secret_arn:
-        c.required("secrets.credentials_dir_secret_name", sec.credentials_dir_secret_name)
-    if sec.recovery_window_in_days != 0:
-        c.range("secrets.recovery_window_in_days", sec.recovery_window_in_days, 7, 30)
-
-    svc = s.service
-    c.required("service.name", svc.name)
-    c.range("service.desired_count", svc.desired_count, 0)
-    c.range("service.deployment_maximum_percent", svc.deployment_maximum_percent, 100, 200)
-    c.range("service.deployment_minimum_healthy_percent", svc.deployment_minimum_healthy_percent, 0, 100)
-    c.range("service.health_check_grace_period_seconds", svc.health_check_grace_period_seconds, 0, 2147483647)
-    for i, strategy in enumerate(svc.capacity_provider_strategy):
-        where = f"service.capacity_provider_strategy[{i}]"
-        c.one_of(f"{where}.capacity_provider", strategy.capacity_provider, ("FARGATE", "FARGATE_SPOT"))
-        c.range(f"{where}.weight", strategy.weight, 0, 1000)
-        c.range(f"{where}.base", strategy.base, 0, 100000)
-
-    tb = s.token_bucket
-    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", tb.bucket_name):
-        c.fail("token_bucket.bucket_name", f"is not a valid S3 bucket name (got {tb.bucket_name!r})")
-    if not tb.prefix or tb.prefix.startswith("/") or tb.prefix.endswith("/"):
-        c.fail("token_bucket.prefix", f"must be a key prefix without leading or trailing '/' (got {tb.prefix!r})")
-    c.range("token_bucket.noncurrent_version_expiration_days", tb.noncurrent_version_expiration_days, 1)
-
-    sc = s.scaling
-    if sc.enabled:
-        c.range("scaling.min_capacity", sc.min_capacity, 0)
-        if sc.max_capacity < sc.min_capacity:
-            c.fail("scaling.max_capacity", f"must be at least scaling.min_capacity ({sc.min_capacity})")
-        c.range("scaling.cpu_target", sc.cpu_target, 1, 100)
-
-    al = s.alarms
-    c.range("alarms.period", al.period, 10)
-    if al.period % 60 and al.period not in (10, 30):
-        c.fail("alarms.period", f"must be 10, 30 or a multiple of 60 (got {al.period})")
-    c.range("alarms.evaluation_periods", al.evaluation_periods, 1)
-    if al.sns_topic_arn and al.create_sns_topic_name:
-        c.fail("alarms.create_sns_topic_name", "conflicts with alarms.sns_topic_arn; set one")
-    if al.email_subscriptions and not al.create_sns_topic_name:
-        c.fail("alarms.email_subscriptions", "needs alarms.create_sns_topic_name (subscribe to an existing topic there)")
-    for i, address in enumerate(al.email_subscriptions):
-        if not re.match(r"^[^@ ]+@[^@ ]+[.][^@ ]+$", address):
-            c.fail(f"alarms.email_subscriptions[{i}]", f"must be an email address (got {address!r})")
-
-    for i, client_id in enumerate(s.internal_callers.client_ids):
-        if not re.match(r"^[A-Za-z0-9._-]{1,255}$", client_id):
-            c.fail(f"internal_callers.client_ids[{i}]", f"is not an OAuth client id (got {client_id!r})")
-    if s.internal_callers.client_ids and s.task.environment.get("MCP_ENABLE_OAUTH21", "").lower() != "true":
-        c.fail("internal_callers.client_ids", "needs MCP_ENABLE_OAUTH21 = \"true\" in task.environment")
-
-    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", s.state.bucket):
-        c.fail("state.bucket", f"is not a valid S3 bucket name (got {s.state.bucket!r})")
-    c.range("state.noncurrent_version_expiration_days", s.state.noncurrent_version_expiration_days, 1)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modules import config
+from modules import config, validation
 from modules.config import EnvironmentSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,255 +279,14 @@ def module_variables() -> list[Variable]:
 # --------------------------------------------------------------------------- validations
 
 
-def _one_of(values) -> str:
-    return json.dumps(list(values))
+def _rules_as_validations(inputs: list[Input]) -> dict[str, list[tuple[str, str]]]:
+    """The rules of modules/validation.py as each section variable's validation blocks."""
+    references = {item.key: f"var.{item.key}" if item.variable != item.name else f"var.{item.name}" for item in inputs}
+    return validation.module_validations(references, {item.key: item.variable for item in inputs})
 
 
-def _range(name: str, low, high=None) -> tuple[str, str]:
-    if high is None:
-        return f"var.{name} >= {low}", f"{name} must be at least {low}."
-    return f"var.{name} >= {low} && var.{name} <= {high}", f"{name} must be between {low} and {high}."
-
-
-def _when(flag: str, check: tuple[str, str]) -> tuple[str, str]:
-    """``check`` only while ``var.<flag>`` is true (as modules/config.py checks it)."""
-    condition, message = check
-    return f"!var.{flag} || ({condition})", f"{message[:-1]} while {flag} is true."
-
-
-def _port(name: str) -> tuple[str, str]:
-    return _range(name, 1, 65535)
-
-
-def _absolute(name: str) -> tuple[str, str]:
-    return f'startswith(var.{name}, "/")', f"{name} must start with '/'."
-
-
-def _choice(name: str, values) -> tuple[str, str]:
-    return f"contains({_one_of(values)}, var.{name})", f"{name} must be one of {', '.join(map(str, values))}."
-
-
-_TG_NAME = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$"
-_BUCKET = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
-_FARGATE_MEMORY = "{%s}" % ", ".join(
-    f'"{cpu}" = {json.dumps(list(sizes))}' for cpu, sizes in config.FARGATE_SIZES.items()
-)
-
-#: variable -> [(condition, error message)]: the checks of modules/config.py `validate()`.
+#: Flat-named checks not yet declared in modules/validation.py.
 VALIDATIONS: dict[str, list[tuple[str, str]]] = {
-    "network_subnet_cidrs": [
-        (
-            "!var.network_create || (length(var.network_subnet_cidrs) >= 2 && "
-            "length(var.network_subnet_cidrs) == length(var.network_availability_zones))",
-            "network_subnet_cidrs needs two or more CIDRs, one per availability zone (network_availability_zones).",
-        )
-    ],
-    "network_subnet_ids": [
-        (
-            "var.network_create || length(var.network_subnet_ids) > 0",
-            "network_subnet_ids names no subnets while network_create is false.",
-        )
-    ],
-    "network_security_group_ids": [
-        (
-            "var.network_create || length(var.network_security_group_ids) > 0",
-            "network_security_group_ids names no security group while network_create is false.",
-        )
-    ],
-    "network_vpc_id": [("var.network_create || var.network_vpc_id != \"\"", "network_vpc_id must be set while network_create is false.")],
-    "cluster_name": [('var.cluster_name != ""', "cluster_name must be set.")],
-    "load_balancer_name": [
-        (
-            # Created: AWS's name rules; reused: looked up by name (DNS name, metric dimension).
-            f'var.load_balancer_create ? (length(var.load_balancer_name) <= 32 && can(regex("{_TG_NAME}", '
-            'var.load_balancer_name))) : var.load_balancer_name != ""',
-            "load_balancer_name must be set; to create the ALB, 1-32 letters, digits or hyphens.",
-        )
-    ],
-    "load_balancer_listener_port": [_port("load_balancer_listener_port")],
-    "load_balancer_listener_protocol": [_choice("load_balancer_listener_protocol", ("HTTP", "HTTPS"))],
-    "load_balancer_certificate_arn": [
-        (
-            '!var.load_balancer_create || var.load_balancer_listener_protocol != "HTTPS" || var.load_balancer_certificate_arn != ""',
-            "load_balancer_certificate_arn must be set to create an HTTPS listener.",
-        )
-    ],
-    "load_balancer_public_base_url": [
-        (
-            'var.load_balancer_public_base_url == "" || can(regex("^https?://[^/]+$", var.load_balancer_public_base_url))',
-            "load_balancer_public_base_url must be scheme://host without a path.",
-        )
-    ],
-    "target_group_name": [
-        (
-            f'length(var.target_group_name) >= 1 && length(var.target_group_name) <= 32 && can(regex("{_TG_NAME}", var.target_group_name))',
-            "target_group_name must be 1-32 letters, digits or hyphens, not a hyphen at either end.",
-        )
-    ],
-    "target_group_port": [
-        _port("target_group_port"),
-        ("var.target_group_port == var.task_container_port", "target_group_port must equal task_container_port for ip targets."),
-    ],
-    "target_group_protocol": [_choice("target_group_protocol", ("HTTP", "HTTPS"))],
-    "target_group_target_type": [_choice("target_group_target_type", ("ip",))],
-    "target_group_deregistration_delay": [_range("target_group_deregistration_delay", 0, 3600)],
-    "target_group_health_check_path": [_absolute("target_group_health_check_path")],
-    "target_group_health_check_protocol": [_choice("target_group_health_check_protocol", ("HTTP", "HTTPS"))],
-    "target_group_health_check_port": [
-        (
-            'var.target_group_health_check_port == "traffic-port" || (can(tonumber(var.target_group_health_check_port)) && '
-            "try(tonumber(var.target_group_health_check_port) >= 1 && tonumber(var.target_group_health_check_port) <= 65535, false))",
-            "target_group_health_check_port must be 'traffic-port' or a port number (1-65535).",
-        )
-    ],
-    "target_group_health_check_interval": [_range("target_group_health_check_interval", 5, 300)],
-    "target_group_health_check_timeout": [
-        _range("target_group_health_check_timeout", 2, 120),
-        (
-            "var.target_group_health_check_timeout < var.target_group_health_check_interval",
-            "target_group_health_check_timeout must be less than target_group_health_check_interval.",
-        ),
-    ],
-    "target_group_health_check_healthy_threshold": [_range("target_group_health_check_healthy_threshold", 2, 10)],
-    "target_group_health_check_unhealthy_threshold": [_range("target_group_health_check_unhealthy_threshold", 2, 10)],
-    "target_group_health_check_matcher": [
-        (
-            'can(regex("^[0-9]{3}([,-][0-9]{3})*$", var.target_group_health_check_matcher))',
-            "target_group_health_check_matcher must be HTTP codes like '200' or '200-299'.",
-        )
-    ],
-    "listener_rule_priority": [_range("listener_rule_priority", 1, 50000)],
-    "listener_rule_path_pattern": [
-        _absolute("listener_rule_path_pattern"),
-        (
-            'can(regex("^/[^*]+/[*]$", var.listener_rule_path_pattern))',
-            "listener_rule_path_pattern must look like '/<prefix>/*'.",
-        ),
-    ],
-    "listener_rule_discovery_priority": [
-        _when("listener_rule_discovery_rule", _range("listener_rule_discovery_priority", 1, 50000)),
-        (
-            "!var.listener_rule_discovery_rule || var.listener_rule_discovery_priority != var.listener_rule_priority",
-            "listener_rule_discovery_priority must differ from listener_rule_priority.",
-        ),
-    ],
-    "service_discovery_namespace_id": [
-        (
-            'var.service_discovery_create_namespace || var.service_discovery_namespace_id != ""',
-            "service_discovery_namespace_id must be set while service_discovery_create_namespace is false.",
-        )
-    ],
-    "service_discovery_namespace_name": [('var.service_discovery_namespace_name != ""', "service_discovery_namespace_name must be set.")],
-    "service_discovery_service_name": [('var.service_discovery_service_name != ""', "service_discovery_service_name must be set.")],
-    "service_discovery_dns_ttl": [_range("service_discovery_dns_ttl", 0)],
-    "service_discovery_record_types": [
-        (
-            'alltrue([for record in var.service_discovery_record_types : contains(["A", "AAAA", "SRV"], record)])',
-            "service_discovery_record_types may contain only A, AAAA and SRV.",
-        )
-    ],
-    "service_discovery_routing_policy": [_choice("service_discovery_routing_policy", ("MULTIVALUE", "WEIGHTED"))],
-    "task_family": [('var.task_family != ""', "task_family must be set.")],
-    "task_cpu": [_choice("task_cpu", tuple(config.FARGATE_SIZES))],
-    "task_memory": [
-        (
-            f"contains(lookup({_FARGATE_MEMORY}, tostring(var.task_cpu), []), var.task_memory)",
-            "task_memory is not a size Fargate accepts with task_cpu (e.g. 512 CPU: 1024-4096 MiB in steps of 1024).",
-        )
-    ],
-    "task_container_name": [
-        ('can(regex("^[A-Za-z0-9][A-Za-z0-9_-]*$", var.task_container_name))', "task_container_name may contain only letters, digits, hyphens and underscores.")
-    ],
-    "task_container_port": [_port("task_container_port")],
-    "task_image_repository": [('var.task_image_repository != ""', "task_image_repository must be set.")],
-    "task_environment": [
-        (
-            f"length(setintersection(keys(var.task_environment), {_one_of(config.DERIVED_VARIABLES + config.SECRET_VARIABLES)})) == 0",
-            "task_environment must not set variables the module derives ("
-            + ", ".join(config.DERIVED_VARIABLES)
-            + ") or secrets injected from Secrets Manager ("
-            + ", ".join(config.SECRET_VARIABLES)
-            + ").",
-        )
-    ],
-    "task_health_check_path": [_absolute("task_health_check_path")],
-    "task_health_check_interval": [_range("task_health_check_interval", 5, 300)],
-    "task_health_check_timeout": [_range("task_health_check_timeout", 2, 60)],
-    "task_health_check_retries": [_range("task_health_check_retries", 1, 10)],
-    "task_health_check_start_period": [_range("task_health_check_start_period", 0, 300)],
-    "logs_group_name": [_absolute("logs_group_name")],
-    "logs_retention_in_days": [_choice("logs_retention_in_days", config.LOG_RETENTION_DAYS)],
-    "secrets_app_secret_name": [
-        ('var.secrets_app_secret_arn != "" || var.secrets_app_secret_name != ""', "secrets_app_secret_name must be set when secrets_app_secret_arn is empty.")
-    ],
-    "secrets_credentials_dir_secret_name": [
-        (
-            'var.secrets_credentials_dir_secret_arn != "" || var.secrets_credentials_dir_secret_name != ""',
-            "secrets_credentials_dir_secret_name must be set when secrets_credentials_dir_secret_arn is empty.",
-        )
-    ],
-    "secrets_recovery_window_in_days": [
-        (
-            "var.secrets_recovery_window_in_days == 0 || (var.secrets_recovery_window_in_days >= 7 && var.secrets_recovery_window_in_days <= 30)",
-            "secrets_recovery_window_in_days must be 0 or between 7 and 30.",
-        )
-    ],
-    "service_name": [('var.service_name != ""', "service_name must be set.")],
-    "service_desired_count": [_range("service_desired_count", 0)],
-    "service_deployment_maximum_percent": [_range("service_deployment_maximum_percent", 100, 200)],
-    "service_deployment_minimum_healthy_percent": [_range("service_deployment_minimum_healthy_percent", 0, 100)],
-    "service_health_check_grace_period_seconds": [_range("service_health_check_grace_period_seconds", 0, 2147483647)],
-    "service_capacity_provider_strategy": [
-        (
-            'alltrue([for s in var.service_capacity_provider_strategy : contains(["FARGATE", "FARGATE_SPOT"], s.capacity_provider) '
-            "&& s.weight >= 0 && s.weight <= 1000 && s.base >= 0 && s.base <= 100000])",
-            "service_capacity_provider_strategy: capacity_provider must be FARGATE or FARGATE_SPOT, weight 0-1000, base 0-100000.",
-        )
-    ],
-    "token_bucket_bucket_name": [
-        (f'can(regex("{_BUCKET}", var.token_bucket_bucket_name))', "token_bucket_bucket_name is not a valid S3 bucket name.")
-    ],
-    "token_bucket_prefix": [
-        (
-            'var.token_bucket_prefix != "" && !startswith(var.token_bucket_prefix, "/") && !endswith(var.token_bucket_prefix, "/")',
-            "token_bucket_prefix must be a key prefix without leading or trailing '/'.",
-        )
-    ],
-    "token_bucket_noncurrent_version_expiration_days": [_range("token_bucket_noncurrent_version_expiration_days", 1)],
-    "scaling_min_capacity": [_when("scaling_enabled", _range("scaling_min_capacity", 0))],
-    "scaling_max_capacity": [
-        ("!var.scaling_enabled || var.scaling_max_capacity >= var.scaling_min_capacity", "scaling_max_capacity must be at least scaling_min_capacity.")
-    ],
-    "scaling_cpu_target": [_when("scaling_enabled", _range("scaling_cpu_target", 1, 100))],
-    "alarms_period": [
-        (
-            "var.alarms_period >= 10 && (var.alarms_period % 60 == 0 || contains([10, 30], var.alarms_period))",
-            "alarms_period must be 10, 30 or a multiple of 60.",
-        )
-    ],
-    "alarms_evaluation_periods": [_range("alarms_evaluation_periods", 1)],
-    "alarms_create_sns_topic_name": [
-        (
-            'var.alarms_sns_topic_arn == "" || var.alarms_create_sns_topic_name == ""',
-            "alarms_create_sns_topic_name conflicts with alarms_sns_topic_arn; set one.",
-        )
-    ],
-    "alarms_email_subscriptions": [
-        (
-            'length(var.alarms_email_subscriptions) == 0 || var.alarms_create_sns_topic_name != ""',
-            "alarms_email_subscriptions needs alarms_create_sns_topic_name.",
-        ),
-        (
-            'alltrue([for address in var.alarms_email_subscriptions : can(regex("^[^@ ]+@[^@ ]+[.][^@ ]+$", address))])',
-            "alarms_email_subscriptions must be email addresses.",
-        ),
-    ],
-    "internal_callers_client_ids": [
-        (
-            'alltrue([for id in var.internal_callers_client_ids : can(regex("^[A-Za-z0-9._-]{1,255}$", id))])',
-            "internal_callers_client_ids must be OAuth client ids.",
-        )
-    ],
 }
 
 
@@ -566,7 +325,9 @@ def _build_module_stack(app, inputs: list[Input], variables: list[Variable]):
             configure_s3_backend(self, plain)  # backend: stripped from the module
             # A scope of their own: `service_name` is both an input and an output.
             self.inputs = aws.Construct(self, INPUTS_SCOPE)
-            validations = variable_validations(inputs)
+            validations = _rules_as_validations(inputs)
+            for name, checks in variable_validations(inputs).items():
+                validations.setdefault(name, []).extend(checks)
             self.variables = {variable.name: self._variable(variable, validations) for variable in variables}
             self.compose(self._settings(plain))
 

@@ -136,12 +136,12 @@ def test_account_specific_inputs_are_required():
         (
             'listener_rule = { priority = 0 }\n  target_group = { name = "a-target-group-name-longer-than-32-chars" }',
             [
-                "listener_rule.priority must be between 1 and 50000.",
-                "target_group.name must be 1-32 letters, digits or hyphens",
+                "listener_rule.priority: must be between 1 and 50000.",
+                "target_group.name: must be 1-32 characters (got 40: 'a-target-group-name-longer-than-32-chars').",
             ],
         ),
         # Checks that refer to another attribute or variable run in a later phase of the plan.
-        (f"task = {{ {TASK}, cpu = 512, memory = 3000 }}", ["task.memory is not a size Fargate accepts with task.cpu"]),
+        (f"task = {{ {TASK}, cpu = 512, memory = 3000 }}", ["task.memory: Fargate does not accept 3000 MiB with 512 CPU units (allowed: 1024-4096 in steps of 1024)."]),
     ],
     ids=["single-variable", "cpu-memory-pair"],
 )
