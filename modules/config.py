@@ -102,6 +102,9 @@ class NetworkSettings:
     availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b")
     #: Egress the tasks need (Google APIs, ECR, Secrets Manager over HTTPS).
     egress_cidr_blocks: tuple[str, ...] = ("0.0.0.0/0",)
+    #: Only when creating: security groups of internal callers allowed to reach the task port
+    #: directly (the Cloud Map URL); the ALB's group is always allowed.
+    consumer_security_group_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,13 @@ class TaskSettings:
     container_name: str = "google-workspace-mcp"
     container_port: int = 8000
     image_repository: str = "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp"
-    #: Deploys pass an immutable git-SHA tag; only the task definition changes.
-    image_tag: str = "latest"
+    #: No default: every deploy names an immutable tag (``-var image_tag=<git sha>``); "latest" is refused.
+    image_tag: str = ""
+    #: Create the ECR repository of ``image_repository`` (immutable tags, scan on push), or
+    #: reuse it: looked up, and the plan fails unless it has immutable tags and scan on push.
+    create_image_repository: bool = False
+    #: The container's user (uid:gid), the Dockerfile's ``USER``.
+    user: str = "10001:10001"
     task_role_name: str = "busyb-google-workspace-mcp-task-role"
     #: Reuse an existing execution role (e.g. the account's ecsTaskExecutionRole) ...
     execution_role_arn: str = ""
@@ -255,7 +263,17 @@ class ServiceSettings:
     deployment_minimum_healthy_percent: int = 100
     circuit_breaker_rollback: bool = True
     health_check_grace_period_seconds: int = 60
-    enable_execute_command: bool = True
+    #: ECS Exec, a break-glass shell: a session can read every injected secret. When on, the
+    #: stack keeps a transcript of every session in an encrypted log group (see ``exec_*``).
+    enable_execute_command: bool = False
+    #: Log group of the ECS Exec session transcripts (only with enable_execute_command).
+    exec_log_group_name: str = "/ecs/busyb-google-workspace-mcp/exec"
+    exec_log_retention_in_days: int = 365
+    #: KMS key of the sessions and their transcripts; empty: the stack creates one.
+    exec_kms_key_arn: str = ""
+    #: A reused cluster's executeCommandConfiguration cannot be managed here: set this to true
+    #: once an operator applied the one in the ``exec_cluster_configuration`` output.
+    exec_reused_cluster_configured: bool = False
     #: Empty: launch type FARGATE. E.g. FARGATE_SPOT for non-critical environments.
     capacity_provider_strategy: tuple[CapacityProviderSettings, ...] = ()
 
@@ -267,7 +285,8 @@ class TokenBucketSettings:
     create: bool = True
     bucket_name: str = "busyb-google-workspace-mcp-tokens-758888582357"
     prefix: str = "tokens"
-    #: Empty: SSE-S3 (AES256); else SSE-KMS with this key.
+    #: Empty: SSE-S3 (AES256), or the stack's key with ``security.create_kms_key``; else SSE-KMS
+    #: with this key. The bucket policy refuses uploads with any other encryption.
     kms_key_arn: str = ""
     noncurrent_version_expiration_days: int = 30
     force_destroy: bool = False
@@ -329,6 +348,34 @@ class StateSettings:
 
 
 @dataclass(frozen=True)
+class SecuritySettings:
+    """Resource policies and the optional customer-managed KMS key."""
+
+    #: Create one KMS key (rotated yearly) for the token bucket, the secrets and the log group;
+    #: a ``kms_key_arn`` set in those sections wins.
+    create_kms_key: bool = False
+    #: Roles that, besides the task and execution roles, may read or write the token objects
+    #: and the secret values (resource policies deny everyone else, administrators included).
+    break_glass_role_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """The ``<env>-pipeline`` stack: GitHub OIDC plan and deploy roles (applied by an administrator)."""
+
+    #: ``owner/name`` of the GitHub repository whose workflows may assume the roles.
+    github_repository: str = "busyb/google-workspace-mcp"
+    #: GitHub environment (protected: branch main, required reviewers) the deploy role trusts.
+    github_environment: str = ""
+    #: Reuse the account's GitHub OIDC provider (one per account) instead of creating it.
+    oidc_provider_arn: str = ""
+    plan_role_name: str = "busyb-google-workspace-mcp-plan"
+    deploy_role_name: str = "busyb-google-workspace-mcp-deploy"
+    #: Managed policy every role or policy the deploy role creates or edits must carry.
+    permissions_boundary_name: str = "busyb-google-workspace-mcp-boundary"
+
+
+@dataclass(frozen=True)
 class EnvironmentSettings:
     """One environment file, fully resolved."""
 
@@ -350,6 +397,8 @@ class EnvironmentSettings:
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     internal_callers: InternalCallerSettings = field(default_factory=InternalCallerSettings)
     state: StateSettings = field(default_factory=StateSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
     # Derived values shared by several constructs.
     @property
@@ -372,6 +421,11 @@ class EnvironmentSettings:
     @property
     def state_key(self) -> str:
         return self.state.key or f"google-workspace-mcp/{self.name}.tfstate"
+
+    @property
+    def github_environment(self) -> str:
+        """The GitHub environment the deploy role trusts (default: the environment's name)."""
+        return self.pipeline.github_environment or self.name
 
     @property
     def token_store_uri(self) -> str:
@@ -477,6 +531,9 @@ def load_environments(directory: Path) -> list[EnvironmentSettings]:
 
 # --------------------------------------------------------------------------- validation
 
+_TG_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
 
 class _Checker:
     def __init__(self, settings: EnvironmentSettings):
@@ -508,15 +565,199 @@ class _Checker:
 
 
 def validate(s: EnvironmentSettings) -> None:
-    """Raise ConfigError for the first setting AWS (or the server) would reject.
-
-    The rules are declared once, in modules/validation.py, which also renders them as the
-    Terraform module's variable validations; the checks below are not in that table yet.
-    """
-    from modules import validation  # imports this module's constants
-
-    validation.check(s)
+    """Raise ConfigError for the first setting AWS (or the server) would reject."""
     c = _Checker(s)
+    c.required("aws.region", s.aws.region)
+    c.range("aws.max_retries", s.aws.max_retries, 0, 100)
+
+    net = s.network
+    if net.create:
+        if len(net.subnet_cidrs) < 2 or len(net.subnet_cidrs) != len(net.availability_zones):
+            c.fail("network.subnet_cidrs", "needs two or more CIDRs, one per availability zone")
+    else:
+        c.required("network.vpc_id", net.vpc_id)
+        if not net.subnet_ids:
+            c.fail("network.subnet_ids", "names no subnets while network.create is false")
+        if not net.security_group_ids:
+            c.fail("network.security_group_ids", "names no security group while network.create is false")
+
+    c.required("cluster.name", s.cluster.name)
+    lb = s.load_balancer
+    c.one_of("load_balancer.listener_protocol", lb.listener_protocol, ("HTTP", "HTTPS"))
+    c.port("load_balancer.listener_port", lb.listener_port)
+    if lb.create:
+        if len(lb.name) > 32 or not _TG_NAME.match(lb.name):
+            c.fail("load_balancer.name", "must be 1-32 letters, digits or hyphens")
+        if lb.listener_protocol == "HTTPS" and not lb.certificate_arn:
+            c.fail("load_balancer.certificate_arn", "must be set to create an HTTPS listener")
+    else:
+        # Looked up by name for its DNS name (public URL) and metric dimension (alarms).
+        c.required("load_balancer.name", lb.name)
+    if lb.public_base_url and not re.match(r"^https?://[^/]+$", lb.public_base_url):
+        c.fail("load_balancer.public_base_url", "must be scheme://host without a path")
+
+    tg = s.target_group
+    if not tg.name or len(tg.name) > 32:
+        c.fail("target_group.name", f"must be 1-32 characters (got {len(tg.name)}: {tg.name!r})")
+    if not _TG_NAME.match(tg.name):
+        c.fail("target_group.name", "may contain only letters, digits and hyphens, not at either end")
+    c.port("target_group.port", tg.port)
+    c.one_of("target_group.protocol", tg.protocol, ("HTTP", "HTTPS"))
+    c.one_of("target_group.target_type", tg.target_type, ("ip",))
+    c.range("target_group.deregistration_delay", tg.deregistration_delay, 0, 3600)
+    hc = tg.health_check
+    c.absolute_path("target_group.health_check.path", hc.path)
+    c.one_of("target_group.health_check.protocol", hc.protocol, ("HTTP", "HTTPS"))
+    if hc.port != "traffic-port":
+        if not hc.port.isdigit():
+            c.fail("target_group.health_check.port", f"must be 'traffic-port' or a port number (got {hc.port!r})")
+        c.port("target_group.health_check.port", int(hc.port))
+    c.range("target_group.health_check.interval", hc.interval, 5, 300)
+    c.range("target_group.health_check.timeout", hc.timeout, 2, 120)
+    if hc.timeout >= hc.interval:
+        c.fail("target_group.health_check.timeout", f"must be less than interval ({hc.interval})")
+    c.range("target_group.health_check.healthy_threshold", hc.healthy_threshold, 2, 10)
+    c.range("target_group.health_check.unhealthy_threshold", hc.unhealthy_threshold, 2, 10)
+    if not re.match(r"^\d{3}([,-]\d{3})*$", hc.matcher):
+        c.fail("target_group.health_check.matcher", f"must be HTTP codes like '200' or '200-299' (got {hc.matcher!r})")
+
+    rule = s.listener_rule
+    c.range("listener_rule.priority", rule.priority, 1, 50000)
+    c.absolute_path("listener_rule.path_pattern", rule.path_pattern)
+    if not rule.path_pattern.endswith("/*") or rule.path_pattern == "/*" or "*" in rule.path_pattern[:-1]:
+        c.fail("listener_rule.path_pattern", f"must look like '/<prefix>/*' (got {rule.path_pattern!r})")
+    if rule.discovery_rule:
+        c.range("listener_rule.discovery_priority", rule.discovery_priority, 1, 50000)
+        if rule.discovery_priority == rule.priority:
+            c.fail("listener_rule.discovery_priority", "must differ from listener_rule.priority")
+
+    sd = s.service_discovery
+    if not sd.create_namespace:
+        c.required("service_discovery.namespace_id", sd.namespace_id)
+    c.required("service_discovery.namespace_name", sd.namespace_name)
+    c.required("service_discovery.service_name", sd.service_name)
+    if sd.dns_ttl < 0:
+        c.fail("service_discovery.dns_ttl", f"must be 0 or more (got {sd.dns_ttl})")
+    for i, record in enumerate(sd.record_types):
+        c.one_of(f"service_discovery.record_types[{i}]", record, ("A", "AAAA", "SRV"))
+    c.one_of("service_discovery.routing_policy", sd.routing_policy, ("MULTIVALUE", "WEIGHTED"))
+
     task = s.task
-    if not re.match(IMAGE_TAG_PATTERN, task.image_tag):
+    c.required("task.family", task.family)
+    c.one_of("task.cpu", task.cpu, FARGATE_SIZES)
+    if task.memory not in FARGATE_SIZES[task.cpu]:
+        sizes = FARGATE_SIZES[task.cpu]
+        c.fail(
+            "task.memory",
+            f"Fargate does not accept {task.memory} MiB with {task.cpu} CPU units "
+            f"(allowed: {sizes.start}-{sizes.stop - 1} in steps of {sizes.step})",
+        )
+    c.port("task.container_port", task.container_port)
+    if task.container_port != tg.port:
+        c.fail("target_group.port", f"must equal task.container_port ({task.container_port}) for ip targets")
+    if not _NAME.match(task.container_name):
+        c.fail("task.container_name", "may contain only letters, digits, hyphens and underscores")
+    c.required("task.image_repository", task.image_repository)
+    if task.image_tag and not re.match(IMAGE_TAG_PATTERN, task.image_tag):
         c.fail("task.image_tag", f"is not a valid image tag (got {task.image_tag!r})")
+    if task.image_tag == "latest":
+        c.fail("task.image_tag", "must not be 'latest': name an immutable tag (a git SHA) or none")
+    if not re.match(r"^[0-9]+(:[0-9]+)?$", task.user):
+        c.fail("task.user", f"must be a numeric uid or uid:gid, not root or a name (got {task.user!r})")
+    if task.user.split(":")[0] == "0":
+        c.fail("task.user", "must not be root (uid 0)")
+    for name in task.environment:
+        if name in DERIVED_VARIABLES:
+            c.fail(f"task.environment.{name}", "is derived by the stack; remove it")
+        if name in SECRET_VARIABLES:
+            c.fail(f"task.environment.{name}", "is a secret; it is injected from Secrets Manager")
+    chc = task.health_check
+    c.absolute_path("task.health_check.path", chc.path)
+    c.range("task.health_check.interval", chc.interval, 5, 300)
+    c.range("task.health_check.timeout", chc.timeout, 2, 60)
+    c.range("task.health_check.retries", chc.retries, 1, 10)
+    c.range("task.health_check.start_period", chc.start_period, 0, 300)
+
+    c.absolute_path("logs.group_name", s.logs.group_name)
+    c.one_of("logs.retention_in_days", s.logs.retention_in_days, LOG_RETENTION_DAYS)
+
+    sec = s.secrets
+    if not sec.app_secret_arn:
+        c.required("secrets.app_secret_name", sec.app_secret_name)
+    if not sec.credentials_dir_secret_arn:
+        c.required("secrets.credentials_dir_secret_name", sec.credentials_dir_secret_name)
+    if sec.recovery_window_in_days != 0:
+        c.range("secrets.recovery_window_in_days", sec.recovery_window_in_days, 7, 30)
+
+    svc = s.service
+    c.required("service.name", svc.name)
+    c.range("service.desired_count", svc.desired_count, 0)
+    c.range("service.deployment_maximum_percent", svc.deployment_maximum_percent, 100, 200)
+    c.range("service.deployment_minimum_healthy_percent", svc.deployment_minimum_healthy_percent, 0, 100)
+    c.range("service.health_check_grace_period_seconds", svc.health_check_grace_period_seconds, 0, 2147483647)
+    if svc.enable_execute_command:
+        c.absolute_path("service.exec_log_group_name", svc.exec_log_group_name)
+        c.one_of("service.exec_log_retention_in_days", svc.exec_log_retention_in_days, LOG_RETENTION_DAYS)
+        if not s.cluster.create and not svc.exec_reused_cluster_configured:
+            c.fail(
+                "service.exec_reused_cluster_configured",
+                f"ECS Exec on the reused cluster {s.cluster.name!r}: its session logging is not managed by "
+                "this stack. Apply the exec_cluster_configuration output to the cluster "
+                "(docs/operations.md, ECS Exec), then set this to true",
+            )
+    for i, strategy in enumerate(svc.capacity_provider_strategy):
+        where = f"service.capacity_provider_strategy[{i}]"
+        c.one_of(f"{where}.capacity_provider", strategy.capacity_provider, ("FARGATE", "FARGATE_SPOT"))
+        c.range(f"{where}.weight", strategy.weight, 0, 1000)
+        c.range(f"{where}.base", strategy.base, 0, 100000)
+
+    tb = s.token_bucket
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", tb.bucket_name):
+        c.fail("token_bucket.bucket_name", f"is not a valid S3 bucket name (got {tb.bucket_name!r})")
+    if not tb.prefix or tb.prefix.startswith("/") or tb.prefix.endswith("/"):
+        c.fail("token_bucket.prefix", f"must be a key prefix without leading or trailing '/' (got {tb.prefix!r})")
+    c.range("token_bucket.noncurrent_version_expiration_days", tb.noncurrent_version_expiration_days, 1)
+    for i, arn in enumerate(s.security.break_glass_role_arns):
+        if not re.match(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn):
+            c.fail(f"security.break_glass_role_arns[{i}]", f"must be an IAM role ARN (got {arn!r})")
+
+    sc = s.scaling
+    if sc.enabled:
+        c.range("scaling.min_capacity", sc.min_capacity, 0)
+        if sc.max_capacity < sc.min_capacity:
+            c.fail("scaling.max_capacity", f"must be at least scaling.min_capacity ({sc.min_capacity})")
+        c.range("scaling.cpu_target", sc.cpu_target, 1, 100)
+
+    al = s.alarms
+    c.range("alarms.period", al.period, 10)
+    if al.period % 60 and al.period not in (10, 30):
+        c.fail("alarms.period", f"must be 10, 30 or a multiple of 60 (got {al.period})")
+    c.range("alarms.evaluation_periods", al.evaluation_periods, 1)
+    if al.sns_topic_arn and al.create_sns_topic_name:
+        c.fail("alarms.create_sns_topic_name", "conflicts with alarms.sns_topic_arn; set one")
+    if al.email_subscriptions and not al.create_sns_topic_name:
+        c.fail("alarms.email_subscriptions", "needs alarms.create_sns_topic_name (subscribe to an existing topic there)")
+    for i, address in enumerate(al.email_subscriptions):
+        if not re.match(r"^[^@ ]+@[^@ ]+[.][^@ ]+$", address):
+            c.fail(f"alarms.email_subscriptions[{i}]", f"must be an email address (got {address!r})")
+
+    for i, client_id in enumerate(s.internal_callers.client_ids):
+        if not re.match(r"^[A-Za-z0-9._-]{1,255}$", client_id):
+            c.fail(f"internal_callers.client_ids[{i}]", f"is not an OAuth client id (got {client_id!r})")
+    if s.internal_callers.client_ids and s.task.environment.get("MCP_ENABLE_OAUTH21", "").lower() != "true":
+        c.fail("internal_callers.client_ids", "needs MCP_ENABLE_OAUTH21 = \"true\" in task.environment")
+
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", s.state.bucket):
+        c.fail("state.bucket", f"is not a valid S3 bucket name (got {s.state.bucket!r})")
+    c.range("state.noncurrent_version_expiration_days", s.state.noncurrent_version_expiration_days, 1)
+
+    pl = s.pipeline
+    if not re.match(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", pl.github_repository):
+        c.fail("pipeline.github_repository", f"must be owner/name (got {pl.github_repository!r})")
+    for where, name in (
+        ("pipeline.plan_role_name", pl.plan_role_name),
+        ("pipeline.deploy_role_name", pl.deploy_role_name),
+        ("pipeline.permissions_boundary_name", pl.permissions_boundary_name),
+    ):
+        if not re.match(r"^[A-Za-z0-9+=,.@_-]{1,64}$", name):
+            c.fail(where, f"must be an IAM name of 1-64 characters (got {name!r})")

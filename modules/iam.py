@@ -1,27 +1,38 @@
 """Execution role (ECR pull, logs, exactly the injected secrets) and task role (token
-bucket prefix, ECS Exec channels). Policies are built as data and list every action:
-no wildcard actions.
+bucket prefix; with ECS Exec its channels, transcript log group and session key). Policies
+are built as data and list every action: no wildcard actions. Both roles trust ECS tasks of
+this account only (``aws:SourceAccount`` / ``aws:SourceArn``: no confused deputy).
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from modules import aws
 from modules.config import EnvironmentSettings
-from modules.symbolic import count, is_set, is_unset, optional_items, or_default, single, symbolic, to_json, when
+from modules.keys import KeyRef
+from modules.symbolic import count, is_unset, optional_items, or_default, single, symbolic, to_json, when
 
-ECS_TASKS_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
+
+def ecs_tasks_trust(account_id: str) -> str:
+    """ECS tasks may assume the role, only on behalf of this account's clusters."""
+    return to_json(
         {
-            "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:*:{account_id}:*"},
+                    },
+                }
+            ],
         }
-    ],
-}
+    )
+
 # No backslashes: the module embeds the pattern in a Terraform string as it is.
 _ECR_PATTERN = r"^([0-9]{12})[.]dkr[.]ecr[.]([a-z0-9-]+)[.]amazonaws[.]com/(.+)$"
 _ECR_IMAGE = re.compile(_ECR_PATTERN)
@@ -46,6 +57,12 @@ def ecr_repository(image_repository: str) -> tuple[object, str | None]:
     return matches, aws.Token.as_string(arn)
 
 
+def boundary_arn(account_id: str, settings: EnvironmentSettings) -> str:
+    """The permissions boundary the ``<env>-pipeline`` stack creates; every role the deploy
+    role creates or edits must carry it, these two included."""
+    return f"arn:aws:iam::{account_id}:policy/{settings.pipeline.permissions_boundary_name}"
+
+
 def statement(sid: str, actions: list[str], resources: list[str] | str, condition: dict | None = None) -> dict:
     result = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
     if condition:
@@ -59,12 +76,16 @@ def policy_document(statements) -> str:
 
 @dataclass(frozen=True)
 class RolesProps:
+    account_id: str
     log_group_arn: str
     secret_arns: list[str]
-    secrets_kms_key_arn: str
+    secrets_key: KeyRef
     bucket_arn: str
     bucket_prefix: str
-    bucket_kms_key_arn: str
+    bucket_key: KeyRef
+    #: ECS Exec session transcripts and key (with enable_execute_command).
+    exec_log_group_arn: str
+    exec_key: KeyRef
 
 
 class TaskRoles(aws.Construct):
@@ -73,7 +94,8 @@ class TaskRoles(aws.Construct):
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, props: RolesProps):
         super().__init__(scope, id)
         task = settings.task
-        trust = json.dumps(ECS_TASKS_TRUST)
+        trust = ecs_tasks_trust(props.account_id)
+        boundary = boundary_arn(props.account_id, settings)
 
         self.execution_role = None
         create = is_unset(task.execution_role_arn)
@@ -85,6 +107,7 @@ class TaskRoles(aws.Construct):
                 name=task.execution_role_name,
                 description="Pulls the image, writes logs and reads the injected secrets",
                 assume_role_policy=trust,
+                permissions_boundary=boundary,
             )
             self.execution_policy = aws.IamRolePolicy(
                 self,
@@ -105,6 +128,7 @@ class TaskRoles(aws.Construct):
             name=task.task_role_name,
             description="Token store in S3 and ECS Exec for the Google Workspace MCP server",
             assume_role_policy=trust,
+            permissions_boundary=boundary,
         )
         self.task_role_arn = self.task_role.arn
         self.task_policy = aws.IamRolePolicy(
@@ -126,10 +150,7 @@ class TaskRoles(aws.Construct):
                 (ecr, statement("EcrPull", pull, [repository])),
                 (True, statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{props.log_group_arn}:*"])),
                 (True, statement("Secrets", ["secretsmanager:GetSecretValue"], list(props.secret_arns))),
-                (
-                    is_set(props.secrets_kms_key_arn),
-                    statement("SecretsKey", ["kms:Decrypt"], [props.secrets_kms_key_arn]),
-                ),
+                (props.secrets_key.enabled, statement("SecretsKey", ["kms:Decrypt"], [props.secrets_key.arn])),
             ]
         )
 
@@ -142,6 +163,8 @@ class TaskRoles(aws.Construct):
             "ssmmessages:OpenControlChannel",
             "ssmmessages:OpenDataChannel",
         ]
+        exec_on = settings.service.enable_execute_command
+        exec_logs = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
         return optional_items(
             [
                 (
@@ -160,10 +183,14 @@ class TaskRoles(aws.Construct):
                     ),
                 ),
                 (
-                    is_set(props.bucket_kms_key_arn),
-                    statement("TokenKey", ["kms:Decrypt", "kms:GenerateDataKey"], [props.bucket_kms_key_arn]),
+                    props.bucket_key.enabled,
+                    statement("TokenKey", ["kms:Decrypt", "kms:GenerateDataKey"], [props.bucket_key.arn]),
                 ),
                 # Session Manager channels have no resource type: "*" is the only valid resource.
-                (settings.service.enable_execute_command, statement("EcsExec", exec_channels, "*")),
+                (exec_on, statement("EcsExec", exec_channels, "*")),
+                # The agent checks the transcript group exists (no resource type either), then writes.
+                (exec_on, statement("EcsExecLogGroups", ["logs:DescribeLogGroups"], "*")),
+                (exec_on, statement("EcsExecTranscript", exec_logs, [f"{props.exec_log_group_arn}:*"])),
+                (exec_on, statement("EcsExecKey", ["kms:Decrypt"], [props.exec_key.arn])),
             ]
         )

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
-from modules.symbolic import or_null
+from modules.keys import KeyRef
+from modules.symbolic import choose_string, null
 
 
 class LogGroup(aws.Construct):
     """Exposes ``log_group``, ``name`` and ``arn``."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
         super().__init__(scope, id)
         logs = settings.logs
         self.log_group = aws.CloudwatchLogGroup(
@@ -17,7 +18,7 @@ class LogGroup(aws.Construct):
             "group",
             name=logs.group_name,
             retention_in_days=logs.retention_in_days,
-            kms_key_id=or_null(logs.kms_key_arn),
+            kms_key_id=choose_string(key.enabled, lambda: key.arn, null),
         )
         self.name = self.log_group.name
         self.arn = self.log_group.arn

@@ -12,7 +12,8 @@ class Network(aws.Construct):
 
     Reuse (default, the reference): ids are taken from the settings as they are.
     Create: a VPC with one private subnet per availability zone (no internet gateway),
-    a tasks security group (container port from inside the VPC, HTTPS out) and an ALB
+    a tasks security group (container port from the ALB's group and
+    ``consumer_security_group_ids`` only, HTTPS out) and an ALB
     security group (listener port from inside the VPC, container port to the VPC).
     """
 
@@ -83,17 +84,6 @@ class Network(aws.Construct):
             ]
             self._created_subnet_ids = [subnet.id for subnet in self.subnets]
         port = settings.task.container_port
-        self.task_security_group = aws.SecurityGroup(
-            self,
-            "tasks",
-            count=count(create),
-            name=f"{name}-tasks",
-            description="Google Workspace MCP tasks: container port from the VPC, HTTPS out",
-            vpc_id=vpc_id,
-            ingress=aws.blocks(_rule("container port from the VPC", port, [net.vpc_cidr])),
-            egress=aws.blocks(_rule("HTTPS to Google APIs, ECR, Secrets Manager, S3", 443, list(net.egress_cidr_blocks))),
-            tags={"Name": f"{name}-tasks"},
-        )
         lb = settings.load_balancer
         ingress = choose_list(
             has_items(lb.ingress_cidr_blocks),
@@ -112,8 +102,31 @@ class Network(aws.Construct):
             tags={"Name": f"{name}-alb"},
         )
         self.alb_security_group_id = single(self.alb_security_group, "id", create)
+        self.task_security_group = aws.SecurityGroup(
+            self,
+            "tasks",
+            count=count(create),
+            name=f"{name}-tasks",
+            description="Google Workspace MCP tasks: container port from the ALB and named callers, HTTPS out",
+            vpc_id=vpc_id,
+            # Not the VPC CIDR: only the ALB and the internal callers named in the settings.
+            ingress=aws.blocks(
+                _rule(
+                    "container port from the ALB and internal callers",
+                    port,
+                    [],
+                    security_groups=aws.Token.as_list(
+                        aws.Fn.concat([[self.alb_security_group_id], net.consumer_security_group_ids])
+                    )
+                    if symbolic(net.consumer_security_group_ids)
+                    else [self.alb_security_group_id, *net.consumer_security_group_ids],
+                )
+            ),
+            egress=aws.blocks(_rule("HTTPS to Google APIs, ECR, Secrets Manager, S3", 443, list(net.egress_cidr_blocks))),
+            tags={"Name": f"{name}-tasks"},
+        )
 
-def _rule(description: str, port: int, cidr_blocks: list[str]) -> dict:
+def _rule(description: str, port: int, cidr_blocks: list[str], security_groups: list[str] | None = None) -> dict:
     # Inline rules list every attribute: the provider treats omitted ones as drift.
     return {
         "description": description,
@@ -123,6 +136,6 @@ def _rule(description: str, port: int, cidr_blocks: list[str]) -> dict:
         "cidr_blocks": cidr_blocks,
         "ipv6_cidr_blocks": [],
         "prefix_list_ids": [],
-        "security_groups": [],
+        "security_groups": security_groups or [],
         "self": False,
     }

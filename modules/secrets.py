@@ -2,13 +2,15 @@
 
 Values never pass through Terraform (so never land in state): they are put out of band
 with ``aws secretsmanager put-secret-value``. The app secret is one JSON document whose
-keys ECS injects with JSON-key notation ``<arn>:<KEY>::``.
+keys ECS injects with JSON-key notation ``<arn>:<KEY>::``. A resource policy on each created
+secret denies its value to everyone but the execution role and the break-glass roles.
 """
 from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
-from modules.symbolic import count, is_unset, or_default, or_null, single, when
+from modules.keys import KeyRef
+from modules.symbolic import choose_string, count, has_items, is_unset, null, optional_items, or_default, single, to_json, when
 
 #: Keys of the JSON app secret, each injected as the environment variable of the same name.
 APP_SECRET_KEYS = (
@@ -25,10 +27,11 @@ class Secrets(aws.Construct):
     execution role may read), ``kms_key_arn`` and ``container_secrets`` (name -> valueFrom).
     """
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
         super().__init__(scope, id)
         sec = settings.secrets
-        self.kms_key_arn = sec.kms_key_arn
+        self.key = key
+        self.created: list[tuple[object, object]] = []  # (secret resource, its create flag)
         self.app_secret_arn = self._given_or_created(
             sec.app_secret_arn, "app", sec.app_secret_name, "Google OAuth client and token encryption keys (JSON)", settings
         )
@@ -53,7 +56,46 @@ class Secrets(aws.Construct):
             count=count(create),
             name=name,
             description=description,
-            kms_key_id=or_null(settings.secrets.kms_key_arn),
+            kms_key_id=choose_string(self.key.enabled, lambda: self.key.arn, null),
             recovery_window_in_days=settings.secrets.recovery_window_in_days,
         )
+        self.created.append((secret, create))
         return or_default(arn, lambda: single(secret, "arn", create))
+
+    def restrict_values(self, reader_role_arns: list[str], break_glass_role_arns) -> None:
+        """Resource policy of each created secret: only ``reader_role_arns`` (execution role,
+        break-glass) read the value and only the break-glass roles put one; management actions
+        (describe, tag, delete) stay with IAM, so the deploy role keeps them."""
+        for secret, create in self.created:
+            arn = single(secret, "arn", create)
+            statements = optional_items(
+                [
+                    (True, _deny("ValueOnlyForTheExecutionAndBreakGlassRoles", ["secretsmanager:GetSecretValue"], reader_role_arns)),
+                    (
+                        has_items(break_glass_role_arns),
+                        _deny(
+                            "NewValuesOnlyFromBreakGlassRoles",
+                            ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"],
+                            break_glass_role_arns,
+                        ),
+                    ),
+                ]
+            )
+            aws.SecretsmanagerSecretPolicy(
+                self,
+                f"{secret.node.id}-policy",
+                count=count(create),
+                secret_arn=arn,
+                policy=to_json({"Version": "2012-10-17", "Statement": statements}),
+            )
+
+
+def _deny(sid: str, actions: list[str], except_role_arns) -> dict:
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": sorted(actions),
+        "Resource": "*",
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": except_role_arns}},
+    }

@@ -7,10 +7,14 @@ from modules.cluster import Cluster
 from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
 from modules.derived import DerivedValues
 from modules.discovery import ServiceDiscovery
+from modules.exec_audit import ExecuteCommandAudit
 from modules.iam import RolesProps, TaskRoles
+from modules.image_repository import ImageRepository
+from modules.keys import StackKey
 from modules.load_balancer import LoadBalancer
 from modules.logs import LogGroup
 from modules.network import Network
+from modules.pipeline_roles import PipelineStack
 from modules.provider import BaseStack
 from modules.scaling import Scaling
 from modules.secrets import Secrets
@@ -18,9 +22,9 @@ from modules.service import Service
 from modules.state import StateStack, configure_s3_backend
 from modules.symbolic import single, when
 from modules.task_definition import TaskDefinition, build_container_definition
-from modules.token_bucket import TokenBucket
+from modules.token_bucket import TokenBucket, role_arns
 
-IMAGE_TAG_ERROR = "image_tag must be a Docker tag: letters, digits, _ . - (max 128)."
+IMAGE_TAG_ERROR = "image_tag must be a Docker tag: letters, digits, _ . - (max 128), and not latest."
 
 
 class ServiceStack(BaseStack):
@@ -34,29 +38,39 @@ class ServiceStack(BaseStack):
     def compose(self, settings: EnvironmentSettings) -> None:
         """The constructs and outputs (shared with the Terraform module target)."""
         self.derived = derived = DerivedValues(self, settings)
+        self.keys = StackKey(self, "kms", settings)
+        self.exec_audit = ExecuteCommandAudit(self, "exec", settings, self.keys.exec)
+        self.image_repository = ImageRepository(self, "image-repository", settings)
         self.network = Network(self, "network", settings)
-        self.cluster = Cluster(self, "cluster", settings)
+        self.cluster = Cluster(self, "cluster", settings, self.exec_audit)
         self.load_balancer = LoadBalancer(
             self, "load-balancer", settings, self.network, path_prefix=derived.path_prefix
         )
         derived.add_public_url(self.load_balancer.dns_name)
         self.discovery = ServiceDiscovery(self, "discovery", settings, self.network)
-        self.logs = LogGroup(self, "logs", settings)
-        self.secrets = Secrets(self, "secrets", settings)
-        self.token_bucket = TokenBucket(self, "token-bucket", settings)
+        self.logs = LogGroup(self, "logs", settings, self.keys.logs)
+        self.secrets = Secrets(self, "secrets", settings, self.keys.secrets)
+        self.token_bucket = TokenBucket(self, "token-bucket", settings, self.keys.bucket)
         self.roles = TaskRoles(
             self,
             "iam",
             settings,
             RolesProps(
+                account_id=self.keys.account_id,
                 log_group_arn=self.logs.arn,
                 secret_arns=self.secrets.arns,
-                secrets_kms_key_arn=self.secrets.kms_key_arn,
+                secrets_key=self.keys.secrets,
                 bucket_arn=self.token_bucket.arn,
                 bucket_prefix=self.token_bucket.prefix,
-                bucket_kms_key_arn=self.token_bucket.kms_key_arn,
+                bucket_key=self.keys.bucket,
+                exec_log_group_arn=self.exec_audit.log_group_arn,
+                exec_key=self.exec_audit.key,
             ),
         )
+        # Resource policies: tokens and secret values only for these roles, whatever IAM says.
+        break_glass = settings.security.break_glass_role_arns
+        self.token_bucket.restrict_tokens(role_arns([self.roles.task_role_arn], break_glass))
+        self.secrets.restrict_values(role_arns([self.roles.execution_role_arn], break_glass), break_glass)
         self.image_tag = self._image_tag_variable(settings)
         container = build_container_definition(
             settings,
@@ -108,12 +122,14 @@ class ServiceStack(BaseStack):
             self,
             "image_tag",
             type="string",
-            default=settings.task.image_tag,
+            # No default unless the environment file names one: a deploy must name its tag.
+            default=settings.task.image_tag or None,
             description=f"Tag of {settings.task.image_repository} to run",
             validation=aws.blocks(
                 {
                     # JSON syntax: an expression is a "${...}" template.
-                    "condition": "${can(regex(\"%s\", var.image_tag))}" % IMAGE_TAG_PATTERN,
+                    "condition": "${can(regex(\"%s\", var.image_tag)) && var.image_tag != \"latest\"}"
+                    % IMAGE_TAG_PATTERN,
                     "error_message": IMAGE_TAG_ERROR,
                 }
             ),
@@ -142,6 +158,11 @@ class ServiceStack(BaseStack):
             ),
             "execution_role_arn": (self.roles.execution_role_arn, "Task execution role"),
             "task_role_arn": (self.roles.task_role_arn, "Task role"),
+            "exec_log_group_name": (self.exec_audit.log_group_name, "ECS Exec session transcripts (empty: Exec off)"),
+            "exec_cluster_configuration": (
+                self.exec_audit.cluster_configuration_json,
+                "aws ecs update-cluster --configuration for a reused cluster (empty: Exec off)",
+            ),
         }
         if lb.discovery_rule is not None:
             outputs["discovery_listener_rule_arn"] = (
@@ -153,11 +174,12 @@ class ServiceStack(BaseStack):
 
 
 def build_app(environments: list[EnvironmentSettings], outdir: str | None = None) -> aws.App:
-    """One deployment stack and one state bootstrap stack per environment."""
+    """Per environment: the deployment stack, the state bootstrap stack and the pipeline roles."""
     app = aws.App(outdir=outdir) if outdir else aws.App()
     for settings in environments:
         service = ServiceStack(app, settings.name, settings)
         # The CDKTF CLI orders stacks by this: `cdktf deploy` creates the state bucket first and
         # `cdktf destroy` removes it only after the stack whose state it holds.
         service.add_dependency(StateStack(app, f"{settings.name}-state", settings))
+        PipelineStack(app, f"{settings.name}-pipeline", settings)
     return app

@@ -53,5 +53,6 @@ class StateStack(BaseStack):
                 force_destroy=st.force_destroy,
             ),
         )
+        self.bucket.attach_policy()
         aws.TerraformOutput(self, "state_bucket", value=self.bucket.name)
         aws.TerraformOutput(self, "state_bucket_arn", value=self.bucket.arn)

@@ -34,7 +34,12 @@ class ContainerDefinition:
     logConfiguration: dict
     healthCheck: ContainerHealthCheck
     readonlyRootFilesystem: bool = False
-    linuxParameters: dict = field(default_factory=lambda: {"initProcessEnabled": True})
+    #: uid:gid, never root (the Dockerfile's USER; ECS would otherwise keep the image's).
+    user: str = "10001:10001"
+    # No Linux capability at all: the server binds an unprivileged port and needs none.
+    linuxParameters: dict = field(
+        default_factory=lambda: {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}}
+    )
 
     def to_json(self) -> str:
         return to_json([_as_dict(self)])
@@ -121,6 +126,7 @@ def build_container_definition(
             startPeriod=hc.start_period,
         ),
         readonlyRootFilesystem=task.readonly_root_filesystem,
+        user=task.user,
     )
 
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 from modules import aws
 from modules.bucket import PrivateBucket, PrivateBucketProps
 from modules.config import EnvironmentSettings
-from modules.symbolic import choose_string, when
+from modules.keys import KeyRef
+from modules.symbolic import choose_string, symbolic, when
 
 
 class TokenBucket(aws.Construct):
     """Created (private, versioned, encrypted, TLS-only) or an existing bucket by name.
 
-    Exposes ``name``, ``arn``, ``prefix``, ``kms_key_arn`` and ``uri`` (``s3://bucket/prefix``).
+    Exposes ``name``, ``arn``, ``prefix``, ``key`` (the KeyRef of its encryption) and ``uri``
+    (``s3://bucket/prefix``). ``restrict_tokens(...)`` writes the created bucket's policy.
     """
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
         super().__init__(scope, id)
         tb = settings.token_bucket
         self.prefix = tb.prefix
-        self.kms_key_arn = tb.kms_key_arn
+        self.key = key
         self.uri = settings.token_store_uri
         create = tb.create
         self.bucket = None
@@ -27,7 +29,8 @@ class TokenBucket(aws.Construct):
                 "bucket",
                 PrivateBucketProps(
                     bucket_name=tb.bucket_name,
-                    kms_key_arn=tb.kms_key_arn,
+                    kms_key_arn=key.arn,
+                    kms_enabled=key.enabled,
                     noncurrent_version_expiration_days=tb.noncurrent_version_expiration_days,
                     force_destroy=tb.force_destroy,
                     create=create,
@@ -35,3 +38,29 @@ class TokenBucket(aws.Construct):
             )
         self.name = choose_string(create, lambda: self.bucket.name, lambda: tb.bucket_name)
         self.arn = choose_string(create, lambda: self.bucket.arn, lambda: f"arn:aws:s3:::{tb.bucket_name}")
+
+    def restrict_tokens(self, allowed_role_arns: list[str]) -> None:
+        """Bucket policy: nobody but ``allowed_role_arns`` (the task role, break-glass roles)
+        reads, writes or deletes an object under the prefix, whatever their IAM policies say.
+        A reused bucket's policy is its owner's (docs/deployment.md shows the statement)."""
+        if self.bucket is None:
+            return
+        self.bucket.attach_policy([tokens_only_for(self.arn, self.prefix, allowed_role_arns)])
+
+
+def tokens_only_for(bucket_arn: str, prefix: str, role_arns: list[str]) -> dict:
+    return {
+        "Sid": "TokensOnlyForTheTaskAndBreakGlassRoles",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": f"{bucket_arn}/{prefix}/*",
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role_arns}},
+    }
+
+
+def role_arns(first: list[str], more) -> list[str]:
+    """``first`` followed by a (possibly Terraform-list-valued) setting ``more``."""
+    if symbolic(more):
+        return aws.Token.as_list(aws.Fn.concat([list(first), more]))
+    return [*first, *more]

@@ -23,6 +23,7 @@ import sys
 import boto3
 from botocore.exceptions import ClientError
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from workspace_mcp_server.storage.blobs import KMS_KEY_VARIABLE
 
 ATTEMPTS = 5  # reads of one record that a running server keeps rewriting
 
@@ -48,6 +49,11 @@ def reencrypt(uri: str, keys: list[str]) -> tuple[int, int, list[str]]:
     return seen, rewritten, unreadable
 
 
+def _encryption() -> dict[str, str]:
+    key = os.environ.get(KMS_KEY_VARIABLE, "").strip()
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key} if key else {}
+
+
 def _reencrypt_one(s3, bucket: str, key: str, primary: Fernet, fernet: MultiFernet) -> str:
     """What happened to one record: rewritten, current (under the first key, or deleted meanwhile), unreadable."""
     for _ in range(ATTEMPTS):
@@ -71,7 +77,8 @@ def _reencrypt_one(s3, bucket: str, key: str, primary: Fernet, fernet: MultiFern
                 Key=key,
                 Body=rotated,
                 ContentType="application/octet-stream",
-                ServerSideEncryption="AES256",
+                # As the server writes: the bucket's default encryption, or the configured KMS key.
+                **_encryption(),
                 IfMatch=current["ETag"],
             )
             return "rewritten"

@@ -18,6 +18,7 @@ from tests.fakes.ports import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
+CALLER_ARN = "arn:aws:iam::123456789012:role/busyb-google-workspace-mcp-break-glass"
 # moto accepts any credentials; fixed fake ones keep real ones out of the tests.
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -54,7 +55,14 @@ class MotoServer:
 def run_moto(log_path: Path) -> Iterator[MotoServer]:
     """Run moto (behind tests/fakes/moto_shim.py) on a free loopback port until the context exits."""
     port = free_port()
-    env = {**os.environ, **FAKE_CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    env = {
+        **os.environ,
+        **FAKE_CREDENTIALS,
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        # Who calls, for bucket policies (moto does not model it): the operator the runbook's
+        # commands run as, the local environment's break-glass role.
+        "MOTO_SHIM_CALLER_ARN": CALLER_ARN,
+    }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.fakes.moto_shim", "-H", "127.0.0.1", "-p", str(port)],

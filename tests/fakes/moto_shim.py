@@ -15,12 +15,15 @@ which otherwise makes the AWS provider 5.100 fail, hang in retries or report dri
    plan wants to change them. After moto created the service, the shim stores those
    fields on moto's own service object, which moto's serializer then returns
    (``UpdateService`` already stores every field it gets).
-3. S3 bucket policies: moto skips condition operators it does not implement (``Bool``)
-   as if they matched, so the standard TLS-only statement (Deny ``s3:*`` when
-   ``aws:SecureTransport`` is ``false``) denies every object call, including the S3
-   backend's state reads. The emulator stands in for AWS's HTTPS endpoint, so the shim
-   evaluates bucket policies as for a TLS request: that statement does not apply.
-   GetBucketPolicy still returns the policy as written.
+3. S3 bucket policies: moto skips condition operators it does not implement (``Bool``,
+   ``Null``, ``ArnNotEquals``) as if they matched, so every conditional Deny (TLS only,
+   encryption, the token prefix's principals) denies every object call, including the S3
+   backend's state reads. The shim evaluates bucket policies with tests/infra/iam_eval.py
+   (AWS's operators, missing keys, IfExists) in the request's context: TLS (the emulator
+   stands in for AWS's HTTPS endpoint), the SSE headers of the request, and as
+   ``aws:PrincipalArn`` the caller ``$MOTO_SHIM_CALLER_ARN`` (moto does not model who
+   calls; tests/fakes/moto_server.py names the local environment's break-glass role, the
+   operator the runbook's commands run as). GetBucketPolicy returns the policy as written.
 4. S3 DeleteObjects in a bucket whose versioning was suspended crashes in moto when a
    key's versions include a delete marker (``FakeDeleteMarker`` has no ``dispose``). On
    destroy, ``aws_s3_bucket_versioning`` goes first, then ``force_destroy`` empties the
@@ -68,6 +71,7 @@ class MotoShim:
         self._autoscaling_tags: dict[str, dict[str, str]] = {}
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        _REQUEST.environ = environ  # the bucket-policy check reads this request's headers
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(AUTOSCALING_TARGET):
             operation = target[len(AUTOSCALING_TARGET):]
@@ -144,34 +148,46 @@ class MotoShim:
         return [payload]
 
 
-def _denies_insecure_transport(statement: dict) -> bool:
-    """The TLS-only statement: Deny when ``aws:SecureTransport`` is false (and nothing else)."""
-    condition = statement.get("Condition") or {}
-    value = (condition.get("Bool") or {}).get("aws:SecureTransport")
-    values = value if isinstance(value, list) else [value]
-    return (
-        statement.get("Effect") == "Deny"
-        and list(condition) == ["Bool"]
-        and list(condition["Bool"]) == ["aws:SecureTransport"]
-        and [str(v).lower() for v in values] == ["false"]
-    )
+_REQUEST = threading.local()
+#: Default caller when MOTO_SHIM_CALLER_ARN is unset: moto's own identity for any credentials.
+DEFAULT_CALLER_ARN = "arn:aws:iam::123456789012:user/moto"
+_SSE_HEADERS = {
+    "s3:x-amz-server-side-encryption": "HTTP_X_AMZ_SERVER_SIDE_ENCRYPTION",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": "HTTP_X_AMZ_SERVER_SIDE_ENCRYPTION_AWS_KMS_KEY_ID",
+}
 
 
-def evaluate_bucket_policies_as_tls() -> None:
-    """Make moto evaluate S3 bucket policies for a request over TLS (gap 3)."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
+def request_context(environ: dict | None) -> dict[str, str]:
+    """The condition keys of an object request: TLS, the caller, the SSE headers it sent."""
+    context = {
+        "aws:SecureTransport": "true",
+        "aws:PrincipalArn": os.environ.get("MOTO_SHIM_CALLER_ARN") or DEFAULT_CALLER_ARN,
+    }
+    for key, header in _SSE_HEADERS.items():
+        if environ and environ.get(header):
+            context[key] = environ[header]
+    return context
+
+
+def evaluate_bucket_policies() -> None:
+    """Make moto evaluate S3 bucket policies as AWS does, in the request's context (gap 3)."""
+    from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
+
+    from tests.infra.iam_eval import statement_applies
 
     def get_permission(self, action: str, resource: str):
         if self.policy is None:
             return PermissionResult.NEUTRAL
-        policy = json.loads(self.policy)
-        statements = policy.get("Statement", [])
+        statements = json.loads(self.policy).get("Statement", [])
         statements = [statements] if isinstance(statements, dict) else statements
-        kept = [s for s in statements if not _denies_insecure_transport(s)]
-        if not kept:
-            return PermissionResult.NEUTRAL
-        return IAMPolicy(json.dumps({**policy, "Statement": kept})).is_action_permitted(action, resource)
+        context = request_context(getattr(_REQUEST, "environ", None))
+        applying = [
+            s["Effect"] for s in statements if statement_applies(s, action, resource, context, context["aws:PrincipalArn"])
+        ]
+        if "Deny" in applying:
+            return PermissionResult.DENIED
+        return PermissionResult.PERMITTED if "Allow" in applying else PermissionResult.NEUTRAL
 
     FakeBucket.get_permission = get_permission
 
@@ -249,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server does (URLs it builds)
-    evaluate_bucket_policies_as_tls()
+    evaluate_bucket_policies()
     let_delete_markers_be_disposed()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(

@@ -1,6 +1,7 @@
 """Environment files: loading and every validation error (pure Python, no synthesis)."""
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,10 @@ def test_empty_file_is_the_reference(tmp_path):
     assert production.target_group == empty.target_group
     assert production.listener_rule == empty.listener_rule
     assert production.service_discovery == empty.service_discovery
-    assert production.service == empty.service
+    # ECS Exec is off by default; the reference keeps it on as a documented break-glass choice.
+    assert production.service == dataclasses.replace(
+        empty.service, enable_execute_command=True, exec_reused_cluster_configured=True
+    )
     assert production.logs == empty.logs
 
 

@@ -181,12 +181,29 @@ def test_task_definition(deployment: Deployment):
     }
     assert environment["WORKSPACE_MCP_BASE_URI"] == "http://google-workspace.busyb.local"
     assert environment["WORKSPACE_MCP_PATH_PREFIX"] == PREFIX
+    assert container["user"] == "10001:10001"
+    assert container["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
 
 
 def test_log_group_retention(deployment: Deployment):
     groups = deployment.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/busyb-google-workspace-mcp")
-    (group,) = groups["logGroups"]
-    assert group["retentionInDays"] == 30
+    by_name = {group["logGroupName"]: group for group in groups["logGroups"]}
+    assert by_name["/ecs/busyb-google-workspace-mcp"]["retentionInDays"] == 30
+    # ECS Exec (on in local): the session transcripts, a year, encrypted with the stack's key.
+    transcripts = by_name["/ecs/busyb-google-workspace-mcp/exec"]
+    assert transcripts["retentionInDays"] == 365
+    key = deployment.client("kms").describe_key(KeyId=transcripts["kmsKeyId"])["KeyMetadata"]
+    assert key["KeyState"] == "Enabled"
+    assert deployment.client("kms").get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    cluster = deployment.client("ecs").describe_clusters(clusters=[deployment.output("cluster_arn")])["clusters"][0]
+    assert cluster["configuration"]["executeCommandConfiguration"] == {
+        "kmsKeyId": key["Arn"],
+        "logging": "OVERRIDE",
+        "logConfiguration": {
+            "cloudWatchLogGroupName": "/ecs/busyb-google-workspace-mcp/exec",
+            "cloudWatchEncryptionEnabled": True,
+        },
+    }
 
 
 def test_secrets_exist_without_values(deployment: Deployment):

@@ -114,6 +114,38 @@ def test_tls_only_bucket_policy_allows_requests_and_other_denies_still_apply(mot
     s3.delete_bucket(Bucket=bucket)
 
 
+def test_conditional_denies_are_evaluated_in_the_requests_context(moto):
+    """The stack's own statements: uploads asking for another encryption, and a prefix only
+    other principals may touch, are refused; header-less uploads (the bucket default) pass."""
+    from tests.fakes.moto_server import CALLER_ARN
+
+    s3 = moto.client("s3")
+    bucket = _name("shim-conditions")
+    s3.create_bucket(Bucket=bucket)
+    encryption = {"Sid": "DenyOtherEncryption", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+                  "Condition": {"Null": {"s3:x-amz-server-side-encryption": "false"},
+                                "StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}}
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket, encryption))
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v", ServerSideEncryption="AES256")
+    with pytest.raises(ClientError) as error:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v", ServerSideEncryption="aws:kms")
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    others_only = {"Sid": "OthersOnly", "Resource": f"arn:aws:s3:::{bucket}/tokens/*",
+                   "Condition": {"ArnNotEquals": {"aws:PrincipalArn": ["arn:aws:iam::123456789012:role/task"]}}}
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket, others_only))
+    s3.put_object(Bucket=bucket, Key="elsewhere/k", Body=b"v")
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket=bucket, Key="tokens/k", Body=b"v")
+    others_only["Condition"]["ArnNotEquals"]["aws:PrincipalArn"].append(CALLER_ARN)
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket, others_only))
+    s3.put_object(Bucket=bucket, Key="tokens/k", Body=b"v")
+    s3.delete_bucket_policy(Bucket=bucket)
+    for key in ("k", "elsewhere/k", "tokens/k"):
+        s3.delete_object(Bucket=bucket, Key=key)
+    s3.delete_bucket(Bucket=bucket)
+
+
 def test_versioned_bucket_with_delete_markers_can_be_emptied(moto):
     s3 = moto.client("s3")
     bucket = _name("shim-versions")

@@ -137,9 +137,9 @@ def test_container_definition(production):
 
 
 def test_image_tag_is_a_deploy_input(production):
-    """The reference runs :latest; a deploy passes `-var image_tag=<git sha>`."""
+    """No default (the reference ran :latest): every deploy passes `-var image_tag=<git sha>`."""
     variable = production.json["variable"]["image_tag"]
-    assert variable["default"] == "latest"
+    assert "default" not in variable
     assert variable["type"] == "string"
     (validation,) = variable["validation"]
     assert "var.image_tag" in validation["condition"]
@@ -147,7 +147,7 @@ def test_image_tag_is_a_deploy_input(production):
 
 
 def test_log_group(production):
-    group = production.one("aws_cloudwatch_log_group")
+    group = production.resources("aws_cloudwatch_log_group")["logs_group"]
     assert group["name"] == "/ecs/busyb-google-workspace-mcp"
     assert group["retention_in_days"] == 30
 
@@ -250,7 +250,8 @@ def check_private_bucket(stack, name: str, noncurrent_days: int) -> None:
     (lifecycle,) = attached("aws_s3_bucket_lifecycle_configuration")["rule"]
     assert lifecycle["status"] == "Enabled"
     assert lifecycle["noncurrent_version_expiration"] == [{"noncurrent_days": noncurrent_days}]
-    (deny,) = statements(json.loads(attached("aws_s3_bucket_policy")["policy"]))
+    assert lifecycle["expiration"] == [{"expired_object_delete_marker": True}]
+    deny = statements(json.loads(attached("aws_s3_bucket_policy")["policy"]))[0]
     assert deny["Effect"] == "Deny"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     arn = f"${{aws_s3_bucket.{address}.arn}}"

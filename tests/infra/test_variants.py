@@ -189,3 +189,20 @@ def test_checkov_passes_the_variants(variants, tmp_path):
     failed = [f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"]["failed_checks"]]
     assert not failed, "\n".join(failed)
     assert report["summary"]["passed"] > 50
+
+
+def test_a_new_environment_has_no_ecs_exec_and_no_audit_resources(create, reuse):
+    """ECS Exec is off unless an environment turns it on: no channels, key or transcript group."""
+    for stack in (create, reuse):
+        (service,) = stack.resources("aws_ecs_service").values()
+        assert service["enable_execute_command"] is False
+        assert "exec_transcripts" not in stack.resources("aws_cloudwatch_log_group")
+        assert "kms_key" not in stack.resources("aws_kms_key")  # the stack's key (an alarm topic has its own)
+        assert stack.outputs["exec_cluster_configuration"]["value"] == ""
+    assert "configuration" not in create.one("aws_ecs_cluster")
+
+
+def test_a_reused_token_bucket_gets_no_policy_from_the_stack(reuse):
+    """Its owner keeps its policy (docs/deployment.md shows the statements to add)."""
+    assert not reuse.resources("aws_s3_bucket_policy")
+    assert not reuse.resources("aws_secretsmanager_secret_policy")  # existing secrets: their owner's too

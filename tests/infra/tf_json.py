@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-STACKS = ("production", "production-state", "local", "local-state")
+STACKS = ("production", "production-state", "production-pipeline", "local", "local-state", "local-pipeline")
 
 
 class Stack:
@@ -57,6 +57,8 @@ class Stack:
             ("aws_iam_role_policy", "policy"),
             ("aws_iam_role", "assume_role_policy"),
             ("aws_s3_bucket_policy", "policy"),
+            ("aws_iam_policy", "policy"),
+            ("aws_secretsmanager_secret_policy", "policy"),
         ):
             for name, resource in self.resources(type_).items():
                 found[f"{type_}.{name}"] = json.loads(resource[attribute])
