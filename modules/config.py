@@ -326,6 +326,24 @@ class AlarmSettings:
 
 
 @dataclass(frozen=True)
+class DomainSettings:
+    """A custom domain for the public endpoint: certificate, DNS alias, host-header rules, public URL.
+
+    The domain serves the same path prefix as the ALB's DNS name
+    (``https://<name>/google-workspace/mcp``): rules, server and OAuth metadata stay one layout.
+    """
+
+    #: The host clients use, e.g. google-workspace.busyb.ai; empty: no domain (the ALB's DNS name).
+    name: str = ""
+    #: The Route 53 hosted zone that holds ``name`` (alias record, certificate validation record) ...
+    hosted_zone_id: str = ""
+    #: ... or create a hosted zone of this name (``name`` must be in it), e.g. for a test environment.
+    create_hosted_zone_name: str = ""
+    #: An existing ACM certificate for ``name``; empty: request one, validated through the zone.
+    certificate_arn: str = ""
+
+
+@dataclass(frozen=True)
 class InternalCallerSettings:
     """Backends inside the VPC (the Core Agent) calling tools as their signed-in user (docs/deployment.md)."""
 
@@ -396,6 +414,7 @@ class EnvironmentSettings:
     scaling: ScalingSettings = field(default_factory=ScalingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     internal_callers: InternalCallerSettings = field(default_factory=InternalCallerSettings)
+    domain: DomainSettings = field(default_factory=DomainSettings)
     state: StateSettings = field(default_factory=StateSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
@@ -567,6 +586,19 @@ class _Checker:
 def validate(s: EnvironmentSettings) -> None:
     """Raise ConfigError for the first setting AWS (or the server) would reject."""
     c = _Checker(s)
+    dom = s.domain
+    if dom.name:
+        if not re.match(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", dom.name):
+            c.fail("domain.name", f"must be a lower-case DNS name like google-workspace.example.com (got {dom.name!r})")
+        if bool(dom.hosted_zone_id) == bool(dom.create_hosted_zone_name):
+            c.fail("domain.hosted_zone_id", "set exactly one of domain.hosted_zone_id and domain.create_hosted_zone_name")
+        zone = dom.create_hosted_zone_name.rstrip(".")
+        if zone and not dom.name.endswith(f".{zone}"):
+            c.fail("domain.create_hosted_zone_name", f"{dom.name!r} is not in the zone {zone!r}")
+        if s.load_balancer.public_base_url:
+            c.fail("load_balancer.public_base_url", "conflicts with domain.name, which sets the public URL; set one")
+    elif dom.hosted_zone_id or dom.create_hosted_zone_name or dom.certificate_arn:
+        c.fail("domain.name", "must be set when the [domain] section is used")
     c.required("aws.region", s.aws.region)
     c.range("aws.max_retries", s.aws.max_retries, 0, 100)
 

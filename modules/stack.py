@@ -7,6 +7,7 @@ from modules.cluster import Cluster
 from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
 from modules.derived import DerivedValues
 from modules.discovery import ServiceDiscovery
+from modules.domain import Domain
 from modules.exec_audit import ExecuteCommandAudit
 from modules.iam import RolesProps, TaskRoles
 from modules.image_repository import ImageRepository
@@ -46,7 +47,8 @@ class ServiceStack(BaseStack):
         self.load_balancer = LoadBalancer(
             self, "load-balancer", settings, self.network, path_prefix=derived.path_prefix
         )
-        derived.add_public_url(self.load_balancer.dns_name)
+        self.domain = Domain(self, "domain", settings, self.load_balancer)
+        derived.add_public_url(self.domain.public_host(self.load_balancer.dns_name))
         self.discovery = ServiceDiscovery(self, "discovery", settings, self.network)
         self.logs = LogGroup(self, "logs", settings, self.keys.logs)
         self.secrets = Secrets(self, "secrets", settings, self.keys.secrets)
@@ -164,6 +166,11 @@ class ServiceStack(BaseStack):
                 "aws ecs update-cluster --configuration for a reused cluster (empty: Exec off)",
             ),
         }
+        if when(self.domain.enabled):
+            outputs["google_redirect_uri"] = (
+                f"{self.derived.public_url}/auth/callback",
+                "Redirect URI to register on the Google OAuth client (the custom domain's)",
+            )
         if lb.discovery_rule is not None:
             outputs["discovery_listener_rule_arn"] = (
                 single(lb.discovery_rule, "arn", settings.listener_rule.discovery_rule),

@@ -287,6 +287,18 @@ def _rules_as_validations(inputs: list[Input]) -> dict[str, list[tuple[str, str]
 
 #: Flat-named checks not yet declared in modules/validation.py.
 VALIDATIONS: dict[str, list[tuple[str, str]]] = {
+    "domain_name": [
+        (
+            'var.domain_name == "" || can(regex("^(([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)[.])+[a-z]{2,63}$", var.domain_name))',
+            "domain_name must be a lower-case DNS name like google-workspace.example.com.",
+        )
+    ],
+    "domain_hosted_zone_id": [
+        (
+            'var.domain_name == "" || ((var.domain_hosted_zone_id == "") != (var.domain_create_hosted_zone_name == ""))',
+            "set exactly one of domain_hosted_zone_id and domain_create_hosted_zone_name.",
+        )
+    ],
 }
 
 

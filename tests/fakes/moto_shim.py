@@ -28,6 +28,12 @@ which otherwise makes the AWS provider 5.100 fail, hang in retries or report dri
    key's versions include a delete marker (``FakeDeleteMarker`` has no ``dispose``). On
    destroy, ``aws_s3_bucket_versioning`` goes first, then ``force_destroy`` empties the
    bucket (e.g. the state bucket with its lock-file markers), which fails with a 500. The shim gives delete markers the no-op ``dispose`` they lack.
+5. ACM DNS validation: moto issues a requested certificate once ``MOTO_ACM_VALIDATION_WAIT``
+   (60 s) has passed, whether or not anyone created its validation record, which is laxer
+   than ACM and makes ``aws_acm_certificate_validation`` wait a minute. The shim issues a
+   DNS-validated certificate when, and only when, a Route 53 hosted zone of its account holds
+   the validation CNAME (name and value as DescribeCertificate reports them) for every name
+   of the certificate; without it the certificate stays ``PENDING_VALIDATION``.
 
 Every other call (plain S3, Secrets Manager, ...) passes through untouched.
 """
@@ -200,6 +206,37 @@ def let_delete_markers_be_disposed() -> None:
         FakeDeleteMarker.dispose = lambda self, garbage=False: None
 
 
+def validate_certificates_by_dns() -> None:
+    """Issue a DNS-validated certificate once its validation records exist in Route 53 (gap 5)."""
+    from moto.acm.models import CertBundle
+    from moto.route53.models import route53_backends
+
+    def records_exist(bundle) -> bool:
+        account = bundle.arn.split(":")[4]
+        options = bundle.describe()["Certificate"].get("DomainValidationOptions", [])
+        records = [option["ResourceRecord"] for option in options]
+        wanted = {(r["Name"].rstrip(".").lower(), r["Value"].rstrip(".").lower()) for r in records}
+        found = set()
+        for zone in route53_backends[account]["global"].zones.values():
+            for record_set in zone.rrsets:
+                if record_set.type != "CNAME":
+                    continue
+                for record in record_set.records:
+                    value = record.get("Value", "") if isinstance(record, dict) else str(record)
+                    found.add((record_set.name.rstrip(".").lower(), value.rstrip(".").lower()))
+        return bool(wanted) and wanted <= found
+
+    original = CertBundle.check
+
+    def check(self) -> None:
+        pending = self.type == "AMAZON_ISSUED" and self.status == "PENDING_VALIDATION"
+        if not pending:
+            return original(self)
+        self.status = "ISSUED" if records_exist(self) else "PENDING_VALIDATION"
+
+    CertBundle.check = check
+
+
 def _read_json(environ: dict) -> dict:
     """Read the JSON request body and put it back for the wrapped application."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -267,6 +304,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server does (URLs it builds)
     evaluate_bucket_policies()
     let_delete_markers_be_disposed()
+    validate_certificates_by_dns()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         args.host, args.port, MotoShim(app), threaded=True, request_handler=MotoRequestHandler

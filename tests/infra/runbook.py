@@ -403,7 +403,13 @@ def _check_rollback(context: Context, output: str) -> None:
     assert running["status"] == "ACTIVE"
 
 
+def _check_google_redirect_uri(context: Context, output: str) -> None:
+    # The local environment's [domain]: the URI to register is on the domain, under the prefix.
+    assert output.strip() == "http://google-workspace.busyb.test/google-workspace/auth/callback", output
+
+
 CHECKS: dict[str, Callable[[Context, str], None]] = {
+    "google-redirect-uri": _check_google_redirect_uri,
     "secret-values": _check_secret_values,
     "request-id": _check_request_id_search,
     "find-store-key": _check_store_key_found,

@@ -293,8 +293,35 @@ def test_cpu_target_tracking_scaling(deployment: Deployment):
 
 def test_alarms_exist(deployment: Deployment):
     alarms = deployment.client("cloudwatch").describe_alarms()["MetricAlarms"]
-    metrics = {alarm["MetricName"] for alarm in alarms}
+    metrics = {alarm.get("MetricName") for alarm in alarms}
     assert {"CPUUtilization", "MemoryUtilization", "HTTPCode_Target_5XX_Count", "UnHealthyHostCount"} <= metrics
+    (running,) = [a for a in alarms if a["AlarmName"] == "busyb-google-workspace-mcp-service-running-tasks"]
+    queries = {query["Id"]: query for query in running["Metrics"]}
+    assert queries["missing"]["Expression"] == "desired - running"
+    assert queries["running"]["MetricStat"]["Metric"]["MetricName"] == "RunningTaskCount"
+
+
+def test_custom_domain(deployment: Deployment):
+    route53, acm, elbv2 = (deployment.client(name) for name in ("route53", "acm", "elbv2"))
+    (zone,) = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == "busyb.test."]
+    record_sets = route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    records = {(r["Name"].rstrip(".").lower(), r["Type"]): r for r in record_sets}
+    alias = records[("google-workspace.busyb.test", "A")]["AliasTarget"]
+    (alb,) = elbv2.describe_load_balancers(Names=["busyb-alb"])["LoadBalancers"]
+    assert alias["DNSName"].rstrip(".").lower() == alb["DNSName"].lower()
+    # Issued only because its validation CNAME is in the zone (tests/fakes/moto_shim.py, gap 5).
+    (certificate,) = [c for c in acm.list_certificates()["CertificateSummaryList"]
+                      if c["DomainName"] == "google-workspace.busyb.test"]
+    detail = acm.describe_certificate(CertificateArn=certificate["CertificateArn"])["Certificate"]
+    assert detail["Status"] == "ISSUED"
+    (option,) = detail["DomainValidationOptions"]
+    assert (option["ResourceRecord"]["Name"].rstrip(".").lower(), "CNAME") in records
+    rule_arns = [deployment.output("listener_rule_arn"), deployment.output("discovery_listener_rule_arn")]
+    for rule in elbv2.describe_rules(RuleArns=rule_arns)["Rules"]:
+        hosts = [c for c in rule["Conditions"] if c["Field"] == "host-header"]
+        assert [h.get("Values") or h["HostHeaderConfig"]["Values"] for h in hosts] == [["google-workspace.busyb.test"]]
+    assert deployment.output("external_mcp_url") == "http://google-workspace.busyb.test/google-workspace/mcp"
+    assert deployment.output("google_redirect_uri") == "http://google-workspace.busyb.test/google-workspace/auth/callback"
 
 
 def test_replan_shows_no_changes_after_autoscaling_moved_desired_count(deployment: Deployment):

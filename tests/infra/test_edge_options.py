@@ -20,6 +20,19 @@ VARIANTS = {
 create_sns_topic_name = "busyb-google-workspace-mcp-alarms"
 email_subscriptions = ["ops@busyb.ai", "oncall@busyb.ai"]
 """,
+    # The reference with its custom domain: a certificate requested and validated in the zone.
+    "domain": """
+[domain]
+name = "google-workspace.busyb.ai"
+hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+""",
+    # The same with an existing certificate.
+    "domain-cert": f"""
+[domain]
+name = "google-workspace.busyb.ai"
+hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+certificate_arn = "{CERTIFICATE}"
+""",
 }
 
 
@@ -116,6 +129,85 @@ def test_running_tasks_alarm_can_be_turned_off(tmp_path):
     ],
 )
 def test_alarm_setting_errors_name_the_field(tmp_path, text, field, message):
+    with pytest.raises(ConfigError) as error:
+        _environment(tmp_path, text)
+    assert error.value.field == field and message in str(error.value)
+
+
+# --------------------------------------------------------------------------- custom domain
+
+
+def test_domain_certificate_is_requested_and_validated_through_the_zone(variants):
+    stack = variants["domain"]
+    certificate = stack.one("aws_acm_certificate")
+    assert (certificate["domain_name"], certificate["validation_method"]) == ("google-workspace.busyb.ai", "DNS")
+    records = stack.resources("aws_route53_record")
+    validation_record = records["domain_validation_record"]
+    assert validation_record["zone_id"] == "Z0123456789ABCDEFGHIJ"
+    assert "aws_acm_certificate.domain_certificate.domain_validation_options" in validation_record["name"]
+    validation = stack.one("aws_acm_certificate_validation")
+    assert validation["validation_record_fqdns"] == ["${aws_route53_record.domain_validation_record.fqdn}"]
+    # Attached next to the shared listener's own certificate only once ACM issued it.
+    attached = stack.one("aws_lb_listener_certificate")
+    assert attached["certificate_arn"] == "${aws_acm_certificate_validation.domain_validation.certificate_arn}"
+    assert attached["listener_arn"] == "${data.aws_lb_listener.load_balancer_listener_lookup.arn}"
+
+
+def test_domain_points_at_the_alb_and_becomes_the_public_url(variants):
+    for name in ("domain", "domain-cert"):
+        stack = variants[name]
+        alias = stack.resources("aws_route53_record")["domain_alias"]
+        assert (alias["name"], alias["type"]) == ("google-workspace.busyb.ai", "A")
+        assert alias["zone_id"] == "Z0123456789ABCDEFGHIJ"
+        assert alias["alias"] == {
+            "name": "${data.aws_lb.load_balancer_lookup.dns_name}",
+            "zone_id": "${data.aws_lb.load_balancer_lookup.zone_id}",
+            "evaluate_target_health": True,
+        }
+        environment = {e["name"]: stack.resolve(e["value"]) for e in stack.container()["environment"]}
+        assert environment["WORKSPACE_MCP_PUBLIC_URL"] == "https://google-workspace.busyb.ai/google-workspace"
+        public = "https://google-workspace.busyb.ai/google-workspace"
+        assert stack.resolve(stack.outputs["external_mcp_url"]["value"]) == f"{public}/mcp"
+        assert stack.outputs["google_redirect_uri"]["value"] == f"{public}/auth/callback"
+        for rule in stack.resources("aws_lb_listener_rule").values():
+            assert rule["condition"][0]["path_pattern"]["values"]  # the paths stay, the host is added
+            assert rule["dynamic"]["condition"] == {
+                "for_each": ["google-workspace.busyb.ai"],
+                "content": {"host_header": {"values": ["${condition.value}"]}},
+            }
+
+
+def test_existing_certificate_is_attached_without_requesting_one(variants):
+    stack = variants["domain-cert"]
+    assert not stack.resources("aws_acm_certificate") and not stack.resources("aws_acm_certificate_validation")
+    assert stack.one("aws_lb_listener_certificate")["certificate_arn"] == CERTIFICATE
+    assert set(stack.resources("aws_route53_record")) == {"domain_alias"}
+
+
+def test_reference_without_domain_is_unchanged(production):
+    assert not production.resource_types & {
+        "aws_acm_certificate", "aws_route53_record", "aws_route53_zone", "aws_lb_listener_certificate"
+    }
+    assert "google_redirect_uri" not in production.outputs
+    assert all("dynamic" not in rule for rule in production.resources("aws_lb_listener_rule").values())
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ('[domain]\nname = "mcp.busyb.ai"\n', "domain.hosted_zone_id", "exactly one"),
+        ('[domain]\nname = "mcp.busyb.ai"\nhosted_zone_id = "Z1"\ncreate_hosted_zone_name = "busyb.ai"\n',
+         "domain.hosted_zone_id", "exactly one"),
+        ('[domain]\nname = "mcp.busyb.ai"\ncreate_hosted_zone_name = "other.ai"\n', "domain.create_hosted_zone_name",
+         "is not in the zone"),
+        ('[domain]\nname = "MCP.busyb.ai/x"\nhosted_zone_id = "Z1"\n', "domain.name", "DNS name"),
+        ('[domain]\nhosted_zone_id = "Z1"\n', "domain.name", "must be set"),
+        ('[load_balancer]\npublic_base_url = "https://x.busyb.ai"\n'
+         '[domain]\nname = "mcp.busyb.ai"\nhosted_zone_id = "Z1"\n',
+         "load_balancer.public_base_url", "conflicts with domain.name"),
+    ],
+)
+def test_domain_setting_errors_name_the_field(tmp_path, text, field, message):
     with pytest.raises(ConfigError) as error:
         _environment(tmp_path, text)
     assert error.value.field == field and message in str(error.value)

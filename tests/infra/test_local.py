@@ -45,10 +45,11 @@ def test_wired_to_created_resources(local):
     for rule in local.resources("aws_lb_listener_rule").values():
         assert rule["listener_arn"] == "${aws_lb_listener.load_balancer_listener.arn}"
     environment = {e["name"]: local.resolve(e["value"]) for e in local.container()["environment"]}
-    assert environment["WORKSPACE_MCP_PUBLIC_URL"] == "http://${aws_lb.load_balancer_alb.dns_name}/google-workspace"
+    # The local environment's custom domain ([domain], its own hosted zone) is the public URL.
+    assert environment["WORKSPACE_MCP_PUBLIC_URL"] == "http://google-workspace.busyb.test/google-workspace"
     # The server refuses an http:// public URL with OAuth unless told this is a test network.
     assert environment["OAUTHLIB_INSECURE_TRANSPORT"] == "1"
-    assert local.resolve(local.outputs["external_mcp_url"]["value"]) == "http://${aws_lb.load_balancer_alb.dns_name}/google-workspace/mcp"
+    assert local.resolve(local.outputs["external_mcp_url"]["value"]) == "http://google-workspace.busyb.test/google-workspace/mcp"
 
 
 def test_security_groups_are_narrow(local):

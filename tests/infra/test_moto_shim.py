@@ -165,3 +165,28 @@ def test_versioned_bucket_with_delete_markers_can_be_emptied(moto):
     result = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
     assert not result.get("Errors")
     s3.delete_bucket(Bucket=bucket)
+
+
+def test_certificate_is_issued_when_and_only_when_its_validation_record_exists(moto):
+    acm, route53 = moto.client("acm"), moto.client("route53")
+    zone_name = f"{_name('shim')}.test"
+    zone_id = route53.create_hosted_zone(Name=zone_name, CallerReference=_name("ref"))["HostedZone"]["Id"]
+    arn = acm.request_certificate(DomainName=f"mcp.{zone_name}", ValidationMethod="DNS")["CertificateArn"]
+    try:
+        (option,) = acm.describe_certificate(CertificateArn=arn)["Certificate"]["DomainValidationOptions"]
+        # No record yet: ACM cannot validate (plain moto issues it anyway after its wait).
+        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "PENDING_VALIDATION"
+        record = option["ResourceRecord"]
+        wrong = {"Name": record["Name"], "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "elsewhere.test."}]}
+        route53.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": wrong}]}
+        )
+        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "PENDING_VALIDATION"
+        right = {**wrong, "ResourceRecords": [{"Value": record["Value"]}]}
+        route53.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": right}]}
+        )
+        # Issued at once (plain moto keeps it pending for MOTO_ACM_VALIDATION_WAIT, 60 s).
+        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
+    finally:
+        acm.delete_certificate(CertificateArn=arn)

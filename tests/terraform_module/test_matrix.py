@@ -126,6 +126,21 @@ enabled = false
 """,
         "https://mcp.busyb.ai/google-workspace",
     ),
+    # The custom domain (certificate requested and validated, alias, host-header rules), an
+    # alarm topic with email subscribers, internal callers' OAuth clients.
+    "domain": (
+        """
+[domain]
+name = "google-workspace.busyb.ai"
+hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+[alarms]
+create_sns_topic_name = "busyb-google-workspace-mcp-alarms"
+email_subscriptions = ["ops@busyb.ai", "oncall@busyb.ai"]
+[internal_callers]
+client_ids = ["1234567890-coreagent.apps.googleusercontent.com"]
+""",
+        "https://google-workspace.busyb.ai/google-workspace",
+    ),
 }
 
 

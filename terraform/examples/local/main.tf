@@ -50,4 +50,9 @@ module "google_workspace_mcp" {
     bucket_name   = "busyb-google-workspace-mcp-tokens-local"
     force_destroy = true
   }
+
+  domain = { # the custom domain end to end: its own hosted zone, the certificate validated through it
+    name                    = "google-workspace.busyb.test"
+    create_hosted_zone_name = "busyb.test"
+  }
 }

@@ -145,3 +145,16 @@ mock_resource "aws_ecr_repository" {
     repository_url = "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp"
   }
 }
+
+# A requested certificate: one name, one DNS validation record (what ACM reports).
+mock_resource "aws_acm_certificate" {
+  defaults = {
+    arn = "arn:aws:acm:us-east-1:758888582357:certificate/22222222-3333-4444-5555-666666666666"
+    domain_validation_options = [{
+      domain_name           = "google-workspace.busyb.ai"
+      resource_record_name  = "_d930b28be6c5927595552b219965053e.google-workspace.busyb.ai."
+      resource_record_type  = "CNAME"
+      resource_record_value = "_c9edd76ee4a0e2a74388032f3861cc50.ykybfrwcxw.acm-validations.aws."
+    }]
+  }
+}
