@@ -144,6 +144,9 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy  # noqa: F4
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription  # noqa: F401
 from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl  # noqa: F401
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation  # noqa: F401
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (  # noqa: F401
+    Wafv2WebAclLoggingConfiguration,
+)
 from constructs import Construct, Node  # noqa: F401
 
 # Tested with 5.100.0 (the binding's version); 6.x accepts the same JSON.

@@ -344,6 +344,18 @@ class DomainSettings:
 
 
 @dataclass(frozen=True)
+class EdgeSettings:
+    """Protection of an ALB the stack creates (``load_balancer.create``). A shared ALB's WAF is its
+    owner's decision, made where that ALB is managed."""
+
+    #: A WAFv2 web ACL on the created ALB: AWS managed common and known-bad-inputs rule sets, plus a
+    #: rate limit on the OAuth endpoints; its requests are logged to ``aws-waf-logs-<service name>``.
+    waf: bool = False
+    #: Requests per 5 minutes from one address to the OAuth endpoints before WAF blocks that address.
+    waf_oauth_rate_limit: int = 300
+
+
+@dataclass(frozen=True)
 class InternalCallerSettings:
     """Backends inside the VPC (the Core Agent) calling tools as their signed-in user (docs/deployment.md)."""
 
@@ -415,6 +427,7 @@ class EnvironmentSettings:
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     internal_callers: InternalCallerSettings = field(default_factory=InternalCallerSettings)
     domain: DomainSettings = field(default_factory=DomainSettings)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
     state: StateSettings = field(default_factory=StateSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
@@ -599,6 +612,12 @@ def validate(s: EnvironmentSettings) -> None:
             c.fail("load_balancer.public_base_url", "conflicts with domain.name, which sets the public URL; set one")
     elif dom.hosted_zone_id or dom.create_hosted_zone_name or dom.certificate_arn:
         c.fail("domain.name", "must be set when the [domain] section is used")
+    edge = s.edge
+    shared = "protects an ALB this stack creates (load_balancer.create); a shared ALB's is its owner's decision"
+    if edge.waf:
+        if not s.load_balancer.create:
+            c.fail("edge.waf", shared)
+        c.range("edge.waf_oauth_rate_limit", edge.waf_oauth_rate_limit, 100, 2000000000)
     c.required("aws.region", s.aws.region)
     c.range("aws.max_retries", s.aws.max_retries, 0, 100)
 

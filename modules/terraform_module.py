@@ -299,6 +299,10 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
             "set exactly one of domain_hosted_zone_id and domain_create_hosted_zone_name.",
         )
     ],
+    "edge_waf": [
+        ("!var.edge_waf || var.load_balancer_create", "edge_waf protects an ALB this stack creates (load_balancer_create)."),
+    ],
+    "edge_waf_oauth_rate_limit": [("var.edge_waf_oauth_rate_limit >= 100 && var.edge_waf_oauth_rate_limit <= 2000000000", "edge_waf_oauth_rate_limit must be between 100 and 2000000000.")],
 }
 
 

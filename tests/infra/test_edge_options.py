@@ -27,6 +27,21 @@ name = "google-workspace.busyb.ai"
 hosted_zone_id = "Z0123456789ABCDEFGHIJ"
 """,
     # The same with an existing certificate.
+    # Everything created, with the WAF on the created ALB.
+    "waf": f"""
+[network]
+create = true
+[cluster]
+create = true
+[load_balancer]
+create = true
+certificate_arn = "{CERTIFICATE}"
+[service_discovery]
+create_namespace = true
+[edge]
+waf = true
+waf_oauth_rate_limit = 200
+""",
     "domain-cert": f"""
 [domain]
 name = "google-workspace.busyb.ai"
@@ -208,6 +223,58 @@ def test_reference_without_domain_is_unchanged(production):
     ],
 )
 def test_domain_setting_errors_name_the_field(tmp_path, text, field, message):
+    with pytest.raises(ConfigError) as error:
+        _environment(tmp_path, text)
+    assert error.value.field == field and message in str(error.value)
+
+
+# --------------------------------------------------------------------------- edge protection
+
+
+def test_waf_on_the_created_alb(variants):
+    stack = variants["waf"]
+    acl = stack.one("aws_wafv2_web_acl")
+    assert (acl["scope"], acl["default_action"]) == ("REGIONAL", {"allow": {}})
+    rules = {rule["name"]: rule for rule in acl["rule"]}
+    common = rules["aws-common"]["statement"]["managed_rule_group_statement"]
+    assert (common["vendor_name"], common["name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
+    # MCP bodies are the user's content (up to 4 MiB): the body rules count instead of blocking.
+    assert {o["name"]: o["action_to_use"] for o in common["rule_action_override"]} == {
+        "SizeRestrictions_BODY": {"count": {}}, "CrossSiteScripting_BODY": {"count": {}},
+    }
+    bad = rules["aws-known-bad-inputs"]["statement"]["managed_rule_group_statement"]
+    assert bad["name"] == "AWSManagedRulesKnownBadInputsRuleSet"
+    limit = rules["oauth-rate-limit"]
+    assert limit["action"] == {"block": {}}
+    rate = limit["statement"]["rate_based_statement"]
+    assert (rate["limit"], rate["aggregate_key_type"]) == (200, "IP")
+    scoped = rate["scope_down_statement"]["or_statement"]["statement"]
+    paths = {s["byte_match_statement"]["search_string"] for s in scoped}
+    endpoints = ("/register", "/authorize", "/consent", "/token", "/revoke", "/auth/callback")
+    assert paths == {f"/google-workspace{p}" for p in endpoints}
+    association = stack.one("aws_wafv2_web_acl_association")
+    assert association["resource_arn"] == "${aws_lb.load_balancer_alb.arn}"
+    assert association["web_acl_arn"] == "${aws_wafv2_web_acl.waf_acl.arn}"
+    logging = stack.one("aws_wafv2_web_acl_logging_configuration")
+    assert logging["log_destination_configs"] == ["${aws_cloudwatch_log_group.waf_log_group.arn}"]
+    groups = [g["name"] for g in stack.resources("aws_cloudwatch_log_group").values()]
+    assert "aws-waf-logs-busyb-google-workspace-mcp-service" in groups
+
+
+def test_no_waf_unless_asked(production, variants):
+    for stack in (production, variants["alarm-email"], variants["domain"]):
+        assert not stack.resource_types & {"aws_wafv2_web_acl", "aws_wafv2_web_acl_association"}
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("[edge]\nwaf = true\n", "edge.waf", "a shared ALB's is its owner's decision"),
+        ('[load_balancer]\ncreate = true\ncertificate_arn = "arn:aws:acm:us-east-1:1:certificate/x"\n'
+         "[edge]\nwaf = true\nwaf_oauth_rate_limit = 5\n", "edge.waf_oauth_rate_limit", "between 100"),
+    ],
+)
+def test_edge_setting_errors_name_the_field(tmp_path, text, field, message):
     with pytest.raises(ConfigError) as error:
         _environment(tmp_path, text)
     assert error.value.field == field and message in str(error.value)

@@ -141,6 +141,18 @@ client_ids = ["1234567890-coreagent.apps.googleusercontent.com"]
 """,
         "https://google-workspace.busyb.ai/google-workspace",
     ),
+    # A created HTTPS ALB behind the WAF.
+    "waf": (
+        CREATE_ALL
+        + """
+[load_balancer]
+create = true
+certificate_arn = "arn:aws:acm:us-east-1:758888582357:certificate/abc"
+[edge]
+waf = true
+""",
+        f"https://{CREATED_DNS}/google-workspace",
+    ),
 }
 
 

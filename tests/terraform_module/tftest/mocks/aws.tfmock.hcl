@@ -158,3 +158,10 @@ mock_resource "aws_acm_certificate" {
     }]
   }
 }
+
+# The web ACL on a created ALB (its logging configuration and association need an ARN).
+mock_resource "aws_wafv2_web_acl" {
+  defaults = {
+    arn = "arn:aws:wafv2:us-east-1:758888582357:regional/webacl/busyb-google-workspace-mcp-service/33333333-4444-5555-6666-777777777777"
+  }
+}
