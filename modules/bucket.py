@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modules import aws
-from modules.symbolic import choose_string, count, is_set, null, optional_items, single, to_json
+from modules.symbolic import choose_string, count, is_set, null, optional_items, single, symbolic, to_json
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class PrivateBucketProps:
     kms_enabled: Any = None
     #: Old versions are kept this long after being overwritten or deleted.
     noncurrent_version_expiration_days: int = 30
+    #: Current objects are deleted this many days after creation (0: kept; e.g. access logs).
+    expiration_days: int = 0
     #: Allow ``terraform destroy`` of a non-empty bucket (test environments only).
     force_destroy: bool = False
     #: A Terraform bool expression in the module (every resource gets ``count``).
@@ -92,8 +94,10 @@ class PrivateBucket(aws.Construct):
                         {"noncurrent_days": props.noncurrent_version_expiration_days}
                     ],
                     "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
-                    # A delete marker whose versions all expired is removed too.
-                    "expiration": [{"expired_object_delete_marker": True}],
+                    # Objects that age out (logs), or else a delete marker whose versions all expired.
+                    "expiration": [{"days": props.expiration_days}]
+                    if symbolic(props.expiration_days) or props.expiration_days
+                    else [{"expired_object_delete_marker": True}],
                 }
             ),
         )

@@ -345,14 +345,19 @@ class DomainSettings:
 
 @dataclass(frozen=True)
 class EdgeSettings:
-    """Protection of an ALB the stack creates (``load_balancer.create``). A shared ALB's WAF is its
-    owner's decision, made where that ALB is managed."""
+    """Protection of an ALB the stack creates (``load_balancer.create``). A shared ALB's WAF and
+    access logs are its owner's decision, made where that ALB is managed."""
 
     #: A WAFv2 web ACL on the created ALB: AWS managed common and known-bad-inputs rule sets, plus a
     #: rate limit on the OAuth endpoints; its requests are logged to ``aws-waf-logs-<service name>``.
     waf: bool = False
     #: Requests per 5 minutes from one address to the OAuth endpoints before WAF blocks that address.
     waf_oauth_rate_limit: int = 300
+    #: Access logs of the created ALB in this new private bucket (SSE-S3, the only encryption ALB
+    #: log delivery supports); empty: no access logs.
+    access_logs_bucket_name: str = ""
+    #: Days an access log is kept.
+    access_logs_expiration_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -618,6 +623,12 @@ def validate(s: EnvironmentSettings) -> None:
         if not s.load_balancer.create:
             c.fail("edge.waf", shared)
         c.range("edge.waf_oauth_rate_limit", edge.waf_oauth_rate_limit, 100, 2000000000)
+    if edge.access_logs_bucket_name:
+        if not s.load_balancer.create:
+            c.fail("edge.access_logs_bucket_name", shared)
+        if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", edge.access_logs_bucket_name):
+            c.fail("edge.access_logs_bucket_name", f"is not a valid S3 bucket name (got {edge.access_logs_bucket_name!r})")
+        c.range("edge.access_logs_expiration_days", edge.access_logs_expiration_days, 1)
     c.required("aws.region", s.aws.region)
     c.range("aws.max_retries", s.aws.max_retries, 0, 100)
 

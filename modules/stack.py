@@ -23,6 +23,7 @@ from modules.service import Service
 from modules.state import StateStack, configure_s3_backend
 from modules.symbolic import single, when
 from modules.task_definition import TaskDefinition, build_container_definition
+from modules.access_logs import AccessLogs
 from modules.waf import WebAcl
 from modules.token_bucket import TokenBucket, role_arns
 
@@ -52,6 +53,7 @@ class ServiceStack(BaseStack):
         derived.add_public_url(self.domain.public_host(self.load_balancer.dns_name))
         self.discovery = ServiceDiscovery(self, "discovery", settings, self.network)
         self.web_acl = WebAcl(self, "waf", settings, self.load_balancer, derived.path_prefix)
+        self.access_logs = AccessLogs(self, "access-logs", settings, self.load_balancer)
         self.logs = LogGroup(self, "logs", settings, self.keys.logs)
         self.secrets = Secrets(self, "secrets", settings, self.keys.secrets)
         self.token_bucket = TokenBucket(self, "token-bucket", settings, self.keys.bucket)

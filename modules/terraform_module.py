@@ -302,6 +302,15 @@ VALIDATIONS: dict[str, list[tuple[str, str]]] = {
     "edge_waf": [
         ("!var.edge_waf || var.load_balancer_create", "edge_waf protects an ALB this stack creates (load_balancer_create)."),
     ],
+    "edge_access_logs_bucket_name": [
+        (
+            'var.edge_access_logs_bucket_name == "" || var.load_balancer_create',
+            "edge_access_logs_bucket_name: access logs of an ALB this stack creates (load_balancer_create).",
+        )
+    ],
+    "edge_access_logs_expiration_days": [
+        ("var.edge_access_logs_expiration_days >= 1", "edge_access_logs_expiration_days must be at least 1.")
+    ],
     "edge_waf_oauth_rate_limit": [("var.edge_waf_oauth_rate_limit >= 100 && var.edge_waf_oauth_rate_limit <= 2000000000", "edge_waf_oauth_rate_limit must be between 100 and 2000000000.")],
 }
 

@@ -41,6 +41,8 @@ create_namespace = true
 [edge]
 waf = true
 waf_oauth_rate_limit = 200
+access_logs_bucket_name = "busyb-google-workspace-mcp-alb-logs"
+access_logs_expiration_days = 30
 """,
     "domain-cert": f"""
 [domain]
@@ -259,6 +261,31 @@ def test_waf_on_the_created_alb(variants):
     assert logging["log_destination_configs"] == ["${aws_cloudwatch_log_group.waf_log_group.arn}"]
     groups = [g["name"] for g in stack.resources("aws_cloudwatch_log_group").values()]
     assert "aws-waf-logs-busyb-google-workspace-mcp-service" in groups
+
+
+def test_access_logs_of_the_created_alb(variants):
+    stack = variants["waf"]
+
+    def of_bucket(type_: str) -> list[dict]:
+        return [r for r in stack.resources(type_).values() if r["bucket"] == bucket]
+
+    (name,) = [n for n, b in stack.resources("aws_s3_bucket").items() if b["bucket"].endswith("-alb-logs")]
+    bucket = f"${{aws_s3_bucket.{name}.id}}"
+    (encryption,) = of_bucket("aws_s3_bucket_server_side_encryption_configuration")
+    assert encryption["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
+    (lifecycle,) = of_bucket("aws_s3_bucket_lifecycle_configuration")
+    assert lifecycle["rule"][0]["expiration"] == [{"days": 30}]
+    (policy,) = [json.loads(p["policy"]) for p in of_bucket("aws_s3_bucket_policy")]
+    found = {s["Sid"]: s for s in statements(policy)}
+    assert found["DenyInsecureTransport"]["Effect"] == "Deny"
+    assert found["AlbLogDelivery"]["Principal"]["AWS"].startswith("${data.aws_elb_service_account.")
+    assert found["AlbLogDeliveryService"]["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    for sid in ("AlbLogDelivery", "AlbLogDeliveryService"):
+        assert found[sid]["Action"] == "s3:PutObject"
+        assert "/AWSLogs/${data.aws_caller_identity." in found[sid]["Resource"]
+    logs = stack.one("aws_lb")["dynamic"]["access_logs"]
+    assert logs["content"] == {"bucket": "${access_logs.value}", "enabled": True}
+    assert logs["for_each"][0].startswith("${aws_s3_bucket_policy.")  # enabled once the ALB may write
 
 
 def test_no_waf_unless_asked(production, variants):
