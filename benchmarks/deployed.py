@@ -40,7 +40,16 @@ from tests.fakes.ports import free_port
 from .mcp_http import McpError, McpSession
 from .procs import started_server
 from .servers import ours_command
-from .toolcall import ARGS, TOOL, Latencies, ToolCalls, _bounded, all_scopes, google_standin
+from .toolcall import (
+    ARGS,
+    TOOL,
+    UNLIMITED_SIGN_INS,
+    Latencies,
+    ToolCalls,
+    _bounded,
+    all_scopes,
+    google_standin,
+)
 
 S3_DELAY_S = 0.015
 GOOGLE_DELAY_MS = 30.0
@@ -312,10 +321,7 @@ def measure_deployed(work: Path, plan: DeployedPlan, log: Callable[[str], None] 
             "WORKSPACE_MCP_PUBLIC_URL": base,
             "WORKSPACE_MCP_TOKEN_STORE": f"s3://{bucket}/workspace-mcp",
             "GOOGLE_API_ROOT_URL": tls["root"],
-            # Sign-ins come from one address here; in production they come from many (0: no limit).
-            "WORKSPACE_MCP_RATE_LIMIT_REGISTER": "0",
-            "WORKSPACE_MCP_RATE_LIMIT_AUTHORIZE": "0",
-            "WORKSPACE_MCP_RATE_LIMIT_TOKEN": "0",
+            **UNLIMITED_SIGN_INS,
         })(port, work / "ours")
         floor_argv, floor_env = ours_command({**trust, "GOOGLE_API_ROOT_URL": tls["root"]})(floor_port, work / "floor")
         with contextlib.ExitStack() as stack, concurrent.futures.ThreadPoolExecutor(2) as starting:
