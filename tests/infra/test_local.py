@@ -15,7 +15,8 @@ def test_creates_every_prerequisite(local):
         "aws_ecs_cluster",
         "aws_service_discovery_private_dns_namespace",
     } <= local.resource_types
-    assert not local.json.get("data")
+    # Nothing reused is looked up; only the account id and region (trust and key policies).
+    assert set(local.json.get("data", {})) <= {"aws_caller_identity", "aws_region"}
     subnets = local.resources("aws_subnet").values()
     assert sorted(s["availability_zone"] for s in subnets) == ["us-east-1a", "us-east-1b"]
     assert all(s["map_public_ip_on_launch"] is False for s in subnets)
@@ -56,7 +57,9 @@ def test_security_groups_are_narrow(local):
     groups = {g["name"]: g for g in local.resources("aws_security_group").values()}
     tasks = groups["busyb-google-workspace-mcp-service-tasks"]
     (ingress,) = tasks["ingress"]
-    assert (ingress["from_port"], ingress["to_port"], ingress["cidr_blocks"]) == (8000, 8000, ["10.42.0.0/16"])
+    # The container port from the ALB's group only (and named internal callers), not the VPC CIDR.
+    assert (ingress["from_port"], ingress["to_port"], ingress["cidr_blocks"]) == (8000, 8000, [])
+    assert ingress["security_groups"] == ["${aws_security_group.network_alb.id}"]
     (egress,) = tasks["egress"]
     assert (egress["from_port"], egress["to_port"], egress["protocol"]) == (443, 443, "tcp")
 

@@ -123,8 +123,9 @@ def test_account_specific_inputs_are_required():
         if variable["type"].startswith("object(")
     }
     assert {name: found for name, found in required.items() if found} == REQUIRED_ATTRIBUTES
+    # ... and the image tag: a deploy names the image it runs (no `latest` default).
     assert sorted(name for name, variable in variables.items() if "default" not in variable) == sorted(
-        REQUIRED_ATTRIBUTES
+        [*REQUIRED_ATTRIBUTES, "image_tag"]
     )
     # No default names the reference account or its network.
     assert not re.search(r"758888582357|vpc-0|subnet-0|sg-0|ns-", json.dumps(variables))
@@ -146,7 +147,7 @@ def test_account_specific_inputs_are_required():
     ids=["single-variable", "cpu-memory-pair"],
 )
 def test_bad_inputs_are_rejected_at_plan(moto, terraform_copy: Path, tf_cache, tmp_path: Path, inputs, messages):
-    block = f'module "bad" {{\n  source = "SOURCE"\n  {REQUIRED_INPUTS}\n  {inputs}\n}}\n'
+    block = f'module "bad" {{\n  source = "SOURCE"\n  image_tag = "0123abc"\n  {REQUIRED_INPUTS}\n  {inputs}\n}}\n'
     if "task = {" not in block:
         block = block.replace(REQUIRED_INPUTS, f"{REQUIRED_INPUTS}  task = {{ {TASK} }}\n")
     workdir = _local_root(tmp_path / "bad", block, terraform_copy)
@@ -217,7 +218,7 @@ def test_applied_module_creates_the_reference_resources(applied, moto, synth_dir
     (service,) = ecs.describe_services(cluster=out["cluster_arn"], services=[out["service_arn"]])["services"]
     assert service["serviceName"] == "busyb-google-workspace-mcp-service"
     assert service["deploymentConfiguration"]["maximumPercent"] == 200
-    assert service["enableExecuteCommand"] is True
+    assert service.get("enableExecuteCommand", False) is False  # ECS Exec is off unless turned on
 
     service_id = out["discovery_service_arn"].rsplit("/", 1)[-1]
     records = discovery.get_service(Id=service_id)["Service"]["DnsConfig"]["DnsRecords"]

@@ -5,6 +5,8 @@ module "google_workspace_mcp" {
   source = "../../modules/google-workspace-mcp"
   count  = var.enabled ? 1 : 0
 
+  image_tag = "local" # the emulator runs no image; real callers pass the pushed git SHA
+
   network = {
     create             = true
     vpc_id             = "" # created: the account-specific ids are required inputs
@@ -34,7 +36,8 @@ module "google_workspace_mcp" {
   }
 
   task = {
-    image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp"
+    image_repository        = "123456789012.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp"
+    create_image_repository = true # immutable tags, scan on push (a reused one is checked instead)
     environment = {
       MCP_ENABLE_OAUTH21          = "true"
       MCP_SINGLE_USER_MODE        = "0"
