@@ -5,10 +5,13 @@ discovery metadata for an issuer or resource with a path at ``/.well-known/...<p
 outside the prefix, so a second rule (priority 51) forwards exactly those paths (and the
 bare prefix) to the same target group.
 """
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import EnvironmentSettings, ListenerRuleSettings, LoadBalancerSettings, TargetGroupSettings
 from modules.network import Network
 from modules.symbolic import (
     both,
@@ -39,16 +42,29 @@ def discovery_paths(prefix: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class LoadBalancerProps:
+    """What the ALB wiring reads: its sections of the environment file and the path prefix."""
+
+    load_balancer: LoadBalancerSettings
+    target_group: TargetGroupSettings
+    listener_rule: ListenerRuleSettings
+    #: ``/google-workspace`` (modules/derived.py): the discovery rule's paths are outside it.
+    path_prefix: str
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings, path_prefix: str) -> LoadBalancerProps:
+        return cls(settings.load_balancer, settings.target_group, settings.listener_rule, path_prefix)
+
+
 class LoadBalancer(aws.Construct):
     """Exposes ``target_group``, ``listener_rule``, ``discovery_rule`` (or None),
     ``listener_arn``, ``arn_suffix`` and ``dns_name`` (the public URL: modules/derived.py).
     """
 
-    def __init__(
-        self, scope: aws.Construct, id: str, settings: EnvironmentSettings, network: Network, *, path_prefix: str
-    ):
+    def __init__(self, scope: aws.Construct, id: str, props: LoadBalancerProps, network: Network):
         super().__init__(scope, id)
-        lb = settings.load_balancer
+        lb = props.load_balancer
         create = lb.create
         https = equals(lb.listener_protocol, "HTTPS")
         if when(create):
@@ -79,7 +95,11 @@ class LoadBalancer(aws.Construct):
                 default_action=aws.blocks(
                     {
                         "type": "fixed-response",
-                        "fixed_response": {"content_type": "text/plain", "message_body": "Not Found", "status_code": "404"},
+                        "fixed_response": {
+                            "content_type": "text/plain",
+                            "message_body": "Not Found",
+                            "status_code": "404",
+                        },
                     }
                 ),
             )
@@ -107,7 +127,7 @@ class LoadBalancer(aws.Construct):
             create, lambda: single(self.alb, "dns_name", create), lambda: single(self.lookup, "dns_name", create)
         )
 
-        tg = settings.target_group
+        tg = props.target_group
         hc = tg.health_check
         self.target_group = aws.LbTargetGroup(
             self,
@@ -130,7 +150,7 @@ class LoadBalancer(aws.Construct):
                 "matcher": hc.matcher,
             },
         )
-        rule = settings.listener_rule
+        rule = props.listener_rule
         forward = aws.blocks({"type": "forward", "target_group_arn": self.target_group.arn})
         self.listener_rule = aws.LbListenerRule(
             self,
@@ -149,6 +169,6 @@ class LoadBalancer(aws.Construct):
                 listener_arn=self.listener_arn,
                 priority=rule.discovery_priority,
                 action=forward,
-                condition=aws.blocks({"path_pattern": {"values": discovery_paths(path_prefix)}}),
+                condition=aws.blocks({"path_pattern": {"values": discovery_paths(props.path_prefix)}}),
             )
         self.rules = [r for r in (self.listener_rule, self.discovery_rule) if r is not None]

@@ -12,7 +12,7 @@ from modules.exec_audit import ExecuteCommandAudit
 from modules.iam import RolesProps, TaskRoles
 from modules.image_repository import ImageRepository
 from modules.keys import StackKey
-from modules.load_balancer import LoadBalancer
+from modules.load_balancer import LoadBalancer, LoadBalancerProps
 from modules.logs import LogGroup
 from modules.network import Network
 from modules.pipeline_roles import PipelineStack
@@ -47,7 +47,7 @@ class ServiceStack(BaseStack):
         self.network = Network(self, "network", settings)
         self.cluster = Cluster(self, "cluster", settings, self.exec_audit)
         self.load_balancer = LoadBalancer(
-            self, "load-balancer", settings, self.network, path_prefix=derived.path_prefix
+            self, "load-balancer", LoadBalancerProps.of(settings, derived.path_prefix), self.network
         )
         self.domain = Domain(self, "domain", settings, self.load_balancer)
         derived.add_public_url(self.domain.public_host(self.load_balancer.dns_name))

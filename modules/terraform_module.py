@@ -1,11 +1,11 @@
 """The deployment as a plain Terraform module, synthesized from the same constructs.
 
-Every setting of an environment file (except the provider's ``[aws]`` and the backend's
-``[state]``, which belong to the caller) becomes a typed input variable named
-``<section>_<field>`` (``task_cpu``, ``target_group_health_check_interval``), with the
-reference default and validation blocks mirroring ``modules/config.py``. The settings the
+Every section of an environment file (except the provider's ``[aws]`` and the backend's
+``[state]``, which belong to the caller) becomes an object input variable (``task``, with
+``optional()`` attributes and the reference defaults), with the validation blocks rendered from
+the same rules as the environment-file check (modules/validation.py). The settings the
 constructs receive are the variables' expressions, so structural switches
-(``network_create``, ``scaling_enabled``, ...) turn into ``count`` (see modules/symbolic.py).
+(``network.create``, ``scaling.enabled``, ...) turn into ``count`` (see modules/symbolic.py).
 The stack's outputs become the module's outputs. Provider, backend and CDKTF metadata are
 stripped, so callers can use ``count``/``for_each`` on the module.
 
@@ -285,51 +285,6 @@ def _rules_as_validations(inputs: list[Input]) -> dict[str, list[tuple[str, str]
     return validation.module_validations(references, {item.key: item.variable for item in inputs})
 
 
-#: Flat-named checks not yet declared in modules/validation.py.
-VALIDATIONS: dict[str, list[tuple[str, str]]] = {
-    "domain_name": [
-        (
-            'var.domain_name == "" || can(regex("^(([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)[.])+[a-z]{2,63}$", var.domain_name))',
-            "domain_name must be a lower-case DNS name like google-workspace.example.com.",
-        )
-    ],
-    "domain_hosted_zone_id": [
-        (
-            'var.domain_name == "" || ((var.domain_hosted_zone_id == "") != (var.domain_create_hosted_zone_name == ""))',
-            "set exactly one of domain_hosted_zone_id and domain_create_hosted_zone_name.",
-        )
-    ],
-    "edge_waf": [
-        ("!var.edge_waf || var.load_balancer_create", "edge_waf protects an ALB this stack creates (load_balancer_create)."),
-    ],
-    "edge_access_logs_bucket_name": [
-        (
-            'var.edge_access_logs_bucket_name == "" || var.load_balancer_create',
-            "edge_access_logs_bucket_name: access logs of an ALB this stack creates (load_balancer_create).",
-        )
-    ],
-    "edge_access_logs_expiration_days": [
-        ("var.edge_access_logs_expiration_days >= 1", "edge_access_logs_expiration_days must be at least 1.")
-    ],
-    "edge_waf_oauth_rate_limit": [("var.edge_waf_oauth_rate_limit >= 100 && var.edge_waf_oauth_rate_limit <= 2000000000", "edge_waf_oauth_rate_limit must be between 100 and 2000000000.")],
-}
-
-
-def variable_validations(inputs: list[Input]) -> dict[str, list[tuple[str, str]]]:
-    """``VALIDATIONS`` on the grouped variables: ``var.task_cpu`` -> ``var.task.cpu`` in the
-    conditions, ``task_cpu`` -> ``task.cpu`` in the messages, each under its section's variable."""
-    by_name = {item.name: item for item in inputs}
-    expression = {name: f"var.{item.key}" if item.variable != name else f"var.{name}" for name, item in by_name.items()}
-    mentioned = re.compile(r"\b(" + "|".join(map(re.escape, sorted(by_name, key=len, reverse=True))) + r")\b")
-    found: dict[str, list[tuple[str, str]]] = {}
-    for name, checks in VALIDATIONS.items():
-        for condition, message in checks:
-            condition = re.sub(r"\bvar\.(\w+)", lambda match: expression[match[1]], condition)
-            message = mentioned.sub(lambda match: by_name[match[1]].key, message)
-            found.setdefault(by_name[name].variable, []).append((condition, message))
-    return found
-
-
 # --------------------------------------------------------------------------- the stack
 
 
@@ -351,8 +306,6 @@ def _build_module_stack(app, inputs: list[Input], variables: list[Variable]):
             # A scope of their own: `service_name` is both an input and an output.
             self.inputs = aws.Construct(self, INPUTS_SCOPE)
             validations = _rules_as_validations(inputs)
-            for name, checks in variable_validations(inputs).items():
-                validations.setdefault(name, []).extend(checks)
             self.variables = {variable.name: self._variable(variable, validations) for variable in variables}
             self.compose(self._settings(plain))
 
@@ -476,6 +429,8 @@ def readme(variables: list[Variable], outputs: dict[str, dict]) -> str:
         "below, plus `image_tag`. The attributes that name one account's resources (VPC, subnets,",
         "security groups, cluster, ALB, Cloud Map namespace, image repository, token bucket) are",
         "required and have no default; pass `\"\"` or `[]` for those a `create` switch creates instead.",
+        "A value the environment files refuse fails the plan with the same rule (each declared once, in",
+        "`modules/validation.py`), its message naming the attribute as `section.field`.",
         "Secrets are created without values; put them out of band (see the repository README).",
         "",
         "```hcl",

@@ -11,13 +11,15 @@ Expressions know both renderings: ``F("task.cpu")`` is the setting in Python and
 sides of ``||``, so nothing rendered may fail on a value its guard excludes (``to_number`` falls
 back instead of failing).
 """
+
 from __future__ import annotations
 
 import json
 import operator
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from modules import config
 
@@ -36,7 +38,7 @@ class Expr:
     def fields(self) -> set[str]:
         return set()
 
-    def _bin(self, op: str, other: Any) -> "Expr":
+    def _bin(self, op: str, other: Any) -> Expr:
         return Binary(op, self, lit(other))
 
     def __eq__(self, other):  # type: ignore[override]
@@ -128,8 +130,13 @@ class Item(Expr):
 
 
 _PY_OPS = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-    ">": operator.gt, ">=": operator.ge, "%": operator.mod,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "%": operator.mod,
 }
 
 
@@ -193,15 +200,16 @@ def set_(value: Any) -> Expr:
 
 def matches(value: Any, pattern: str) -> Expr:
     """The whole value matches ``pattern`` (RE2 syntax: no look-around, no backreferences)."""
-    return Call(lambda v: re.fullmatch(pattern, v) is not None, "can(regex(%s, <<0>>))" % json.dumps(f"^(?:{pattern})$"), value)
+    anchored = json.dumps(f"^(?:{pattern})$")
+    return Call(lambda v: re.fullmatch(pattern, v) is not None, f"can(regex({anchored}, <<0>>))", value)
 
 
 def starts_with(value: Any, prefix: str) -> Expr:
-    return Call(lambda v: v.startswith(prefix), "startswith(<<0>>, %s)" % json.dumps(prefix), value)
+    return Call(lambda v: v.startswith(prefix), f"startswith(<<0>>, {json.dumps(prefix)})", value)
 
 
 def ends_with(value: Any, suffix: str) -> Expr:
-    return Call(lambda v: v.endswith(suffix), "endswith(<<0>>, %s)" % json.dumps(suffix), value)
+    return Call(lambda v: v.endswith(suffix), f"endswith(<<0>>, {json.dumps(suffix)})", value)
 
 
 def contains(values: Any, value: Any) -> Expr:
@@ -210,12 +218,26 @@ def contains(values: Any, value: Any) -> Expr:
 
 def lookup(mapping: dict, key: Any, default: Any) -> Expr:
     """``mapping[key]`` (keys compared as strings in HCL), else ``default``."""
-    return Call(lambda k: mapping.get(k, default), "lookup(%s, tostring(<<0>>), %s)" % (_hcl_literal(mapping), _hcl_literal(default)), key)
+    return Call(
+        lambda k: mapping.get(k, default),
+        f"lookup({_hcl_literal(mapping)}, tostring(<<0>>), {_hcl_literal(default)})",
+        key,
+    )
 
 
 def get(mapping: Any, key: str, default: str) -> Expr:
     """An entry of a string map setting, else ``default``."""
-    return Call(lambda m: m.get(key, default), "lookup(<<0>>, %s, %s)" % (json.dumps(key), json.dumps(default)), mapping)
+    return Call(lambda m: m.get(key, default), f"lookup(<<0>>, {json.dumps(key)}, {json.dumps(default)})", mapping)
+
+
+def in_zone(name: Any, zone: Any) -> Expr:
+    """``name`` is below the DNS zone ``zone`` (a trailing dot on the zone is ignored)."""
+    return Call(
+        lambda n, z: n.endswith("." + z.removesuffix(".")),
+        'endswith(<<0>>, format(".%s", trimsuffix(<<1>>, ".")))',
+        name,
+        zone,
+    )
 
 
 def lower(value: Any) -> Expr:
@@ -224,7 +246,7 @@ def lower(value: Any) -> Expr:
 
 def to_number(value: Any, fallback: int = 0) -> Expr:
     """A string of digits as a number; ``fallback`` for anything else (HCL must not fail)."""
-    return Call(lambda v: int(v) if v.isdigit() else fallback, "try(tonumber(<<0>>), %d)" % fallback, value)
+    return Call(lambda v: int(v) if v.isdigit() else fallback, f"try(tonumber(<<0>>), {fallback})", value)
 
 
 class Quoted(Expr):
@@ -241,9 +263,6 @@ class Quoted(Expr):
 
 
 # --------------------------------------------------------------------------- rules
-
-#: A message: text, with settings' values where an ``Expr`` stands.
-Message = "str | tuple[str | Expr, ...]"
 
 
 @dataclass(frozen=True)
@@ -330,6 +349,9 @@ _FARGATE_ALLOWED = {
 }
 #: The module's caller configures these sections on its own provider and backend.
 _CALLER = "the caller's provider/backend setting, not a module input"
+_IMAGE_TAG = "the module's image_tag variable carries the stacks' own validation, which also requires a tag"
+#: Why an edge setting is refused on a reused ALB.
+SHARED_ALB = "protects an ALB this stack creates (load_balancer.create); a shared ALB's is its owner's decision"
 _TG = "target_group.health_check"
 _STRATEGY = "service.capacity_provider_strategy"
 
@@ -339,15 +361,24 @@ RULES: tuple[Rule, ...] = (
     # The network: created (a CIDR per zone), or reused by id.
     rule(
         "network.subnet_cidrs",
-        (length(F("network.subnet_cidrs")) >= 2) & (length(F("network.subnet_cidrs")) == length(F("network.availability_zones"))),
+        (length(F("network.subnet_cidrs")) >= 2)
+        & (length(F("network.subnet_cidrs")) == length(F("network.availability_zones"))),
         "needs two or more CIDRs, one per availability zone",
         when=F("network.create"),
     ),
     required("network.vpc_id", "must be set while network.create is false", when=~F("network.create")),
-    rule("network.subnet_ids", set_(F("network.subnet_ids")), "names no subnets while network.create is false",
-         when=~F("network.create")),
-    rule("network.security_group_ids", set_(F("network.security_group_ids")),
-         "names no security group while network.create is false", when=~F("network.create")),
+    rule(
+        "network.subnet_ids",
+        set_(F("network.subnet_ids")),
+        "names no subnets while network.create is false",
+        when=~F("network.create"),
+    ),
+    rule(
+        "network.security_group_ids",
+        set_(F("network.security_group_ids")),
+        "names no security group while network.create is false",
+        when=~F("network.create"),
+    ),
     required("cluster.name"),
     one_of("load_balancer.listener_protocol", ("HTTP", "HTTPS")),
     port("load_balancer.listener_port"),
@@ -366,8 +397,13 @@ RULES: tuple[Rule, ...] = (
         when=F("load_balancer.create") & (F("load_balancer.listener_protocol") == "HTTPS"),
     ),
     required("load_balancer.name", "must be set to look up the existing ALB", when=~F("load_balancer.create")),
-    pattern("load_balancer.public_base_url", "https?://[^/]+", "must be scheme://host without a path", got=None,
-            when=set_(F("load_balancer.public_base_url"))),
+    pattern(
+        "load_balancer.public_base_url",
+        "https?://[^/]+",
+        "must be scheme://host without a path",
+        got=None,
+        when=set_(F("load_balancer.public_base_url")),
+    ),
     # The target group.
     rule(
         "target_group.name",
@@ -385,8 +421,11 @@ RULES: tuple[Rule, ...] = (
     between(f"{_TG}.port", 1, 65535, value=to_number(F(f"{_TG}.port")), when=F(f"{_TG}.port") != "traffic-port"),
     between(f"{_TG}.interval", 5, 300),
     between(f"{_TG}.timeout", 2, 120),
-    rule(f"{_TG}.timeout", F(f"{_TG}.timeout") < F(f"{_TG}.interval"),
-         ("must be less than interval (", F(f"{_TG}.interval"), ")")),
+    rule(
+        f"{_TG}.timeout",
+        F(f"{_TG}.timeout") < F(f"{_TG}.interval"),
+        ("must be less than interval (", F(f"{_TG}.interval"), ")"),
+    ),
     between(f"{_TG}.healthy_threshold", 2, 10),
     between(f"{_TG}.unhealthy_threshold", 2, 10),
     pattern(f"{_TG}.matcher", "[0-9]{3}(?:[,-][0-9]{3})*", "must be HTTP codes like '200' or '200-299'"),
@@ -395,11 +434,18 @@ RULES: tuple[Rule, ...] = (
     absolute_path("listener_rule.path_pattern"),
     pattern("listener_rule.path_pattern", "/[^*]+/[*]", "must look like '/<prefix>/*'"),
     between("listener_rule.discovery_priority", 1, 50000, when=F("listener_rule.discovery_rule")),
-    rule("listener_rule.discovery_priority", F("listener_rule.discovery_priority") != F("listener_rule.priority"),
-         "must differ from listener_rule.priority", when=F("listener_rule.discovery_rule")),
+    rule(
+        "listener_rule.discovery_priority",
+        F("listener_rule.discovery_priority") != F("listener_rule.priority"),
+        "must differ from listener_rule.priority",
+        when=F("listener_rule.discovery_rule"),
+    ),
     # Cloud Map.
-    required("service_discovery.namespace_id", "must be set unless service_discovery.create_namespace is true",
-             when=~F("service_discovery.create_namespace")),
+    required(
+        "service_discovery.namespace_id",
+        "must be set unless service_discovery.create_namespace is true",
+        when=~F("service_discovery.create_namespace"),
+    ),
     required("service_discovery.namespace_name"),
     required("service_discovery.service_name"),
     rule("service_discovery.dns_ttl", F("service_discovery.dns_ttl") >= 0, "must be 0 or more", got="str"),
@@ -411,18 +457,57 @@ RULES: tuple[Rule, ...] = (
     rule(
         "task.memory",
         contains(lookup(_FARGATE_MEMORY, F("task.cpu"), ()), F("task.memory")),
-        ("Fargate does not accept ", F("task.memory"), " MiB with ", F("task.cpu"), " CPU units (allowed: ",
-         lookup(_FARGATE_ALLOWED, F("task.cpu"), ""), ")"),
+        (
+            "Fargate does not accept ",
+            F("task.memory"),
+            " MiB with ",
+            F("task.cpu"),
+            " CPU units (allowed: ",
+            lookup(_FARGATE_ALLOWED, F("task.cpu"), ""),
+            ")",
+        ),
     ),
     port("task.container_port"),
-    rule("target_group.port", F("target_group.port") == F("task.container_port"),
-         ("must equal task.container_port (", F("task.container_port"), ") for ip targets")),
-    pattern("task.container_name", "[A-Za-z0-9][A-Za-z0-9_-]*", "may contain only letters, digits, hyphens and underscores",
-            got=None),
+    rule(
+        "target_group.port",
+        F("target_group.port") == F("task.container_port"),
+        ("must equal task.container_port (", F("task.container_port"), ") for ip targets"),
+    ),
+    pattern(
+        "task.container_name",
+        "[A-Za-z0-9][A-Za-z0-9_-]*",
+        "may contain only letters, digits, hyphens and underscores",
+        got=None,
+    ),
     required("task.image_repository"),
-    rule("task.environment", ~contains(config.DERIVED_VARIABLES, Item()), "is derived by the stack; remove it", each="keys"),
-    rule("task.environment", ~contains(config.SECRET_VARIABLES, Item()),
-         "is a secret; it is injected from Secrets Manager", each="keys"),
+    # The module's image_tag is a variable of its own with the stacks' validation (modules/stack.py).
+    pattern(
+        "task.image_tag",
+        config.IMAGE_TAG_PATTERN,
+        "is not a valid image tag",
+        when=set_(F("task.image_tag")),
+        python_only=_IMAGE_TAG,
+    ),
+    rule(
+        "task.image_tag",
+        F("task.image_tag") != "latest",
+        "must not be 'latest': name an immutable tag (a git SHA) or none",
+        python_only=_IMAGE_TAG,
+    ),
+    pattern("task.user", "[0-9]+(?::[0-9]+)?", "must be a numeric uid or uid:gid, not root or a name"),
+    rule("task.user", ~matches(F("task.user"), "0(?::.*)?"), "must not be root (uid 0)"),
+    rule(
+        "task.environment",
+        ~contains(config.DERIVED_VARIABLES, Item()),
+        "is derived by the stack; remove it",
+        each="keys",
+    ),
+    rule(
+        "task.environment",
+        ~contains(config.SECRET_VARIABLES, Item()),
+        "is a secret; it is injected from Secrets Manager",
+        each="keys",
+    ),
     absolute_path("task.health_check.path"),
     between("task.health_check.interval", 5, 300),
     between("task.health_check.timeout", 2, 60),
@@ -431,10 +516,16 @@ RULES: tuple[Rule, ...] = (
     absolute_path("logs.group_name"),
     one_of("logs.retention_in_days", config.LOG_RETENTION_DAYS),
     # Secrets: named when created, or existing ARNs.
-    required("secrets.app_secret_name", "must be set when secrets.app_secret_arn is empty",
-             when=~set_(F("secrets.app_secret_arn"))),
-    required("secrets.credentials_dir_secret_name", "must be set when secrets.credentials_dir_secret_arn is empty",
-             when=~set_(F("secrets.credentials_dir_secret_arn"))),
+    required(
+        "secrets.app_secret_name",
+        "must be set when secrets.app_secret_arn is empty",
+        when=~set_(F("secrets.app_secret_arn")),
+    ),
+    required(
+        "secrets.credentials_dir_secret_name",
+        "must be set when secrets.credentials_dir_secret_arn is empty",
+        when=~set_(F("secrets.credentials_dir_secret_arn")),
+    ),
     rule(
         "secrets.recovery_window_in_days",
         (F("secrets.recovery_window_in_days") == 0)
@@ -448,6 +539,20 @@ RULES: tuple[Rule, ...] = (
     between("service.deployment_maximum_percent", 100, 200),
     between("service.deployment_minimum_healthy_percent", 0, 100),
     between("service.health_check_grace_period_seconds", 0, 2147483647),
+    # ECS Exec: transcripts in their own log group; a reused cluster's logging is configured outside.
+    absolute_path("service.exec_log_group_name", when=F("service.enable_execute_command")),
+    one_of("service.exec_log_retention_in_days", config.LOG_RETENTION_DAYS, when=F("service.enable_execute_command")),
+    rule(
+        "service.exec_reused_cluster_configured",
+        F("cluster.create") | F("service.exec_reused_cluster_configured"),
+        (
+            "ECS Exec on the reused cluster ",
+            Quoted(F("cluster.name")),
+            ": its session logging is not managed by this stack. Apply the exec_cluster_configuration output to "
+            "the cluster (docs/operations.md, ECS Exec), then set this to true",
+        ),
+        when=F("service.enable_execute_command"),
+    ),
     one_of(_STRATEGY, ("FARGATE", "FARGATE_SPOT"), each="items", attribute="capacity_provider"),
     between(_STRATEGY, 0, 1000, each="items", attribute="weight"),
     between(_STRATEGY, 0, 100000, each="items", attribute="base"),
@@ -455,34 +560,117 @@ RULES: tuple[Rule, ...] = (
     pattern("token_bucket.bucket_name", _BUCKET, "is not a valid S3 bucket name"),
     rule(
         "token_bucket.prefix",
-        set_(F("token_bucket.prefix")) & ~starts_with(F("token_bucket.prefix"), "/") & ~ends_with(F("token_bucket.prefix"), "/"),
+        set_(F("token_bucket.prefix"))
+        & ~starts_with(F("token_bucket.prefix"), "/")
+        & ~ends_with(F("token_bucket.prefix"), "/"),
         "must be a key prefix without leading or trailing '/'",
         got="repr",
     ),
     between("token_bucket.noncurrent_version_expiration_days", 1),
+    pattern(
+        "security.break_glass_role_arns",
+        "arn:aws[a-z-]*:iam::[0-9]{12}:role/.+",
+        "must be an IAM role ARN",
+        each="items",
+    ),
     # Scaling limits matter only while scaling is on.
     between("scaling.min_capacity", 0, when=F("scaling.enabled")),
-    rule("scaling.max_capacity", F("scaling.max_capacity") >= F("scaling.min_capacity"),
-         ("must be at least scaling.min_capacity (", F("scaling.min_capacity"), ")"), when=F("scaling.enabled")),
+    rule(
+        "scaling.max_capacity",
+        F("scaling.max_capacity") >= F("scaling.min_capacity"),
+        ("must be at least scaling.min_capacity (", F("scaling.min_capacity"), ")"),
+        when=F("scaling.enabled"),
+    ),
     between("scaling.cpu_target", 1, 100, when=F("scaling.enabled")),
     # Alarms.
     between("alarms.period", 10),
-    rule("alarms.period", (F("alarms.period") % 60 == 0) | contains((10, 30), F("alarms.period")),
-         "must be 10, 30 or a multiple of 60", got="str"),
+    rule(
+        "alarms.period",
+        (F("alarms.period") % 60 == 0) | contains((10, 30), F("alarms.period")),
+        "must be 10, 30 or a multiple of 60",
+        got="str",
+    ),
     between("alarms.evaluation_periods", 1),
-    rule("alarms.create_sns_topic_name", ~set_(F("alarms.sns_topic_arn")) | ~set_(F("alarms.create_sns_topic_name")),
-         "conflicts with alarms.sns_topic_arn; set one"),
-    rule("alarms.email_subscriptions", set_(F("alarms.create_sns_topic_name")),
-         "needs alarms.create_sns_topic_name (subscribe to an existing topic there)",
-         when=set_(F("alarms.email_subscriptions"))),
+    rule(
+        "alarms.create_sns_topic_name",
+        ~set_(F("alarms.sns_topic_arn")) | ~set_(F("alarms.create_sns_topic_name")),
+        "conflicts with alarms.sns_topic_arn; set one",
+    ),
+    rule(
+        "alarms.email_subscriptions",
+        set_(F("alarms.create_sns_topic_name")),
+        "needs alarms.create_sns_topic_name (subscribe to an existing topic there)",
+        when=set_(F("alarms.email_subscriptions")),
+    ),
     pattern("alarms.email_subscriptions", "[^@ ]+@[^@ ]+[.][^@ ]+", "must be an email address", each="items"),
+    # A custom domain: its zone reused by id or created, and it sets the public URL.
+    rule(
+        "domain.name",
+        (length(F("domain.name")) <= 253)
+        & matches(F("domain.name"), "(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}"),
+        "must be a lower-case DNS name like google-workspace.example.com",
+        got="repr",
+        when=set_(F("domain.name")),
+    ),
+    rule(
+        "domain.hosted_zone_id",
+        set_(F("domain.hosted_zone_id")) != set_(F("domain.create_hosted_zone_name")),
+        "set exactly one of domain.hosted_zone_id and domain.create_hosted_zone_name",
+        when=set_(F("domain.name")),
+    ),
+    rule(
+        "domain.create_hosted_zone_name",
+        in_zone(F("domain.name"), F("domain.create_hosted_zone_name")),
+        (Quoted(F("domain.name")), " is not in the zone ", Quoted(F("domain.create_hosted_zone_name"))),
+        when=set_(F("domain.name")) & set_(F("domain.create_hosted_zone_name")),
+    ),
+    rule(
+        "load_balancer.public_base_url",
+        ~set_(F("load_balancer.public_base_url")),
+        "conflicts with domain.name, which sets the public URL; set one",
+        when=set_(F("domain.name")),
+    ),
+    rule(
+        "domain.name",
+        set_(F("domain.name")),
+        "must be set when the [domain] section is used",
+        when=set_(F("domain.hosted_zone_id"))
+        | set_(F("domain.create_hosted_zone_name"))
+        | set_(F("domain.certificate_arn")),
+    ),
+    # Edge protection is for an ALB this stack creates.
+    rule("edge.waf", F("load_balancer.create"), SHARED_ALB, when=F("edge.waf")),
+    between("edge.waf_oauth_rate_limit", 100, 2000000000, when=F("edge.waf")),
+    rule(
+        "edge.access_logs_bucket_name",
+        F("load_balancer.create"),
+        SHARED_ALB,
+        when=set_(F("edge.access_logs_bucket_name")),
+    ),
+    pattern(
+        "edge.access_logs_bucket_name",
+        _BUCKET,
+        "is not a valid S3 bucket name",
+        when=set_(F("edge.access_logs_bucket_name")),
+    ),
+    between("edge.access_logs_expiration_days", 1, when=set_(F("edge.access_logs_bucket_name"))),
     # Internal callers.
     pattern("internal_callers.client_ids", "[A-Za-z0-9._-]{1,255}", "is not an OAuth client id", each="items"),
-    rule("internal_callers.client_ids", lower(get(F("task.environment"), "MCP_ENABLE_OAUTH21", "")) == "true",
-         'needs MCP_ENABLE_OAUTH21 = "true" in task.environment', when=set_(F("internal_callers.client_ids"))),
+    rule(
+        "internal_callers.client_ids",
+        lower(get(F("task.environment"), "MCP_ENABLE_OAUTH21", "")) == "true",
+        'needs MCP_ENABLE_OAUTH21 = "true" in task.environment',
+        when=set_(F("internal_callers.client_ids")),
+    ),
     # The state backend.
     pattern("state.bucket", _BUCKET, "is not a valid S3 bucket name", python_only=_CALLER),
     between("state.noncurrent_version_expiration_days", 1, python_only=_CALLER),
+    # The pipeline stack's roles.
+    pattern("pipeline.github_repository", "[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "must be owner/name"),
+    *(
+        pattern(f"pipeline.{name}", "[A-Za-z0-9+=,.@_-]{1,64}", "must be an IAM name of 1-64 characters")
+        for name in ("plan_role_name", "deploy_role_name", "permissions_boundary_name")
+    ),
 )
 
 
@@ -515,7 +703,8 @@ def failure(rule_: Rule, settings: Any) -> tuple[str, str] | None:
         value = element
         if rule_.attribute:
             where, value = f"{where}.{rule_.attribute}", getattr(element, rule_.attribute)
-        return where, _text(rule_.message, lambda e: str(e.py(settings, element))) + _python_value(value, rule_.got)
+        text = _text(rule_.message, lambda e, element=element: str(e.py(settings, element)))
+        return where, text + _python_value(value, rule_.got)
     return None
 
 
@@ -569,8 +758,9 @@ def module_validations(
             continue
         missing = sorted(key for key in rule_.fields() if key not in references)
         if missing:
-            raise ValueError(f"rule on {rule_.field} refers to {missing}, which are not module inputs; "
-                             "give it python_only=<why>")
+            raise ValueError(
+                f"rule on {rule_.field} refers to {missing}, which are not module inputs; give it python_only=<why>"
+            )
         ref = references.__getitem__
         found.setdefault(variable_of[rule_.field], []).append((hcl_condition(rule_, ref), hcl_message(rule_, ref)))
     return found

@@ -54,7 +54,8 @@ def _expand_dynamic_blocks(value):
     expanded = {key: _expand_dynamic_blocks(item) for key, item in value.items() if key != "dynamic"}
     for name, spec in value.get("dynamic", {}).items():
         existing = expanded.get(name, [])
-        expanded[name] = [*(existing if isinstance(existing, list) else [existing]), _expand_dynamic_blocks(spec["content"])]
+        existing = existing if isinstance(existing, list) else [existing]
+        expanded[name] = [*existing, _expand_dynamic_blocks(spec["content"])]
     return expanded
 
 

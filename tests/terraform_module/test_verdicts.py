@@ -6,6 +6,7 @@ table states: accepted, or refused by the validations of the setting's own secti
 Each case is an environment file's worth of settings on top of the reference defaults; the
 module receives the same settings as its arguments (``module_arguments``).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,10 @@ from tests.terraform_module.mocked import Run, mock_provider, terraform_test
 TAG = "0123abc"
 CERTIFICATE = "arn:aws:acm:us-east-1:758888582357:certificate/abc"
 
-#: name -> (settings by section, accepted?) — the expected verdict documents the rule; both
-#: judges must reach it.
-CASES: dict[str, tuple[dict[str, dict], bool]] = {
+#: name -> (settings by section, verdict) — the expected verdict documents the rule; both judges
+#: must reach it. Verdict: True (accepted), False (refused by the case's sections) or the one
+#: section whose validations refuse it.
+CASES: dict[str, tuple[dict[str, dict], bool | str]] = {
     "reference": ({}, True),
     # An existing ALB is only looked up by name: AWS's naming rules apply when creating it.
     "reused-alb-any-name": ({"load_balancer": {"name": "busyb_alb.internal"}}, True),
@@ -72,7 +74,90 @@ CASES: dict[str, tuple[dict[str, dict], bool]] = {
         False,
     ),
     "log-retention-10": ({"logs": {"retention_in_days": 10}}, False),
-    "spot-weight-2000": ({"service": {"capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 2000}]}}, False),
+    "path-pattern-empty-prefix": ({"listener_rule": {"path_pattern": "//*"}}, False),
+    "health-port-number": ({"target_group": {"health_check": {"port": "8080"}}}, True),
+    "health-port-word": ({"target_group": {"health_check": {"port": "eighty"}}}, False),
+    "health-port-99999": ({"target_group": {"health_check": {"port": "99999"}}}, False),
+    "record-type-cname": ({"service_discovery": {"record_types": ["A", "CNAME"]}}, False),
+    "alarm-email": (
+        {"alarms": {"create_sns_topic_name": "mcp-alarms", "email_subscriptions": ["ops@example.com"]}},
+        True,
+    ),
+    "alarm-email-not-an-address": (
+        {"alarms": {"create_sns_topic_name": "mcp-alarms", "email_subscriptions": ["ops"]}},
+        False,
+    ),
+    "alarm-email-without-topic": ({"alarms": {"email_subscriptions": ["ops@example.com"]}}, False),
+    "internal-client-id-with-space": ({"internal_callers": {"client_ids": ["a b"]}}, False),
+    "internal-callers-without-oauth21": (
+        {"internal_callers": {"client_ids": ["1-abc.apps.googleusercontent.com"]}, "task": {"environment": {}}},
+        "internal_callers",
+    ),
+    "internal-callers-with-oauth21": (
+        {
+            "internal_callers": {"client_ids": ["1-abc.apps.googleusercontent.com"]},
+            "task": {"environment": {"MCP_ENABLE_OAUTH21": "TRUE"}},
+        },
+        True,
+    ),
+    "task-user-root": ({"task": {"user": "0:10001"}}, False),
+    "task-user-name": ({"task": {"user": "app"}}, False),
+    "task-user-uid-only": ({"task": {"user": "10001"}}, True),
+    "exec-on-unconfigured-reused-cluster": ({"service": {"enable_execute_command": True}}, False),
+    "exec-on-configured-reused-cluster": (
+        {"service": {"enable_execute_command": True, "exec_reused_cluster_configured": True}},
+        True,
+    ),
+    "exec-transcripts-relative-group": (
+        {
+            "service": {
+                "enable_execute_command": True,
+                "exec_reused_cluster_configured": True,
+                "exec_log_group_name": "x",
+            }
+        },
+        False,
+    ),
+    "exec-off-relative-group": ({"service": {"exec_log_group_name": "x"}}, True),
+    "break-glass-user-arn": ({"security": {"break_glass_role_arns": ["arn:aws:iam::123456789012:user/ops"]}}, False),
+    "break-glass-role-arn": ({"security": {"break_glass_role_arns": ["arn:aws:iam::123456789012:role/ops"]}}, True),
+    "pipeline-repository-without-owner": ({"pipeline": {"github_repository": "google-workspace-mcp"}}, False),
+    "pipeline-role-name-too-long": ({"pipeline": {"plan_role_name": "r" * 65}}, False),
+    "domain-in-created-zone": (
+        {"domain": {"name": "mcp.example.com", "create_hosted_zone_name": "example.com."}},
+        True,
+    ),
+    "domain-outside-created-zone": (
+        {"domain": {"name": "mcp.example.org", "create_hosted_zone_name": "example.com"}},
+        False,
+    ),
+    "domain-zone-name-is-a-suffix-only": (
+        {"domain": {"name": "mcp.badexample.com", "create_hosted_zone_name": "example.com"}},
+        False,
+    ),
+    "domain-with-both-zones": (
+        {"domain": {"name": "mcp.example.com", "hosted_zone_id": "Z1", "create_hosted_zone_name": "example.com"}},
+        False,
+    ),
+    "domain-upper-case": ({"domain": {"name": "MCP.example.com", "hosted_zone_id": "Z1"}}, False),
+    "domain-zone-without-name": ({"domain": {"hosted_zone_id": "Z1"}}, False),
+    "domain-and-public-url": (
+        {
+            "domain": {"name": "mcp.example.com", "hosted_zone_id": "Z1"},
+            "load_balancer": {"public_base_url": "https://other.example.com"},
+        },
+        "load_balancer",
+    ),
+    "waf-on-shared-alb": ({"edge": {"waf": True}}, False),
+    "waf-on-created-alb": (
+        {"edge": {"waf": True}, "load_balancer": {"create": True, "certificate_arn": CERTIFICATE}},
+        True,
+    ),
+    "waf-off-any-rate-limit": ({"edge": {"waf_oauth_rate_limit": 0}}, True),
+    "spot-weight-2000": (
+        {"service": {"capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 2000}]}},
+        False,
+    ),
 }
 
 
@@ -83,12 +168,19 @@ def _settings(sections: dict[str, dict]) -> EnvironmentSettings:
     return config._build(EnvironmentSettings, data, "", "case.toml", name="case", source="case.toml")
 
 
-def python_verdict(sections: dict[str, dict]) -> tuple[bool, str]:
+def refused_by(sections: dict[str, dict], verdict: bool | str) -> list[str]:
+    """The sections whose validations must refuse the case (none when it is accepted)."""
+    if verdict is True:
+        return []
+    return [verdict] if isinstance(verdict, str) else list(sections)
+
+
+def python_verdict(sections: dict[str, dict]) -> ConfigError | None:
     try:
         config.validate(_settings(sections))
     except ConfigError as error:
-        return False, str(error)
-    return True, ""
+        return error
+    return None
 
 
 def _hcl(value) -> str:
@@ -104,12 +196,13 @@ def module_runs(terraform_copy: Path, tf_cache, tmp_path_factory) -> dict[str, R
     for name in ("versions.tf.json", "variables.tf.json"):
         shutil.copy(terraform_copy / "modules" / MODULE_NAME / name, root / name)
     runs = []
-    for index, (name, (sections, accepted)) in enumerate(CASES.items()):
+    for index, (name, (sections, verdict)) in enumerate(CASES.items()):
         arguments = module_arguments(_settings(sections))
         variables = "".join(f"    {key} = {_hcl(value)}\n" for key, value in arguments.items())
-        # A refusal must come from the validations of the case's own variable (its section);
+        # A refusal must come from the validations of the refusing section's variable;
         # Terraform then goes on to the next run (a failed run would skip the rest).
-        expect = "" if accepted else f"  expect_failures = [{', '.join(f'var.{key}' for key in sections)}]\n"
+        refusing = refused_by(sections, verdict)
+        expect = f"  expect_failures = [{', '.join(f'var.{key}' for key in refusing)}]\n" if refusing else ""
         runs.append(f'# {name}\nrun "case_{index}" {{\n  command = plan\n{expect}  variables {{\n{variables}  }}\n}}\n')
     found = terraform_test(root, {"verdicts.tftest.hcl": mock_provider() + "\n".join(runs)}, tf_cache, states=False)
     return {name: found[f"case_{index}"] for index, name in enumerate(CASES)}
@@ -117,9 +210,12 @@ def module_runs(terraform_copy: Path, tf_cache, tmp_path_factory) -> dict[str, R
 
 @pytest.mark.parametrize("name", CASES)
 def test_python_and_module_reach_the_same_verdict(module_runs, name):
-    sections, accepted = CASES[name]
-    python_ok, python_error = python_verdict(sections)
-    assert python_ok is accepted, f"environment file: {python_error or 'accepted'}"
+    sections, verdict = CASES[name]
+    accepted = verdict is True
+    error = python_verdict(sections)
+    assert (error is None) is accepted, f"environment file: {error or 'accepted'}"
+    if error is not None:
+        assert error.field.split(".")[0].split("[")[0] in refused_by(sections, verdict), str(error)
     # Accepted: the plan succeeds. Refused: the run passes only because the expected
     # variable validation failed (expect_failures); anything else fails the run.
     run = module_runs[name]

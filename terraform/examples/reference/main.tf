@@ -81,6 +81,8 @@ module "google_workspace_mcp" {
     deployment_minimum_healthy_percent = 100
     health_check_grace_period_seconds  = 60
     enable_execute_command             = true
+    # busyb-cluster is reused: its exec_cluster_configuration output was applied to it.
+    exec_reused_cluster_configured = true
   }
 
   token_bucket = {
