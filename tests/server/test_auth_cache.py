@@ -152,3 +152,18 @@ def test_auth_cache_ttl_refusals_name_the_variable(raw):
     with pytest.raises(ConfigError, match="WORKSPACE_MCP_AUTH_CACHE_TTL") as error:
         Settings.from_env({**OAUTH_SETTINGS, "WORKSPACE_MCP_AUTH_CACHE_TTL": raw})
     assert raw in str(error.value)
+
+
+def test_cache_memory_follows_the_tokens_seen_within_the_ttl():
+    from workspace_mcp_server.auth.cache import MAX_ENTRIES, ExpiringCache
+
+    cache = ExpiringCache()
+    for index in range(1000):  # a thousand users' checks, all expired by now
+        cache.put(f"old-{index}", index, 0.01)
+    time.sleep(0.05)
+    for index in range(300):  # the users still active: every write drops expired ones
+        cache.put(f"new-{index}", index, 60)
+    assert len(cache) == 300, "expired checks kept"
+    for index in range(MAX_ENTRIES + 10):
+        cache.put(f"many-{index}", index, 60)
+    assert len(cache) == MAX_ENTRIES

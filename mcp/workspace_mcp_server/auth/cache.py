@@ -38,7 +38,7 @@ from fastmcp.server.auth.auth import AccessToken
 DEFAULT_TTL_SECONDS = 60
 # True while the proxy checks a request's token: only those reads are worth keeping.
 _checking_request: ContextVar[bool] = ContextVar("checking_request", default=False)
-MAX_ENTRIES = 20_000  # per cache: well above the sign-ins one task serves at once, a few MiB at most
+MAX_ENTRIES = 4096  # per cache: well above the tokens one task sees within a TTL; a few MiB at most
 
 
 class ExpiringCache:
@@ -62,9 +62,17 @@ class ExpiringCache:
         if seconds <= 0:
             self._entries.pop(key, None)
             return
-        self._entries[key] = (time.monotonic() + seconds, value)
+        now = time.monotonic()
+        self._entries[key] = (now + seconds, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        # Expired entries of tokens no longer used would stay until evicted: drop a few of the least
+        # recently used ones on every write, so memory follows the tokens seen within the TTL.
+        for _ in range(4):
+            oldest = next(iter(self._entries.values()))
+            if oldest[0] > now:
+                break
             self._entries.popitem(last=False)
 
     def discard(self, key: str) -> None:
