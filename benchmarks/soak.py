@@ -19,6 +19,7 @@ from tests.fakes.moto_server import run_moto
 from tests.faults.cluster import run_cluster
 from tests.faults.soak import SoakResult, run_soak
 from tests.server.oauth_client import login
+from workspace_mcp_server.auth.cache import DEFAULT_TTL_SECONDS
 
 from .report import Row
 from .stats import Summary
@@ -39,8 +40,10 @@ def measure(work: Path, plan: SoakPlan, log: Callable[[str], None] = lambda mess
         google_oauth = stack.enter_context(run_google_oauth())
         google_api = stack.enter_context(run_google_api())
         google_oauth.on_issue = lambda token, grant: google_api.add_token(token, grant.scope.split())
+        # As deployed: a request's token check cached per task (the fault tests' cluster turns it off).
+        production = {"WORKSPACE_MCP_AUTH_CACHE_TTL": str(DEFAULT_TTL_SECONDS)}
         cluster = stack.enter_context(
-            run_cluster(moto, None, google_oauth, None, google_api.root_url, work / "cluster")
+            run_cluster(moto, None, google_oauth, None, google_api.root_url, work / "cluster", extra_env=production)
         )
         tokens = []
         for index in range(plan.users):
