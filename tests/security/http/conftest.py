@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.fakes.google_api import run_google_api
-from tests.fakes.google_oauth import run_google_oauth
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import ServerProcess, run_server
 from tests.server.conftest import PREFIX, oauth_env, seed_single_user, single_user_env
@@ -36,22 +34,6 @@ class Target:
 
     def url(self, path: str) -> str:
         return self.process.url(path)
-
-
-@pytest.fixture(scope="package")
-def google_oauth():
-    with run_google_oauth() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture(scope="package")
-def google_api(google_oauth):
-    with run_google_api() as fake:
-        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
-        try:
-            yield fake
-        finally:
-            google_oauth.on_issue = None
 
 
 def new_bucket(moto) -> str:

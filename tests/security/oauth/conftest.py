@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.fakes.google_api import run_google_api
-from tests.fakes.google_oauth import run_google_oauth
 from tests.fakes.oauth_steps import OAuthSteps
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import run_server
@@ -16,22 +14,6 @@ from tests.server.conftest import PREFIX, oauth_env
 
 # Hosted clients the operator allows in these tests (a real one and a wildcard one).
 ALLOWED_PATTERNS = "https://claude.ai/api/mcp/auth_callback,https://*.partner.example/oauth/*"
-
-
-@pytest.fixture(scope="package")
-def google_oauth():
-    with run_google_oauth() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture(scope="package")
-def google_api(google_oauth):
-    with run_google_api() as fake:
-        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
-        try:
-            yield fake
-        finally:
-            google_oauth.on_issue = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,23 @@
+"""The Google stand-ins every security test attacks through: one pair for the whole package."""
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes.google_api import run_google_api
+from tests.fakes.google_oauth import run_google_oauth
+
+
+@pytest.fixture(scope="package")
+def google_oauth():
+    with run_google_oauth() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="package")
+def google_api(google_oauth):
+    with run_google_api() as fake:
+        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
+        try:
+            yield fake
+        finally:
+            google_oauth.on_issue = None
