@@ -5,6 +5,7 @@ Writes ``cdktf.out/stacks/<stack>/cdk.tf.json`` (``$CDKTF_OUTDIR`` overrides the
 ``$CDKTF_MODULE_OUTDIR`` set it also writes the plain Terraform module there, in the same process
 (one provider-binding load); ``make module`` regenerates the committed copy.
 """
+
 from __future__ import annotations
 
 import os

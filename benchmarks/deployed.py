@@ -13,6 +13,7 @@ floor of an authenticated request. Users sign in through the real OAuth flow; th
   same Google requests sent straight to the front by a minimal async client (the floor, which is
   also the stand-in alone at that concurrency), with CPU seconds per 1,000 calls of each.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -132,8 +133,11 @@ def _sign_in(mcp_url: str, context: ssl.SSLContext) -> str:
 
 async def _ping(client: httpx2.AsyncClient, url: str, bearer: str | None) -> float:
     """One JSON-RPC ping (the cheapest authenticated MCP request), in ms."""
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
-               "MCP-Protocol-Version": "2025-06-18"}
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": "2025-06-18",
+    }
     if bearer:
         headers["Authorization"] = f"Bearer {bearer}"
     started = time.perf_counter()
@@ -146,8 +150,9 @@ async def _ping(client: httpx2.AsyncClient, url: str, bearer: str | None) -> flo
 
 def _mcp_client(concurrency: int) -> httpx2.AsyncClient:
     # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them under a request.
-    limits = httpx2.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency + 2,
-                           keepalive_expiry=2.0)
+    limits = httpx2.Limits(
+        max_connections=concurrency + 2, max_keepalive_connections=concurrency + 2, keepalive_expiry=2.0
+    )
     return httpx2.AsyncClient(timeout=60.0, limits=limits, trust_env=False)
 
 
@@ -162,8 +167,10 @@ class MinimalGoogleCalls:
         parts = urlsplit(root)
         self.host, self.port, self.context, self.pattern = parts.hostname, parts.port, context, pattern
         self.requests = [
-            (f"{r['method']} {r['target']} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-             f"Authorization: Bearer {r['token']}\r\nAccept: application/json\r\n\r\n").encode()
+            (
+                f"{r['method']} {r['target']} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                f"Authorization: Bearer {r['token']}\r\nAccept: application/json\r\n\r\n"
+            ).encode()
             for r in pattern
         ]
 
@@ -212,8 +219,9 @@ class _Opened(ToolCalls):
         return self.session
 
 
-async def _throughput(concurrency: int, per_worker: int, calls,
-                      server_pid: int | None) -> tuple[Latencies, float, float]:
+async def _throughput(
+    concurrency: int, per_worker: int, calls, server_pid: int | None
+) -> tuple[Latencies, float, float]:
     """(latencies, calls per second, CPU seconds per 1,000 calls of the server, or of this process)."""
     cpu = (lambda: _cpu_s(server_pid)) if server_pid else _own_cpu_s
     sessions = await asyncio.gather(*(calls.setup(i) for i in range(concurrency)))  # not timed
@@ -232,9 +240,19 @@ async def _throughput(concurrency: int, per_worker: int, calls,
     return latencies, len(latencies.samples) / wall, cpu_used / done * 1000
 
 
-async def _measure(mcp_url: str, floor_url: str, tokens: list[str], fresh: list[str], front: _Front, s3,
-                   context: ssl.SSLContext, standin, server_pid: int, floor_pid: int,
-                   plan: DeployedPlan) -> DeployedRun:
+async def _measure(
+    mcp_url: str,
+    floor_url: str,
+    tokens: list[str],
+    fresh: list[str],
+    front: _Front,
+    s3,
+    context: ssl.SSLContext,
+    standin,
+    server_pid: int,
+    floor_pid: int,
+    plan: DeployedPlan,
+) -> DeployedRun:
     async with _mcp_client(max(plan.per_worker)) as client:
         # Auth: each fresh token's first request, then its steady state; the single-user floor.
         first_ms, steady_ms, first_google, first_s3, steady_cpu = [], [], [], [], 0.0
@@ -276,20 +294,29 @@ async def _measure(mcp_url: str, floor_url: str, tokens: list[str], fresh: list[
         connections = counts.pop("connections", 0)
         c1_floor = await _bounded(1, plan.c1_calls, MinimalGoogleCalls(front.root, pattern, context))
         run = DeployedRun(
-            first_ms=first_ms, steady_ms=steady_ms, floor_ping_ms=floor_ping_ms,
-            steady_cpu_ms=steady_cpu / len(steady_ms) * 1000, floor_cpu_ms=floor_cpu / len(floor_ping_ms) * 1000,
-            first_google=statistics.median(first_google), first_s3=statistics.median(first_s3),
-            c1=c1, c1_floor=c1_floor,
-            google_per_call=sum(counts.values()) / calls, floor_google_per_call=len(pattern),
+            first_ms=first_ms,
+            steady_ms=steady_ms,
+            floor_ping_ms=floor_ping_ms,
+            steady_cpu_ms=steady_cpu / len(steady_ms) * 1000,
+            floor_cpu_ms=floor_cpu / len(floor_ping_ms) * 1000,
+            first_google=statistics.median(first_google),
+            first_s3=statistics.median(first_s3),
+            c1=c1,
+            c1_floor=c1_floor,
+            google_per_call=sum(counts.values()) / calls,
+            floor_google_per_call=len(pattern),
             google_kinds={k: v / calls for k, v in counts.items()},
-            s3_per_call=s3_calls / calls, connections_per_call=connections / calls,
+            s3_per_call=s3_calls / calls,
+            connections_per_call=connections / calls,
         )
         for concurrency, per_worker in plan.per_worker.items():
             standin.post("/clear")
             ours, ours_rate, ours_cpu = await _throughput(
-                concurrency, per_worker, _SharedTokenCalls(client, mcp_url, tokens), server_pid)
+                concurrency, per_worker, _SharedTokenCalls(client, mcp_url, tokens), server_pid
+            )
             floor, floor_rate, floor_cpu = await _throughput(
-                concurrency, per_worker, MinimalGoogleCalls(front.root, pattern, context), None)
+                concurrency, per_worker, MinimalGoogleCalls(front.root, pattern, context), None
+            )
             run.throughput.append(Throughput(concurrency, ours, floor, ours_rate, floor_rate, ours_cpu, floor_cpu))
         for latencies in [c1, c1_floor, *(t.ours for t in run.throughput), *(t.floor for t in run.throughput)]:
             run.errors += latencies.errors
@@ -300,56 +327,87 @@ async def _measure(mcp_url: str, floor_url: str, tokens: list[str], fresh: list[
 def measure_deployed(work: Path, plan: DeployedPlan, log: Callable[[str], None] = lambda message: None) -> DeployedRun:
     """One run of the deployed path with fresh processes (moto, stand-ins, two servers)."""
     work.mkdir(parents=True, exist_ok=True)
-    with run_moto(work / "moto.log") as moto, run_fault_proxy(moto.endpoint) as s3, \
-            google_standin(work, all_scopes(), tls_delay_ms=GOOGLE_DELAY_MS) as standin:
+    with (
+        run_moto(work / "moto.log") as moto,
+        run_fault_proxy(moto.endpoint) as s3,
+        google_standin(work, all_scopes(), tls_delay_ms=GOOGLE_DELAY_MS) as standin,
+    ):
         bucket = f"tokens-{uuid.uuid4().hex[:12]}"
         moto.client("s3").create_bucket(Bucket=bucket)
         s3.add("delay", seconds=S3_DELAY_S, times=None)
         standin.post("/distinct-users")
         tls = standin.tls
         context = ssl.create_default_context(cafile=tls["ca_file"])
-        trust = {"SSL_CERT_FILE": tls["ca_file"], "HTTPLIB2_CA_CERTS": tls["ca_file"],
-                 "REQUESTS_CA_BUNDLE": tls["ca_file"]}
+        trust = {
+            "SSL_CERT_FILE": tls["ca_file"],
+            "HTTPLIB2_CA_CERTS": tls["ca_file"],
+            "REQUESTS_CA_BUNDLE": tls["ca_file"],
+        }
         port, floor_port = free_port(), free_port()
         base = f"http://127.0.0.1:{port}"
-        argv, env = ours_command({
-            **tls["oauth_env"], **moto.env(), **trust,
-            "AWS_ENDPOINT_URL": s3.url,
-            "MCP_SINGLE_USER_MODE": "0",
-            "MCP_ENABLE_OAUTH21": "true",
-            "OAUTHLIB_INSECURE_TRANSPORT": "1",
-            "WORKSPACE_MCP_PUBLIC_URL": base,
-            "WORKSPACE_MCP_TOKEN_STORE": f"s3://{bucket}/workspace-mcp",
-            "GOOGLE_API_ROOT_URL": tls["root"],
-            **UNLIMITED_SIGN_INS,
-        })(port, work / "ours")
+        argv, env = ours_command(
+            {
+                **tls["oauth_env"],
+                **moto.env(),
+                **trust,
+                "AWS_ENDPOINT_URL": s3.url,
+                "MCP_SINGLE_USER_MODE": "0",
+                "MCP_ENABLE_OAUTH21": "true",
+                "OAUTHLIB_INSECURE_TRANSPORT": "1",
+                "WORKSPACE_MCP_PUBLIC_URL": base,
+                "WORKSPACE_MCP_TOKEN_STORE": f"s3://{bucket}/workspace-mcp",
+                "GOOGLE_API_ROOT_URL": tls["root"],
+                **UNLIMITED_SIGN_INS,
+            }
+        )(port, work / "ours")
         floor_argv, floor_env = ours_command({**trust, "GOOGLE_API_ROOT_URL": tls["root"]})(floor_port, work / "floor")
         with contextlib.ExitStack() as stack, concurrent.futures.ThreadPoolExecutor(2) as starting:
             # Both servers start at once (each on its own stack, so either is stopped whatever happens).
             stacks = [stack.enter_context(contextlib.ExitStack()) for _ in range(2)]
-            server, floor = [future.result() for future in [
-                starting.submit(stacks[0].enter_context,
-                                started_server(argv, env=env, port=port, log=work / "ours.log", cwd=work)),
-                starting.submit(stacks[1].enter_context,
-                                started_server(floor_argv, env=floor_env, port=floor_port, log=work / "floor.log",
-                                               cwd=work)),
-            ]]
+            server, floor = [
+                future.result()
+                for future in [
+                    starting.submit(
+                        stacks[0].enter_context,
+                        started_server(argv, env=env, port=port, log=work / "ours.log", cwd=work),
+                    ),
+                    starting.submit(
+                        stacks[1].enter_context,
+                        started_server(floor_argv, env=floor_env, port=floor_port, log=work / "floor.log", cwd=work),
+                    ),
+                ]
+            ]
             log("deployed path: servers up, signing in")
             mcp_url = f"{base}/mcp"
             with concurrent.futures.ThreadPoolExecutor(SIGN_IN_PARALLEL) as pool:
                 tokens = list(pool.map(lambda _: _sign_in(mcp_url, context), range(plan.users + plan.first_tokens)))
-            fresh, tokens = tokens[:plan.first_tokens], tokens[plan.first_tokens:]
+            fresh, tokens = tokens[: plan.first_tokens], tokens[plan.first_tokens :]
             front = _Front(tls["root"], context)
             log(f"deployed path: {len(tokens) + len(fresh)} users signed in, measuring")
-            return asyncio.run(_measure(mcp_url, f"{floor.base_url}/mcp", tokens, fresh, front, s3, context,
-                                        standin, server.pid, floor.pid, plan))
+            return asyncio.run(
+                _measure(
+                    mcp_url,
+                    f"{floor.base_url}/mcp",
+                    tokens,
+                    fresh,
+                    front,
+                    s3,
+                    context,
+                    standin,
+                    server.pid,
+                    floor.pid,
+                    plan,
+                )
+            )
 
 
 # --- rows of the results table ------------------------------------------------------------------
 FLOOR_NAME = "minimal async client"
 NO_AUTH = "single-user, no auth"
-SETUP = (f"OAuth mode, token store on moto S3 (+{S3_DELAY_S * 1000:.0f} ms per S3 call), Google over TLS "
-         f"(+{GOOGLE_DELAY_MS:.0f} ms per call, tokeninfo included)")
+SETUP = (
+    f"OAuth mode, token store on moto S3 (+{S3_DELAY_S * 1000:.0f} ms per S3 call), Google over TLS "
+    f"(+{GOOGLE_DELAY_MS:.0f} ms per call, tokeninfo included)"
+)
 
 
 def rows(runs: list[DeployedRun], plan: DeployedPlan) -> list:
@@ -371,57 +429,128 @@ def rows(runs: list[DeployedRun], plan: DeployedPlan) -> list:
     c1, c1_floor = over(r.c1.p(50) for r in runs), over(r.c1_floor.p(50) for r in runs)
     kinds = {k: statistics.median(r.google_kinds.get(k, 0.0) for r in runs) for k in runs[0].google_kinds}
     result = [
-        Row("dep_auth_first", "Deployed path: an MCP request (ping), the first request of a token", "ms", "reported",
-            first, NO_AUTH, no_auth,
-            note=(f"{SETUP}. Auth overhead {first.median - no_auth.median:.1f} ms: that request made "
-                  f"{statistics.median(r.first_google for r in runs):.0f} Google request(s) and "
-                  f"{statistics.median(r.first_s3 for r in runs):.0f} S3 request(s) "
-                  f"({plan.first_tokens} fresh tokens per run, one at a time).")),
-        Row("dep_auth_steady", "Deployed path: an MCP request (ping) after the token's first, p50", "ms",
-            "overhead ≤ 2 ms", steady, NO_AUTH, no_auth, overhead_le(2.0),
-            note=(f"overhead {steady.median - no_auth.median:.2f} ms; {plan.pings} pings per fresh token; the floor "
-                  "is the same ping on the same server code in single-user mode (no authentication). Server CPU per "
-                  "request (immune to a busy machine): ours "
-                  f"{statistics.median(r.steady_cpu_ms for r in runs):.2f} ms, "
-                  f"no auth {statistics.median(r.floor_cpu_ms for r in runs):.2f} ms.")),
-        Row("dep_call_c1_p50", "Deployed path: Gmail search tool call, concurrency 1, p50", "ms", "overhead ≤ 5 ms",
-            c1, FLOOR_NAME, c1_floor, overhead_le(5.0),
-            note=(f"overhead {c1.median - c1_floor.median:.1f} ms; the floor sends the tool's "
-                  f"{runs[0].floor_google_per_call} Google requests (list, then the gets concurrently) over TLS on "
-                  "kept-alive connections.")),
-        Row("dep_google_per_call", "Deployed path: Google requests per tool call (steady state)", "", "= floor",
-            over(r.google_per_call for r in runs), FLOOR_NAME, over(r.floor_google_per_call for r in runs),
+        Row(
+            "dep_auth_first",
+            "Deployed path: an MCP request (ping), the first request of a token",
+            "ms",
+            "reported",
+            first,
+            NO_AUTH,
+            no_auth,
+            note=(
+                f"{SETUP}. Auth overhead {first.median - no_auth.median:.1f} ms: that request made "
+                f"{statistics.median(r.first_google for r in runs):.0f} Google request(s) and "
+                f"{statistics.median(r.first_s3 for r in runs):.0f} S3 request(s) "
+                f"({plan.first_tokens} fresh tokens per run, one at a time)."
+            ),
+        ),
+        Row(
+            "dep_auth_steady",
+            "Deployed path: an MCP request (ping) after the token's first, p50",
+            "ms",
+            "overhead ≤ 2 ms",
+            steady,
+            NO_AUTH,
+            no_auth,
+            overhead_le(2.0),
+            note=(
+                f"overhead {steady.median - no_auth.median:.2f} ms; {plan.pings} pings per fresh token; the floor "
+                "is the same ping on the same server code in single-user mode (no authentication). Server CPU per "
+                "request (immune to a busy machine): ours "
+                f"{statistics.median(r.steady_cpu_ms for r in runs):.2f} ms, "
+                f"no auth {statistics.median(r.floor_cpu_ms for r in runs):.2f} ms."
+            ),
+        ),
+        Row(
+            "dep_call_c1_p50",
+            "Deployed path: Gmail search tool call, concurrency 1, p50",
+            "ms",
+            "overhead ≤ 5 ms",
+            c1,
+            FLOOR_NAME,
+            c1_floor,
+            overhead_le(5.0),
+            note=(
+                f"overhead {c1.median - c1_floor.median:.1f} ms; the floor sends the tool's "
+                f"{runs[0].floor_google_per_call} Google requests (list, then the gets concurrently) over TLS on "
+                "kept-alive connections."
+            ),
+        ),
+        Row(
+            "dep_google_per_call",
+            "Deployed path: Google requests per tool call (steady state)",
+            "",
+            "= floor",
+            over(r.google_per_call for r in runs),
+            FLOOR_NAME,
+            over(r.floor_google_per_call for r in runs),
             lambda ours, base: base is not None and ours <= base,
-            note="counted at the Google front: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(kinds.items()))),
-        Row("dep_s3_per_call", "Deployed path: S3 requests per tool call (steady state)", "", "≤ 0.05",
-            over(r.s3_per_call for r in runs), check=at_most(0.05),
-            note="counted at the S3 proxy in front of moto, concurrency 1, after each token's first request."),
-        Row("dep_connections_per_call", "Deployed path: new TLS connections to Google per tool call (steady state)", "",
-            "≤ 0.05", over(r.connections_per_call for r in runs), check=at_most(0.05),
-            note="TLS handshakes accepted by the Google front, concurrency 1."),
+            note="counted at the Google front: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(kinds.items())),
+        ),
+        Row(
+            "dep_s3_per_call",
+            "Deployed path: S3 requests per tool call (steady state)",
+            "",
+            "≤ 0.05",
+            over(r.s3_per_call for r in runs),
+            check=at_most(0.05),
+            note="counted at the S3 proxy in front of moto, concurrency 1, after each token's first request.",
+        ),
+        Row(
+            "dep_connections_per_call",
+            "Deployed path: new TLS connections to Google per tool call (steady state)",
+            "",
+            "≤ 0.05",
+            over(r.connections_per_call for r in runs),
+            check=at_most(0.05),
+            note="TLS handshakes accepted by the Google front, concurrency 1.",
+        ),
     ]
     for index, concurrency in enumerate(plan.per_worker):
         tput = [r.throughput[index] for r in runs]
         ours_rate, floor_rate = over(t.ours_calls_per_s for t in tput), over(t.floor_calls_per_s for t in tput)
-        result.append(Row(
-            f"dep_tput_c{concurrency}", f"Deployed path: Gmail searches per second, one server process, "
-            f"concurrency {concurrency}", "calls/s", "stand-in alone ≥ 2× ours", ours_rate,
-            "stand-in alone (" + FLOOR_NAME + ")", floor_rate, lambda ours, base: base is not None and base >= 2 * ours,
-            note=(f"p50 latency ours {statistics.median(t.ours.p(50) for t in tput):.0f} ms, stand-in alone "
-                  f"{statistics.median(t.floor.p(50) for t in tput):.0f} ms; p99 ours "
-                  f"{statistics.median(t.ours.p(99) for t in tput):.0f} ms; {plan.per_worker[concurrency]} calls per "
-                  f"client, {concurrency} clients on {plan.users} users' tokens. The goal says the stand-in is not "
-                  "the bottleneck, so the figure measures the server."),
-        ))
-        result.append(Row(
-            f"dep_cpu_c{concurrency}", f"Deployed path: CPU seconds per 1,000 tool calls, concurrency {concurrency}",
-            "s", "reported", over(t.ours_cpu_s_per_1000 for t in tput), FLOOR_NAME,
-            over(t.floor_cpu_s_per_1000 for t in tput),
-            note="ours: the server process (user + system, /proc); the floor: the minimal client's process.",
-        ))
+        result.append(
+            Row(
+                f"dep_tput_c{concurrency}",
+                f"Deployed path: Gmail searches per second, one server process, concurrency {concurrency}",
+                "calls/s",
+                "stand-in alone ≥ 2× ours",
+                ours_rate,
+                "stand-in alone (" + FLOOR_NAME + ")",
+                floor_rate,
+                lambda ours, base: base is not None and base >= 2 * ours,
+                note=(
+                    f"p50 latency ours {statistics.median(t.ours.p(50) for t in tput):.0f} ms, stand-in alone "
+                    f"{statistics.median(t.floor.p(50) for t in tput):.0f} ms; p99 ours "
+                    f"{statistics.median(t.ours.p(99) for t in tput):.0f} ms; {plan.per_worker[concurrency]} calls per "
+                    f"client, {concurrency} clients on {plan.users} users' tokens. The goal says the stand-in is not "
+                    "the bottleneck, so the figure measures the server."
+                ),
+            )
+        )
+        result.append(
+            Row(
+                f"dep_cpu_c{concurrency}",
+                f"Deployed path: CPU seconds per 1,000 tool calls, concurrency {concurrency}",
+                "s",
+                "reported",
+                over(t.ours_cpu_s_per_1000 for t in tput),
+                FLOOR_NAME,
+                over(t.floor_cpu_s_per_1000 for t in tput),
+                note="ours: the server process (user + system, /proc); the floor: the minimal client's process.",
+            )
+        )
     errors = sum(r.errors for r in runs)
     first_error = next((r.first_error for r in runs if r.first_error), "")
-    result.append(Row("dep_errors", "Deployed path: errors (all phases, ours and floor)", "", "0",
-                      over([errors]), check=lambda ours, base: ours == 0,
-                      note=f"First error: {first_error}" if first_error else ""))
+    result.append(
+        Row(
+            "dep_errors",
+            "Deployed path: errors (all phases, ours and floor)",
+            "",
+            "0",
+            over([errors]),
+            check=lambda ours, base: ours == 0,
+            note=f"First error: {first_error}" if first_error else "",
+        )
+    )
     return result

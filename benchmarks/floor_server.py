@@ -2,6 +2,7 @@
 
 Usage: python -m benchmarks.floor_server PORT
 """
+
 from __future__ import annotations
 
 import sys

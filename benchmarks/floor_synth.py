@@ -4,6 +4,7 @@ Usage: python -m benchmarks.floor_synth OUTDIR   (run from the repository root)
 It imports through modules/aws.py, the repository's one import point for the binding, so the
 floor loads exactly the binding that ``main.py`` loads.
 """
+
 from __future__ import annotations
 
 import sys

@@ -13,6 +13,7 @@ OAuth URLs through it) when ready and runs until stdin closes.
 * A control endpoint (loopback) lets the benchmark make every sign-in a new user, read which API
   requests a tool call made, and clear the request logs so memory stays bounded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,8 +90,12 @@ def control_server(api, oauth: GoogleOAuthStandIn) -> ThreadingHTTPServer:
             if url.path == "/api-requests":
                 with api.lock:
                     records = [
-                        {"method": r.method, "target": r.path + ("?" + urlencode(r.query, doseq=True) if r.query else ""),
-                         "status": r.status, "token": r.token}
+                        {
+                            "method": r.method,
+                            "target": r.path + ("?" + urlencode(r.query, doseq=True) if r.query else ""),
+                            "status": r.status,
+                            "token": r.token,
+                        }
                         for r in api.requests
                     ]
                 self._reply({"requests": records, "violations": list(api.violations)})
@@ -120,25 +125,32 @@ def control_server(api, oauth: GoogleOAuthStandIn) -> ThreadingHTTPServer:
     return server
 
 
-def main(credentials_path: str, scopes: list[str], tls_delay_ms: float | None = None,
-         cert_dir: str | None = None) -> None:
+def main(
+    credentials_path: str, scopes: list[str], tls_delay_ms: float | None = None, cert_dir: str | None = None
+) -> None:
     # socketserver's default listen backlog is 5: fifty clients connecting at once would see SYN
     # retransmissions (1 s, 3 s) that Google's front ends never cause.
     ThreadingHTTPServer.request_queue_size = 1024
     with run_google_oauth() as oauth, run_google_api() as api:
         api.tokens = MintedTokens(api.tokens, oauth)
         access, refresh = oauth.issue(SINGLE_USER_EMAIL, " ".join(scopes))
-        Path(credentials_path).write_text(json.dumps({
-            "token": access,
-            "refresh_token": refresh,
-            "token_uri": f"{oauth.base_url}/token",
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "scopes": scopes,
-            "account": SINGLE_USER_EMAIL,
-            # google-auth treats a credential without expiry as expired; the grant lives an hour.
-            "expiry": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + oauth.access_token_lifetime - 60)),
-        }))
+        Path(credentials_path).write_text(
+            json.dumps(
+                {
+                    "token": access,
+                    "refresh_token": refresh,
+                    "token_uri": f"{oauth.base_url}/token",
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "scopes": scopes,
+                    "account": SINGLE_USER_EMAIL,
+                    # google-auth treats a credential without expiry as expired; the grant lives an hour.
+                    "expiry": time.strftime(
+                        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + oauth.access_token_lifetime - 60)
+                    ),
+                }
+            )
+        )
         control = control_server(api, oauth)
         info = {
             "api_root": api.root_url,

@@ -1,4 +1,5 @@
 """Container image size, read from podman when the container tests have built the image."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ Deliberately thin so that client overhead stays small and identical for every se
 measured: one HTTP request per JSON-RPC call, SSE or JSON responses, protocol 2025-06-18
 (the version that uses ``Mcp-Session-Id``, like most deployed clients).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -87,7 +88,9 @@ class McpSession:
             self.headers["Mcp-Session-Id"] = session_id
         self.headers["MCP-Protocol-Version"] = result.get("protocolVersion", PROTOCOL_VERSION)
         note = await self.client.post(
-            self.url, content=json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}), headers=self.headers
+            self.url,
+            content=json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            headers=self.headers,
         )
         if note.status_code not in (200, 202):
             raise McpError(f"notifications/initialized: HTTP {note.status_code}")

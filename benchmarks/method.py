@@ -1,4 +1,5 @@
 """The prose of RESULTS.md: how each figure is measured, and what missed goals are explained by."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -89,13 +90,17 @@ EXCERPT_LINES = 45
 
 
 def sections(rows: list[Row], out_dir: Path, profiles: dict[str, Path], plan) -> list[tuple[str, str]]:
-    runs = (f"synthesis {plan.synth_runs}, server rows {plan.server_runs} ({plan.tools_list_requests} tools/list "
-            f"each), tool calls {plan.call_runs} ({plan.c1_calls} calls at concurrency 1, {plan.c50_per_worker} per "
-            f"client at 50), users {plan.users_runs} ({plan.users:,} users)")
+    runs = (
+        f"synthesis {plan.synth_runs}, server rows {plan.server_runs} ({plan.tools_list_requests} tools/list "
+        f"each), tool calls {plan.call_runs} ({plan.c1_calls} calls at concurrency 1, {plan.c50_per_worker} per "
+        f"client at 50), users {plan.users_runs} ({plan.users:,} users)"
+    )
     dp = plan.deployed
-    deployed_users = (f"{plan.deployed_runs} run(s) of {dp.users} users, {dp.first_tokens} fresh tokens, "
-                      f"{dp.pings} pings each, {dp.c1_calls} calls at concurrency 1, "
-                      + ", ".join(f"{n} per client at {c}" for c, n in dp.per_worker.items()))
+    deployed_users = (
+        f"{plan.deployed_runs} run(s) of {dp.users} users, {dp.first_tokens} fresh tokens, "
+        f"{dp.pings} pings each, {dp.c1_calls} calls at concurrency 1, "
+        + ", ".join(f"{n} per client at {c}" for c, n in dp.per_worker.items())
+    )
     result = [("Method", METHOD.replace("{runs}", runs).replace("{deployed_users}", deployed_users))]
     missed = [row for row in rows if row.met is False]
     if not missed:
@@ -111,5 +116,12 @@ def sections(rows: list[Row], out_dir: Path, profiles: dict[str, Path], plan) ->
         text = path.read_text(errors="replace").splitlines()
         excerpt = "\n".join(text[:EXCERPT_LINES])
         more = f" (first {EXCERPT_LINES} of {len(text)} lines)" if len(text) > EXCERPT_LINES else ""
-        lines += ["", f"### Profile: {name}{more}, full report `{path.relative_to(out_dir)}`", "", "```", excerpt, "```"]
+        lines += [
+            "",
+            f"### Profile: {name}{more}, full report `{path.relative_to(out_dir)}`",
+            "",
+            "```",
+            excerpt,
+            "```",
+        ]
     return result + [("Goals missed, and where the time or memory goes", "\n".join(lines))]

@@ -3,6 +3,7 @@
 ``python -m benchmarks.peer --relock`` re-resolves the peer's dependencies and rewrites the lock
 (pip freeze of a fresh venv); every benchmark run installs exactly the lock with ``--no-deps``.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Process helpers: fresh server processes, time to first /health 200, and memory from /proc."""
+
 from __future__ import annotations
 
 import contextlib

@@ -1,5 +1,6 @@
 """Profiles that explain a missed goal: where the time (pyinstrument, -X importtime) or the memory
 (tracemalloc) goes. Written to benchmarks/profiles/ and excerpted in RESULTS.md."""
+
 from __future__ import annotations
 
 import asyncio
@@ -53,6 +54,7 @@ def tool_calls(work: Path, out: Path, calls: int = 100) -> None:
         port = free_port()
         argv, env = servers.ours_command({"GOOGLE_API_ROOT_URL": standin.api_root, **_hooked("time", out)})(port, work)
         with started_server(argv, env=env, port=port, log=work / "server.log", cwd=work) as server:
+
             async def drive(count: int) -> None:
                 async with new_client() as client:
                     session = await McpSession(client, f"{server.base_url}/mcp").open()
@@ -68,6 +70,7 @@ def tools_list(work: Path, out: Path, requests: int = 200) -> None:
     port = free_port()
     argv, env = servers.ours_command(_hooked("time", out))(port, work)
     with started_server(argv, env=env, port=port, log=work / "server.log", cwd=work) as server:
+
         async def drive(count: int) -> None:
             async with new_client() as client:
                 session = await McpSession(client, f"{server.base_url}/mcp").open()
@@ -106,8 +109,10 @@ def startup(work: Path, out: Path) -> None:
         "Top-level package       ours (s)   floor (s)   ours - floor (s)",
     ]
     for package in sorted(ours, key=lambda p: ours[p] - floor.get(p, 0.0), reverse=True)[:20]:
-        lines.append(f"{package:<22}{ours[package]:>9.3f}{floor.get(package, 0.0):>12.3f}"
-                     f"{ours[package] - floor.get(package, 0.0):>18.3f}")
+        lines.append(
+            f"{package:<22}{ours[package]:>9.3f}{floor.get(package, 0.0):>12.3f}"
+            f"{ours[package] - floor.get(package, 0.0):>18.3f}"
+        )
     out.write_text("\n".join(lines) + "\n")
 
 
@@ -116,8 +121,7 @@ def synthesis(work: Path, out: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDKTF_"))}
     env.update(synth.SYNTH_ENV, CDKTF_OUTDIR=str(work / "synth"))
     argv = [sys.executable, "-m", "pyinstrument", "--renderer", "text", "-o", str(out), "main.py"]
-    subprocess.run(argv, cwd=ROOT, env=env, check=True, timeout=synth.SYNTH_TIMEOUT_S,
-                   capture_output=True)
+    subprocess.run(argv, cwd=ROOT, env=env, check=True, timeout=synth.SYNTH_TIMEOUT_S, capture_output=True)
 
 
 def users_memory(work: Path, out: Path, users: int = 100) -> None:
@@ -141,10 +145,17 @@ PROFILERS = {
 }
 # Which profile explains which row.
 FOR_ROW = {
-    "synth_wall": "synth", "synth_rss": "synth",
-    "start_vs_peer": "startup", "start_vs_floor": "startup",
-    "list_p50_vs_peer": "tools_list", "list_p99_vs_peer": "tools_list",
-    "call_c1_p50": "tool_calls", "call_c50_p50": "tool_calls", "call_errors": "tool_calls",
-    "rss_vs_peer": "users_memory", "users_growth": "users_memory",
-    "dep_call_c1_p50": "tool_calls", "dep_auth_steady": "tool_calls",
+    "synth_wall": "synth",
+    "synth_rss": "synth",
+    "start_vs_peer": "startup",
+    "start_vs_floor": "startup",
+    "list_p50_vs_peer": "tools_list",
+    "list_p99_vs_peer": "tools_list",
+    "call_c1_p50": "tool_calls",
+    "call_c50_p50": "tool_calls",
+    "call_errors": "tool_calls",
+    "rss_vs_peer": "users_memory",
+    "users_growth": "users_memory",
+    "dep_call_c1_p50": "tool_calls",
+    "dep_auth_steady": "tool_calls",
 }

@@ -1,4 +1,5 @@
 """Rows of the results table, and their rendering as results.json and RESULTS.md."""
+
 from __future__ import annotations
 
 import json

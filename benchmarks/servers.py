@@ -1,4 +1,5 @@
 """Server start-up, tools/list latency and size, and peak memory: ours, the peer and the floor."""
+
 from __future__ import annotations
 
 import asyncio
@@ -77,8 +78,15 @@ def peer_command(peer_python: Path) -> Callable[[int, Path], tuple[list[str], di
         )
         # Its console script, in streamable-http mode with every tool (it serves /health itself).
         script = peer_python.parent / "workspace-mcp"
-        return [str(peer_python), str(script), "--transport", "streamable-http", "--single-user",
-                "--tool-tier", "complete"], env
+        return [
+            str(peer_python),
+            str(script),
+            "--transport",
+            "streamable-http",
+            "--single-user",
+            "--tool-tier",
+            "complete",
+        ], env
 
     return command
 
@@ -121,8 +129,10 @@ def measure(kind: ServerKind, work: Path, requests: int) -> ServerRun:
         tools, latencies = asyncio.run(_tools_list_loop(f"{server.base_url}/mcp", requests))
         rss = peak_rss_mb(server.pid)
     if not tools or (kind.expected_tools is not None and len(tools) != kind.expected_tools):
-        raise RuntimeError(f"{kind.name}: tools/list returned {len(tools)} tools, expected "
-                           f"{kind.expected_tools or 'some'} (see {work / 'server.log'})")
+        raise RuntimeError(
+            f"{kind.name}: tools/list returned {len(tools)} tools, expected "
+            f"{kind.expected_tools or 'some'} (see {work / 'server.log'})"
+        )
     return ServerRun(
         startup_s=server.startup_s,
         tool_count=len(tools),

@@ -1,4 +1,5 @@
 """Summaries of repeated measurements: median with min and max, and latency percentiles."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Synthesis: ``python main.py`` (every environment) against the floor (binding + one resource)."""
+
 from __future__ import annotations
 
 import os
@@ -37,7 +38,9 @@ def _run(argv: list[str], outdir: Path) -> SynthRun:
             raise
     wall = time.perf_counter() - started
     if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({process.returncode}):\n{output.decode(errors='replace')[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(argv)} failed ({process.returncode}):\n{output.decode(errors='replace')[-3000:]}"
+        )
     return SynthRun(wall, sampler.peak_mb)
 
 

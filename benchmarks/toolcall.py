@@ -4,6 +4,7 @@ The Gmail search tool (``search_gmail_messages``) makes one ``messages.list`` an
 ``messages.get`` per hit, concurrently. Its floor is the same requests sent by this client straight
 to the stand-in, in the same pattern, so the difference is what our server adds.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -62,7 +63,10 @@ def google_standin(work: Path, scopes: list[str], tls_delay_ms: float | None = N
     tls = [] if tls_delay_ms is None else ["--tls-delay-ms", str(tls_delay_ms), "--cert-dir", str(work / "tls")]
     process = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.google_standin", *tls, str(credentials), *scopes],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
     )
     try:
         line = _read_line(process, STANDIN_START_S)
@@ -227,8 +231,14 @@ def _sign_in_and_call(mcp_url: str) -> None:
     asyncio.run(call())
 
 
-def measure_users(work: Path, users: int, warmup_users: int = 3, parallel: int = 8,
-                  extra_env: dict[str, str] | None = None, snapshot: Callable[[int], None] | None = None) -> UsersRun:
+def measure_users(
+    work: Path,
+    users: int,
+    warmup_users: int = 3,
+    parallel: int = 8,
+    extra_env: dict[str, str] | None = None,
+    snapshot: Callable[[int], None] | None = None,
+) -> UsersRun:
     """Multi-user mode (OAuth 2.1 proxy, local encrypted token store): every user signs in through the
     real OAuth flow (DCR, authorize + consent, Google stand-in, token) and makes one tool call;
     ``parallel`` users at a time, each a different Google account. ``snapshot(pid)`` (profiling) is
@@ -237,17 +247,19 @@ def measure_users(work: Path, users: int, warmup_users: int = 3, parallel: int =
         standin.post("/distinct-users")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        argv, env = ours_command({
-            **standin.oauth_env,
-            "MCP_SINGLE_USER_MODE": "0",
-            "MCP_ENABLE_OAUTH21": "true",
-            "OAUTHLIB_INSECURE_TRANSPORT": "1",
-            "WORKSPACE_MCP_PUBLIC_URL": base,
-            "WORKSPACE_MCP_TOKEN_STORE": str(work / "token-store"),
-            "GOOGLE_API_ROOT_URL": standin.api_root,
-            **UNLIMITED_SIGN_INS,
-            **(extra_env or {}),
-        })(port, work)
+        argv, env = ours_command(
+            {
+                **standin.oauth_env,
+                "MCP_SINGLE_USER_MODE": "0",
+                "MCP_ENABLE_OAUTH21": "true",
+                "OAUTHLIB_INSECURE_TRANSPORT": "1",
+                "WORKSPACE_MCP_PUBLIC_URL": base,
+                "WORKSPACE_MCP_TOKEN_STORE": str(work / "token-store"),
+                "GOOGLE_API_ROOT_URL": standin.api_root,
+                **UNLIMITED_SIGN_INS,
+                **(extra_env or {}),
+            }
+        )(port, work)
         with started_server(argv, env=env, port=port, log=work / "server.log", cwd=work) as server:
             mcp_url = f"{base}/mcp"
             for _ in range(warmup_users):  # first-use costs (service objects, caches) are not growth

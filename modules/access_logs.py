@@ -6,6 +6,7 @@ with SSE-S3, the only encryption ALB log delivery supports; objects expire after
 delivery write, and only under ``AWSLogs/<this account>/``. A shared ALB's logs are its owner's
 decision.
 """
+
 from __future__ import annotations
 
 from modules import aws
@@ -42,11 +43,20 @@ class AccessLogs(aws.Construct):
         policy = self.bucket.attach_policy(
             [
                 # Regions before August 2022 deliver as the region's ELB account, newer ones as a service.
-                {"Sid": "AlbLogDelivery", "Effect": "Allow", "Principal": {"AWS": delivery},
-                 "Action": "s3:PutObject", "Resource": logs},
-                {"Sid": "AlbLogDeliveryService", "Effect": "Allow",
-                 "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
-                 "Action": "s3:PutObject", "Resource": logs},
+                {
+                    "Sid": "AlbLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": delivery},
+                    "Action": "s3:PutObject",
+                    "Resource": logs,
+                },
+                {
+                    "Sid": "AlbLogDeliveryService",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": logs,
+                },
             ]
         )
         # The bucket name read from the policy: the ALB enables logging only once it may write.

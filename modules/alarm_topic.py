@@ -5,6 +5,7 @@ policy cannot be changed to let CloudWatch use it), so an alarm would fire and r
 topic gets its own customer-managed key (rotated yearly) that CloudWatch alarms of this account may
 use, and a topic policy that lets only them publish.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -98,9 +99,7 @@ class AlarmTopic(aws.Construct):
         emails = al.email_subscriptions
         # Each address receives a confirmation mail; until it is confirmed AWS sends it nothing else.
         if symbolic(emails) or symbolic(create):
-            subscriptions = aws.TerraformCount.of(
-                aws.Token.as_number(conditional(create, aws.Fn.length_of(emails), 0))
-            )
+            subscriptions = aws.TerraformCount.of(aws.Token.as_number(conditional(create, aws.Fn.length_of(emails), 0)))
             aws.SnsTopicSubscription(
                 self,
                 "email",
@@ -111,6 +110,4 @@ class AlarmTopic(aws.Construct):
             )
         elif when(create):
             for index, address in enumerate(emails):
-                aws.SnsTopicSubscription(
-                    self, f"email-{index}", topic_arn=self.arn, protocol="email", endpoint=address
-                )
+                aws.SnsTopicSubscription(self, f"email-{index}", topic_arn=self.arn, protocol="email", endpoint=address)

@@ -1,4 +1,5 @@
 """CloudWatch alarms: service CPU and memory, target 5xx, unhealthy hosts, running tasks below desired."""
+
 from __future__ import annotations
 
 from modules import aws
@@ -37,9 +38,33 @@ class Alarms(aws.Construct):
         target = {"TargetGroup": target_group_arn_suffix, "LoadBalancer": load_balancer_arn_suffix}
         specs = [
             ("cpu", "AWS/ECS", "CPUUtilization", "Average", al.cpu_threshold, service, "Service CPU is high"),
-            ("memory", "AWS/ECS", "MemoryUtilization", "Average", al.memory_threshold, service, "Service memory is high"),
-            ("target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", al.target_5xx_threshold, target, "The server answers 5xx"),
-            ("unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", al.unhealthy_hosts_threshold, target, "Targets fail the ALB health check"),
+            (
+                "memory",
+                "AWS/ECS",
+                "MemoryUtilization",
+                "Average",
+                al.memory_threshold,
+                service,
+                "Service memory is high",
+            ),
+            (
+                "target-5xx",
+                "AWS/ApplicationELB",
+                "HTTPCode_Target_5XX_Count",
+                "Sum",
+                al.target_5xx_threshold,
+                target,
+                "The server answers 5xx",
+            ),
+            (
+                "unhealthy-hosts",
+                "AWS/ApplicationELB",
+                "UnHealthyHostCount",
+                "Maximum",
+                al.unhealthy_hosts_threshold,
+                target,
+                "Targets fail the ALB health check",
+            ),
         ]
         self.alarms = {}
         for key, namespace, metric, statistic, threshold, dimensions, description in specs:

@@ -8,6 +8,7 @@ CDK_BINDING=cdktn synthesizes with CDK Terrain (`cdktn`, `cdktn-provider-aws`), 
 successor with the same API under new package names; the default, cdktf, is the tested one
 (README: "CDKTF end of life").
 """
+
 from __future__ import annotations
 
 import importlib
@@ -133,6 +134,7 @@ from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryS
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic  # noqa: F401
 from cdktf_cdktf_provider_aws.subnet import Subnet  # noqa: F401
 from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: F401
+
 # Alarm topic, custom domain, edge protection.
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate  # noqa: F401
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation  # noqa: F401

@@ -1,4 +1,5 @@
 """A private S3 bucket with the protections both the token store and the state bucket need."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,15 +38,12 @@ class PrivateBucket(aws.Construct):
         super().__init__(scope, id)
         self.props = props
         n = self.n = count(props.create)
-        self.bucket = aws.S3Bucket(
-            self, "bucket", count=n, bucket=props.bucket_name, force_destroy=props.force_destroy
-        )
+        self.bucket = aws.S3Bucket(self, "bucket", count=n, bucket=props.bucket_name, force_destroy=props.force_destroy)
         self.name = single(self.bucket, "bucket", props.create)
         self.arn = single(self.bucket, "arn", props.create)
         bucket_id = self.bucket_id = single(self.bucket, "id", props.create)
         aws.S3BucketVersioning(
-            self, "versioning", count=n,
-            bucket=bucket_id, versioning_configuration={"status": "Enabled"}
+            self, "versioning", count=n, bucket=bucket_id, versioning_configuration={"status": "Enabled"}
         )
         kms = self.kms = is_set(props.kms_key_arn) if props.kms_enabled is None else props.kms_enabled
         default = {
@@ -77,8 +75,7 @@ class PrivateBucket(aws.Construct):
             restrict_public_buckets=True,
         )
         aws.S3BucketOwnershipControls(
-            self, "ownership", count=n,
-            bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"}
+            self, "ownership", count=n, bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"}
         )
         aws.S3BucketLifecycleConfiguration(
             self,
@@ -90,9 +87,7 @@ class PrivateBucket(aws.Construct):
                     "id": "expire-noncurrent-versions",
                     "status": "Enabled",
                     "filter": [{"prefix": ""}],
-                    "noncurrent_version_expiration": [
-                        {"noncurrent_days": props.noncurrent_version_expiration_days}
-                    ],
+                    "noncurrent_version_expiration": [{"noncurrent_days": props.noncurrent_version_expiration_days}],
                     "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
                     # Objects that age out (logs), or else a delete marker whose versions all expired.
                     "expiration": [{"days": props.expiration_days}]

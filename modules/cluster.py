@@ -1,4 +1,5 @@
 """The ECS cluster: looked up by name (the reference), or created."""
+
 from __future__ import annotations
 
 from modules import aws
@@ -11,9 +12,7 @@ class Cluster(aws.Construct):
     """Exposes ``arn`` and ``name``. A created cluster logs ECS Exec sessions as ``exec_audit``
     says; a reused one cannot be configured here (``service.exec_reused_cluster_configured``)."""
 
-    def __init__(
-        self, scope: aws.Construct, id: str, settings: EnvironmentSettings, exec_audit: ExecuteCommandAudit
-    ):
+    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, exec_audit: ExecuteCommandAudit):
         super().__init__(scope, id)
         cluster = settings.cluster
         create = cluster.create
@@ -44,7 +43,9 @@ class Cluster(aws.Construct):
                 )
         if unless(create):
             self.lookup = aws.DataAwsEcsCluster(self, "lookup", count=count_unless(create), cluster_name=cluster.name)
-        self.arn = choose_string(create, lambda: single(self.cluster, "arn", create), lambda: single(self.lookup, "arn", create))
+        self.arn = choose_string(
+            create, lambda: single(self.cluster, "arn", create), lambda: single(self.lookup, "arn", create)
+        )
 
 
 def _exec_configuration(audit: ExecuteCommandAudit):

@@ -6,6 +6,7 @@ name. Every field below has a default equal to the reference deployment
 environment states only what differs. Loading is pure Python (no CDKTF import), so a bad
 file fails in milliseconds with ``<file>: <section.field>: <problem>``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,8 +36,29 @@ FARGATE_SIZES: dict[int, range] = {
     16384: range(32768, 122880 + 1, 8192),
 }
 LOG_RETENTION_DAYS = (
-    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    0,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 # Variables the stack derives from other settings; setting them by hand would disagree.
 DERIVED_VARIABLES = (
@@ -495,9 +517,7 @@ def _convert(value: Any, tp: Any, where: str, source: str) -> Any:
             raise ConfigError(source, where, f"must be a list, got {value!r}")
         return tuple(_convert(v, item_type, f"{where}[{i}]", source) for i, v in enumerate(value))
     if origin is dict:
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             raise ConfigError(source, where, f"must be a table of strings, got {value!r}")
         return dict(value)
     if tp is bool:

@@ -4,6 +4,7 @@ Each value is computed here once and read by every construct and output that nee
 When Terraform must compute it (a module input, the ALB's DNS name), it becomes a named
 ``local`` (``local.public_url``), so the expression appears once in the Terraform too.
 """
+
 from __future__ import annotations
 
 from modules import aws

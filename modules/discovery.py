@@ -1,4 +1,5 @@
 """Cloud Map: the ``google-workspace`` service (A + SRV, TTL 60) in the private namespace."""
+
 from __future__ import annotations
 
 from modules import aws
@@ -26,9 +27,7 @@ class ServiceDiscovery(aws.Construct):
                 vpc=network.vpc_id,
                 description="Private DNS for internal service discovery",
             )
-        self.namespace_id = choose_string(
-            create, lambda: single(self.namespace, "id", create), lambda: sd.namespace_id
-        )
+        self.namespace_id = choose_string(create, lambda: single(self.namespace, "id", create), lambda: sd.namespace_id)
         if symbolic(sd.record_types) or symbolic(sd.dns_ttl):
             records = aws.TerraformIterator.from_list(sd.record_types)
             dns_records = records.dynamic({"type": records.value, "ttl": sd.dns_ttl})

@@ -9,6 +9,7 @@ so the prefix is routed for that host only. The domain serves the same prefix as
 A plain-HTTP listener (the emulated local environment) has no TLS to attach the certificate to:
 the certificate is still requested and validated, the URL keeps the listener's scheme.
 """
+
 from __future__ import annotations
 
 from modules import aws

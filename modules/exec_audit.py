@@ -1,5 +1,6 @@
 """ECS Exec as an audited break-glass path: every session is encrypted with a KMS key and
 its transcript goes to an encrypted log group (``logging = OVERRIDE`` on the cluster)."""
+
 from __future__ import annotations
 
 from modules import aws

@@ -3,6 +3,7 @@ bucket prefix; with ECS Exec its channels, transcript log group and session key)
 are built as data and list every action: no wildcard actions. Both roles trust ECS tasks of
 this account only (``aws:SourceAccount`` / ``aws:SourceArn``: no confused deputy).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,6 +33,7 @@ def ecs_tasks_trust(account_id: str) -> str:
             ],
         }
     )
+
 
 # No backslashes: the module embeds the pattern in a Terraform string as it is.
 _ECR_PATTERN = r"^([0-9]{12})[.]dkr[.]ecr[.]([a-z0-9-]+)[.]amazonaws[.]com/(.+)$"
@@ -170,7 +172,9 @@ class TaskRoles(aws.Construct):
                 (
                     True,
                     statement(
-                        "TokenObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [f"{props.bucket_arn}/{prefix}/*"]
+                        "TokenObjects",
+                        ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                        [f"{props.bucket_arn}/{prefix}/*"],
                     ),
                 ),
                 (

@@ -1,5 +1,6 @@
 """The ECR repository of the image: created with immutable tags and scan on push, or reused
 and checked at plan time (a data source whose postcondition fails a mutable or unscanned one)."""
+
 from __future__ import annotations
 
 from modules import aws

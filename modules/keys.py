@@ -4,6 +4,7 @@ One key, rotated yearly, serves the token bucket, the secrets and the log groups
 ``security.create_kms_key`` is on, and the ECS Exec sessions whenever Exec is on without an
 ``exec_kms_key_arn`` of its own. A ``kms_key_arn`` given in a section always wins.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The CloudWatch log group the awslogs driver writes to."""
+
 from __future__ import annotations
 
 from modules import aws

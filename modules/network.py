@@ -1,4 +1,5 @@
 """VPC, private subnets and security groups: reused by id (the reference), or created."""
+
 from __future__ import annotations
 
 from modules import aws
@@ -122,9 +123,12 @@ class Network(aws.Construct):
                     else [self.alb_security_group_id, *net.consumer_security_group_ids],
                 )
             ),
-            egress=aws.blocks(_rule("HTTPS to Google APIs, ECR, Secrets Manager, S3", 443, list(net.egress_cidr_blocks))),
+            egress=aws.blocks(
+                _rule("HTTPS to Google APIs, ECR, Secrets Manager, S3", 443, list(net.egress_cidr_blocks))
+            ),
             tags={"Name": f"{name}-tasks"},
         )
+
 
 def _rule(description: str, port: int, cidr_blocks: list[str], security_groups: list[str] | None = None) -> dict:
     # Inline rules list every attribute: the provider treats omitted ones as drift.

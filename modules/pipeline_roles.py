@@ -10,6 +10,7 @@ the workflows assume, applied by an administrator (state in the state bucket, ow
   role or its policies only when the role carries that boundary, and can never remove it,
   edit the boundary or touch the pipeline roles.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -278,7 +279,9 @@ class PipelineStack(BaseStack):
         super().__init__(scope, id, settings)
         # Its own state object next to the environment's (an administrator applies it).
         own_key = settings.state_key.removesuffix(".tfstate") + "-pipeline.tfstate"
-        configure_s3_backend(self, dataclasses.replace(settings, state=dataclasses.replace(settings.state, key=own_key)))
+        configure_s3_backend(
+            self, dataclasses.replace(settings, state=dataclasses.replace(settings.state, key=own_key))
+        )
         pl = settings.pipeline
         self.account_id = aws.DataAwsCallerIdentity(self, "account").account_id
         self.names = PipelineNames(settings, self.account_id)
@@ -337,7 +340,11 @@ class PipelineStack(BaseStack):
         )
         for name, value, description in (
             ("plan_role_arn", self.plan_role.arn, "AWS_PLAN_ROLE_ARN of the plan workflow"),
-            ("deploy_role_arn", self.deploy_role.arn, f"AWS_DEPLOY_ROLE_ARN of the GitHub environment {settings.github_environment}"),
+            (
+                "deploy_role_arn",
+                self.deploy_role.arn,
+                f"AWS_DEPLOY_ROLE_ARN of the GitHub environment {settings.github_environment}",
+            ),
             ("permissions_boundary_arn", self.boundary.arn, "Boundary of the deploy role and every role it manages"),
             ("oidc_provider_arn", self.oidc_provider_arn, "GitHub Actions OIDC provider"),
         ):

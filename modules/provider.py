@@ -1,4 +1,5 @@
 """The base of every stack: AWS provider settings and readable Terraform names."""
+
 from __future__ import annotations
 
 import jsii

@@ -1,4 +1,5 @@
 """CPU target-tracking auto scaling of the service's desired count."""
+
 from __future__ import annotations
 
 from modules import aws
@@ -36,8 +37,6 @@ class Scaling(aws.Construct):
                 "target_value": sc.cpu_target,
                 "scale_in_cooldown": sc.scale_in_cooldown,
                 "scale_out_cooldown": sc.scale_out_cooldown,
-                "predefined_metric_specification": {
-                    "predefined_metric_type": "ECSServiceAverageCPUUtilization"
-                },
+                "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
             },
         )

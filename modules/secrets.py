@@ -5,12 +5,24 @@ with ``aws secretsmanager put-secret-value``. The app secret is one JSON documen
 keys ECS injects with JSON-key notation ``<arn>:<KEY>::``. A resource policy on each created
 secret denies its value to everyone but the execution role and the break-glass roles.
 """
+
 from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
 from modules.keys import KeyRef
-from modules.symbolic import choose_string, count, has_items, is_unset, null, optional_items, or_default, single, to_json, when
+from modules.symbolic import (
+    choose_string,
+    count,
+    has_items,
+    is_unset,
+    null,
+    optional_items,
+    or_default,
+    single,
+    to_json,
+    when,
+)
 
 #: Keys of the JSON app secret, each injected as the environment variable of the same name.
 APP_SECRET_KEYS = (
@@ -33,7 +45,11 @@ class Secrets(aws.Construct):
         self.key = key
         self.created: list[tuple[object, object]] = []  # (secret resource, its create flag)
         self.app_secret_arn = self._given_or_created(
-            sec.app_secret_arn, "app", sec.app_secret_name, "Google OAuth client and token encryption keys (JSON)", settings
+            sec.app_secret_arn,
+            "app",
+            sec.app_secret_name,
+            "Google OAuth client and token encryption keys (JSON)",
+            settings,
         )
         self.credentials_dir_secret_arn = self._given_or_created(
             sec.credentials_dir_secret_arn,
@@ -70,7 +86,14 @@ class Secrets(aws.Construct):
             arn = single(secret, "arn", create)
             statements = optional_items(
                 [
-                    (True, _deny("ValueOnlyForTheExecutionAndBreakGlassRoles", ["secretsmanager:GetSecretValue"], reader_role_arns)),
+                    (
+                        True,
+                        _deny(
+                            "ValueOnlyForTheExecutionAndBreakGlassRoles",
+                            ["secretsmanager:GetSecretValue"],
+                            reader_role_arns,
+                        ),
+                    ),
                     (
                         has_items(break_glass_role_arns),
                         _deny(

@@ -1,5 +1,6 @@
 """The ECS service: rolling 200/100 with circuit-breaker rollback, ECS Exec, private
 networking, wired to the ALB target group and the Cloud Map registry."""
+
 from __future__ import annotations
 
 from modules import aws
@@ -38,12 +39,15 @@ class Service(aws.Construct):
                 }
             )
         else:
-            strategy = aws.blocks(
-                *(
-                    {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
-                    for s in svc.capacity_provider_strategy
+            strategy = (
+                aws.blocks(
+                    *(
+                        {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
+                        for s in svc.capacity_provider_strategy
+                    )
                 )
-            ) or None
+                or None
+            )
         arguments = dict(
             name=svc.name,
             cluster=cluster_arn,
@@ -91,7 +95,9 @@ class Service(aws.Construct):
             )
             self.services.append(self.service)
         if unless(scaled):
-            fixed = aws.EcsService(self, "service-fixed" if symbolic(scaled) else "service", count=count_unless(scaled), **arguments)
+            fixed = aws.EcsService(
+                self, "service-fixed" if symbolic(scaled) else "service", count=count_unless(scaled), **arguments
+            )
             self.services.append(fixed)
             if not symbolic(scaled):
                 self.service = fixed

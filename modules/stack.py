@@ -1,4 +1,5 @@
 """The deployment stack of one environment, composed from the constructs."""
+
 from __future__ import annotations
 
 from modules import aws
@@ -134,8 +135,7 @@ class ServiceStack(BaseStack):
             validation=aws.blocks(
                 {
                     # JSON syntax: an expression is a "${...}" template.
-                    "condition": "${can(regex(\"%s\", var.image_tag)) && var.image_tag != \"latest\"}"
-                    % IMAGE_TAG_PATTERN,
+                    "condition": '${can(regex("%s", var.image_tag)) && var.image_tag != "latest"}' % IMAGE_TAG_PATTERN,
                     "error_message": IMAGE_TAG_ERROR,
                 }
             ),

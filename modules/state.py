@@ -1,5 +1,6 @@
 """Terraform state: the S3 backend of each environment and the bootstrap stack that
 creates its bucket (``<env>-state``, local state)."""
+
 from __future__ import annotations
 
 from modules import aws

@@ -6,6 +6,7 @@ Constructs branch through these helpers instead of ``if``: with a Python value t
 exactly what a plain ``if`` would (same JSON as before); with an expression they declare
 both branches with ``count`` and choose the reference with a conditional expression.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The Fargate task definition; its container definition is built from typed fields."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -78,7 +79,9 @@ def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> l
     if not symbolic(settings.task.environment):
         variables = container_environment(settings, derived)
         return [{"name": name, "value": value} for name, value in sorted(variables.items())]
-    computed = container_environment(dataclasses.replace(settings, task=dataclasses.replace(settings.task, environment={})), derived)
+    computed = container_environment(
+        dataclasses.replace(settings, task=dataclasses.replace(settings.task, environment={})), derived
+    )
     ids = settings.internal_callers.client_ids
     internal = conditional(has_items(ids), {INTERNAL_CLIENT_IDS: aws.Fn.join(",", ids)}, {}) if symbolic(ids) else {}
     merged = aws.Token.as_any_map(aws.Fn.merge([computed, internal, settings.task.environment]))
@@ -105,9 +108,7 @@ def build_container_definition(
         name=task.container_name,
         image=image,
         essential=True,
-        portMappings=[
-            {"containerPort": task.container_port, "hostPort": task.container_port, "protocol": "tcp"}
-        ],
+        portMappings=[{"containerPort": task.container_port, "hostPort": task.container_port, "protocol": "tcp"}],
         environment=environment_list(settings, derived),
         secrets=[{"name": name, "valueFrom": ref} for name, ref in sorted(container_secrets.items())],
         logConfiguration={

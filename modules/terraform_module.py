@@ -12,6 +12,7 @@ stripped, so callers can use ``count``/``for_each`` on the module.
     python -m modules.terraform_module            # writes terraform/modules/google-workspace-mcp
     python -m modules.terraform_module --check    # exit 1 if the committed module is stale
 """
+
 from __future__ import annotations
 
 import argparse
@@ -160,7 +161,9 @@ def _walk(cls: type, instance: Any, path: list[str], section_doc: str) -> list[I
         tp = hints[f.name]
         value = getattr(instance, f.name)
         if dataclasses.is_dataclass(tp):
-            found += _walk(tp, value, [*path, f.name], (tp.__doc__ or "").strip().splitlines()[0] if tp.__doc__ else section_doc)
+            found += _walk(
+                tp, value, [*path, f.name], (tp.__doc__ or "").strip().splitlines()[0] if tp.__doc__ else section_doc
+            )
             continue
         name = "_".join([*path, f.name])
         key = ".".join([*path, f.name])
@@ -241,7 +244,9 @@ def _attributes_type(cls: type, instance: Any, path: list[str], depth: int = 0) 
             type_ = f"list({element})"
         else:
             type_ = _terraform_type(tp)
-        parts.append(f"{f.name} = {type_}" if key in ACCOUNT_SPECIFIC else f"{f.name} = optional({type_}, {_hcl(_plain(value))})")
+        parts.append(
+            f"{f.name} = {type_}" if key in ACCOUNT_SPECIFIC else f"{f.name} = optional({type_}, {_hcl(_plain(value))})"
+        )
     indent = "  " * depth
     return "object({\n" + "".join(f"{indent}  {part}\n" for part in parts) + f"{indent}}})"
 
@@ -428,7 +433,7 @@ def readme(variables: list[Variable], outputs: dict[str, dict]) -> str:
         "(`network`, `load_balancer`, `task`, ...), each attribute `optional()` with the default listed",
         "below, plus `image_tag`. The attributes that name one account's resources (VPC, subnets,",
         "security groups, cluster, ALB, Cloud Map namespace, image repository, token bucket) are",
-        "required and have no default; pass `\"\"` or `[]` for those a `create` switch creates instead.",
+        'required and have no default; pass `""` or `[]` for those a `create` switch creates instead.',
         "A value the environment files refuse fails the plan with the same rule (each declared once, in",
         "`modules/validation.py`), its message naming the attribute as `section.field`.",
         "Secrets are created without values; put them out of band (see the repository README).",
@@ -497,7 +502,9 @@ class _QuietStderr:
 
     def __init__(self, stream):
         self._stream = stream
-        self.buffer = _QuietBuffer(stream.buffer, tuple(n.encode() for n in self.NOISE)) if hasattr(stream, "buffer") else None
+        self.buffer = (
+            _QuietBuffer(stream.buffer, tuple(n.encode() for n in self.NOISE)) if hasattr(stream, "buffer") else None
+        )
 
     def write(self, text):
         return len(text) if any(n in text for n in self.NOISE) else self._stream.write(text)

@@ -1,4 +1,5 @@
 """The S3 bucket where the server keeps OAuth tokens, shared by every task."""
+
 from __future__ import annotations
 
 from modules import aws

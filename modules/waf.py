@@ -11,6 +11,7 @@ Rules, in order:
 Every request WAF sees is logged to the log group ``aws-waf-logs-<service name>`` (the prefix WAF
 requires), kept as long as the service's logs.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -100,7 +101,9 @@ class WebAcl(aws.Construct):
             "rule",
             [
                 _managed(
-                    "AWSManagedRulesCommonRuleSet", 10, "aws-common",
+                    "AWSManagedRulesCommonRuleSet",
+                    10,
+                    "aws-common",
                     counted=("SizeRestrictions_BODY", "CrossSiteScripting_BODY"),
                 ),
                 _managed("AWSManagedRulesKnownBadInputsRuleSet", 20, "aws-known-bad-inputs"),
@@ -108,9 +111,7 @@ class WebAcl(aws.Construct):
             ],
         )
         acl_arn = single(self.acl, "arn", enabled)
-        aws.Wafv2WebAclAssociation(
-            self, "association", count=count(enabled), resource_arn=alb_arn, web_acl_arn=acl_arn
-        )
+        aws.Wafv2WebAclAssociation(self, "association", count=count(enabled), resource_arn=alb_arn, web_acl_arn=acl_arn)
         self.log_group = aws.CloudwatchLogGroup(
             self,
             "log-group",

@@ -15,6 +15,7 @@ It is safe while the service runs: each rewrite is conditional on the version re
 ETag), so a record a server task rewrote meanwhile (a refreshed token) is read again and
 re-encrypted as it is now, never replaced by the older copy.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,7 @@ def reencrypt(uri: str, keys: list[str]) -> tuple[int, int, list[str]]:
     """Returns (records seen, records rewritten, keys of unreadable records)."""
     if not uri.startswith("s3://"):
         raise ValueError(f"{uri}: expected s3://bucket/prefix")
-    bucket, _, prefix = uri[len("s3://"):].partition("/")
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
     prefix = prefix.strip("/")
     primary = Fernet(keys[0].encode())
     fernet = MultiFernet([Fernet(k.encode()) for k in keys])

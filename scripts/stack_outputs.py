@@ -11,6 +11,7 @@ default ``cdktf.out/stacks/<name>``) or a stack directory. The stack must be ini
 variable (``service_name`` -> ``SERVICE_NAME``); a few derived names are added for the
 AWS CLI (see ``derived``). Standard library only: operators need Python 3 and terraform.
 """
+
 from __future__ import annotations
 
 import json
@@ -69,7 +70,7 @@ def derived(outputs: dict[str, object]) -> dict[str, str]:
         extra["TOKEN_BUCKET"] = str(outputs["token_bucket_name"])
     uri = str(outputs.get("token_store_uri", ""))
     if uri.startswith("s3://"):
-        extra["TOKEN_PREFIX"] = uri[len("s3://"):].partition("/")[2].strip("/")
+        extra["TOKEN_PREFIX"] = uri[len("s3://") :].partition("/")[2].strip("/")
     cluster = str(outputs.get("cluster_arn", ""))
     if ":cluster/" in cluster:
         extra["CLUSTER_NAME"] = cluster.rsplit("/", 1)[1]
@@ -85,9 +86,7 @@ def derived(outputs: dict[str, object]) -> dict[str, str]:
 def shell_assignments(target: str, directory: Path, outputs: dict[str, object]) -> str:
     variables: dict[str, str] = {"STACK": Path(target).name, "STACK_DIR": str(directory)}
     for name, value in sorted(outputs.items()):
-        variables[re.sub(r"[^A-Za-z0-9_]", "_", name).upper()] = (
-            value if isinstance(value, str) else json.dumps(value)
-        )
+        variables[re.sub(r"[^A-Za-z0-9_]", "_", name).upper()] = value if isinstance(value, str) else json.dumps(value)
     variables.update(derived(outputs))
     return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in variables.items())
 

@@ -1,4 +1,5 @@
 """Session-wide fixtures: one moto server and one synthesis per test session."""
+
 from __future__ import annotations
 
 import os
@@ -35,9 +36,7 @@ def synth_dir(moto: MotoServer, tmp_path_factory) -> Path:
         # The plain Terraform module from the same process (tests/terraform_module compare it).
         "CDKTF_MODULE_OUTDIR": str(outdir / "module" / "google-workspace-mcp"),
     }
-    result = subprocess.run(
-        [sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
+    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         pytest.fail(f"synthesis failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return outdir / "stacks"

@@ -1,5 +1,6 @@
 """The benchmark's quick mode, end to end, so `make bench` cannot rot: every row of the results table
 (RESULTS.md) must come out measured (or, for the container image only, say why it could not be)."""
+
 from __future__ import annotations
 
 import json
@@ -11,33 +12,58 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The results table, row by row (the ids results.json uses).
 EXPECTED = {
-    "synth_wall": "floor", "synth_rss": "floor",
-    "start_vs_peer": "workspace-mcp 2.2.1", "start_vs_floor": "floor",
-    "list_p50_vs_peer": "workspace-mcp 2.2.1", "list_p99_vs_peer": "workspace-mcp 2.2.1",
-    "list_p50_vs_floor": "floor", "list_bytes_per_tool": "workspace-mcp 2.2.1",
-    "rss_vs_peer": "workspace-mcp 2.2.1", "rss_vs_floor": "floor",
-    "call_c1_p50": "stand-in alone", "call_c1_p99": "stand-in alone",
-    "call_c50_p50": "stand-in alone", "call_c50_p99": "stand-in alone",
-    "call_errors": None, "users_growth": None, "image_size": None,
-    "dep_auth_first": "single-user, no auth", "dep_auth_steady": "single-user, no auth",
-    "dep_call_c1_p50": "minimal async client", "dep_google_per_call": "minimal async client",
-    "dep_s3_per_call": None, "dep_connections_per_call": None,
-    "dep_tput_c50": "stand-in alone (minimal async client)", "dep_cpu_c50": "minimal async client",
-    "dep_tput_c200": "stand-in alone (minimal async client)", "dep_cpu_c200": "minimal async client",
+    "synth_wall": "floor",
+    "synth_rss": "floor",
+    "start_vs_peer": "workspace-mcp 2.2.1",
+    "start_vs_floor": "floor",
+    "list_p50_vs_peer": "workspace-mcp 2.2.1",
+    "list_p99_vs_peer": "workspace-mcp 2.2.1",
+    "list_p50_vs_floor": "floor",
+    "list_bytes_per_tool": "workspace-mcp 2.2.1",
+    "rss_vs_peer": "workspace-mcp 2.2.1",
+    "rss_vs_floor": "floor",
+    "call_c1_p50": "stand-in alone",
+    "call_c1_p99": "stand-in alone",
+    "call_c50_p50": "stand-in alone",
+    "call_c50_p99": "stand-in alone",
+    "call_errors": None,
+    "users_growth": None,
+    "image_size": None,
+    "dep_auth_first": "single-user, no auth",
+    "dep_auth_steady": "single-user, no auth",
+    "dep_call_c1_p50": "minimal async client",
+    "dep_google_per_call": "minimal async client",
+    "dep_s3_per_call": None,
+    "dep_connections_per_call": None,
+    "dep_tput_c50": "stand-in alone (minimal async client)",
+    "dep_cpu_c50": "minimal async client",
+    "dep_tput_c200": "stand-in alone (minimal async client)",
+    "dep_cpu_c200": "minimal async client",
     "dep_errors": None,
-    "soak_errors": None, "soak_p99": None, "soak_rss": None, "soak_fds": None, "soak_threads": None,
+    "soak_errors": None,
+    "soak_p99": None,
+    "soak_rss": None,
+    "soak_fds": None,
+    "soak_threads": None,
 }
 
 
 def _filled(summary: dict | None) -> bool:
-    return bool(summary) and all(isinstance(summary[k], (int, float)) for k in ("median", "min", "max")) \
-        and summary["min"] <= summary["median"] <= summary["max"] and len(summary["runs"]) >= 1
+    return (
+        bool(summary)
+        and all(isinstance(summary[k], (int, float)) for k in ("median", "min", "max"))
+        and summary["min"] <= summary["median"] <= summary["max"]
+        and len(summary["runs"]) >= 1
+    )
 
 
 def test_quick_benchmark_fills_every_row(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=840,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=840,
     )
     assert result.returncode == 0, f"benchmark failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
 

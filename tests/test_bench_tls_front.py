@@ -1,5 +1,6 @@
 """The benchmark's HTTPS front for Google (benchmarks/tls_google.py) refuses what Google refuses: it is
 only faster than the strict stand-ins behind it, never laxer."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,7 @@
 """The delivery pipeline's static checks: GitHub workflows (actionlint, pinned actions,
 OIDC only), the Dockerfile (hadolint), the container scripts (shellcheck), and the CI
 helpers the workflows call (run against real terraform plans and environment files)."""
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,7 @@ def steps(workflow: dict):
 
 
 def tool(name: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / name), *args], cwd=cwd, env=TOOL_ENV, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([str(BIN / name), *args], cwd=cwd, env=TOOL_ENV, capture_output=True, text=True, timeout=120)
 
 
 def test_the_three_workflows_exist():
@@ -101,7 +100,7 @@ def test_plan_uploads_plan_synth_and_lock_file_with_short_retention():
     assert {Path(p).name for p in paths} == {"tfplan", "cdk.tf.json", ".terraform.lock.hcl"}
     run = "\n".join(s.get("run", "") for _, _, s in steps(workflow))
     assert "terraform plan" in run and "-out=tfplan" in run
-    assert "terraform state pull | python \"$GITHUB_WORKSPACE/scripts/ci/deployed_image_tag.py\"" in run
+    assert 'terraform state pull | python "$GITHUB_WORKSPACE/scripts/ci/deployed_image_tag.py"' in run
 
 
 def test_plan_comment_is_found_again_by_the_marker_the_summary_writes():
@@ -144,7 +143,9 @@ def test_deploy_refuses_production_from_any_ref_but_main():
 def test_deploy_installs_only_hash_pinned_synthesis_dependencies_before_assuming_the_role():
     steps = _deploy_steps()
     text = (WORKFLOWS / "deploy.yml").read_text()
-    assume = next(i for i, step in enumerate(steps) if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    assume = next(
+        i for i, step in enumerate(steps) if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    )
     installs = [i for i, step in enumerate(steps) if "pip install" in step.get("run", "")]
     assert installs and all(i < assume for i in installs), "a package is installed after the role is assumed"
     (install,) = [steps[i]["run"] for i in installs]
@@ -163,7 +164,10 @@ def _lock(path: Path) -> dict[str, tuple[str, list[str]]]:
             continue
         requirement, *options = entry.split()
         name, version = requirement.split("==")
-        found[name.lower().replace("_", "-")] = (version, [o.split("=", 1)[1] for o in options if o.startswith("--hash=")])
+        found[name.lower().replace("_", "-")] = (
+            version,
+            [o.split("=", 1)[1] for o in options if o.startswith("--hash=")],
+        )
     return found
 
 
@@ -195,9 +199,22 @@ def test_synthesis_lock_is_hashed_closed_and_at_the_tested_versions():
 def test_synthesis_lock_hashes_match_the_published_files(tmp_path: Path):
     """pip itself checks every hash (the index the machine uses serves PyPI's files)."""
     result = subprocess.run(
-        [str(BIN / "pip"), "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--require-hashes",
-         "--only-binary=:all:", "-r", str(ROOT / "requirements" / "synth.lock"), "-d", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        [
+            str(BIN / "pip"),
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "-r",
+            str(ROOT / "requirements" / "synth.lock"),
+            "-d",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(list(tmp_path.glob("*.whl"))) == len(_lock(ROOT / "requirements" / "synth.lock"))
@@ -226,8 +243,10 @@ def test_hadolint_is_clean_and_every_ignored_rule_is_justified():
 
 def test_hadolint_catches_a_broken_dockerfile(tmp_path: Path):
     """The check above can fail: a shell-form entrypoint (SIGTERM would hit /bin/sh)."""
-    broken = (ROOT / "Dockerfile").read_text().replace(
-        'ENTRYPOINT ["workspace-mcp-server"]', "ENTRYPOINT workspace-mcp-server"
+    broken = (
+        (ROOT / "Dockerfile")
+        .read_text()
+        .replace('ENTRYPOINT ["workspace-mcp-server"]', "ENTRYPOINT workspace-mcp-server")
     )
     (tmp_path / "Dockerfile").write_text(broken)
     result = tool("hadolint", "--no-color", "--config", str(ROOT / ".hadolint.yaml"), "Dockerfile", cwd=tmp_path)
@@ -265,7 +284,9 @@ def test_deployable_environments_skip_emulated_ones():
     assert environments.image_repository("production").endswith(".amazonaws.com/busyb-google-workspace-mcp")
     bad = subprocess.run(
         [sys.executable, "scripts/ci/environments.py", "image-repository", "nope"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode == 2 and "nope: no such environment file" in bad.stderr
 
@@ -300,8 +321,12 @@ resource "terraform_data" "added"    { input = "secret-looking-value" }
 """
     summary = plan_summary.summarize(_plan(tmp_path, second), "demo")
     assert "**Plan:** 1 to add, 1 to change, 2 to destroy (1 replaced)" in summary
-    for line in ("  + terraform_data.added (create)", "  ~ terraform_data.changed (update)",
-                 "-/+ terraform_data.replaced (replace)", "  - terraform_data.removed (destroy)"):
+    for line in (
+        "  + terraform_data.added (create)",
+        "  ~ terraform_data.changed (update)",
+        "-/+ terraform_data.replaced (replace)",
+        "  - terraform_data.removed (destroy)",
+    ):
         assert line in summary
     assert "kept" not in summary and "secret-looking-value" not in summary  # addresses only, no values
 
@@ -315,22 +340,40 @@ def _state(*images: str) -> str:
     stack's task definition, plus a data source that must be ignored."""
     resources = [
         {
-            "mode": "data", "type": "aws_ecs_task_definition", "name": "other", "provider": "aws",
+            "mode": "data",
+            "type": "aws_ecs_task_definition",
+            "name": "other",
+            "provider": "aws",
             "instances": [{"attributes": {"container_definitions": json.dumps([{"image": "x:data"}])}}],
         }
     ] + [
         {
-            "mode": "managed", "type": "aws_ecs_task_definition", "name": "task_task_definition",
+            "mode": "managed",
+            "type": "aws_ecs_task_definition",
+            "name": "task_task_definition",
             "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
-            "instances": [{"schema_version": 1, "attributes": {
-                "family": "busyb-google-workspace-mcp",
-                "container_definitions": json.dumps([{"name": "google-workspace-mcp", "image": image}]),
-            }}],
+            "instances": [
+                {
+                    "schema_version": 1,
+                    "attributes": {
+                        "family": "busyb-google-workspace-mcp",
+                        "container_definitions": json.dumps([{"name": "google-workspace-mcp", "image": image}]),
+                    },
+                }
+            ],
         }
         for image in images
     ]
-    return json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "x",
-                       "outputs": {}, "resources": resources})
+    return json.dumps(
+        {
+            "version": 4,
+            "terraform_version": "1.11.4",
+            "serial": 3,
+            "lineage": "x",
+            "outputs": {},
+            "resources": resources,
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -346,6 +389,9 @@ def test_deployed_image_tag_from_terraform_state(state: str, tag: str):
     """Plans use the running tag, read from `terraform state pull`."""
     script = subprocess.run(
         [sys.executable, str(ROOT / "scripts/ci/deployed_image_tag.py")],
-        input=state, capture_output=True, text=True, check=True,
+        input=state,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert script.stdout.strip() == tag

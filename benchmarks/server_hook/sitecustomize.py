@@ -5,6 +5,7 @@ and warm-up stay out of the report. $BENCH_PROFILE_MODE:
   time    pyinstrument on the main thread (the event loop): the call tree, then functions by self time
   memory  tracemalloc: allocations made in between and still alive, after and before gc.collect()
 """
+
 import gc
 import os
 import signal
@@ -44,8 +45,11 @@ def _on_signal(signum, frame) -> None:
         gc.collect()
         after = tracemalloc.take_snapshot()
         tracemalloc.stop()
-        _write(_memory_report("Python allocations since the first signal, alive after gc.collect() (retained)", after, 5)
-               + "\n" + _memory_report("The same before gc.collect() (includes garbage in reference cycles)", before, 6))
+        _write(
+            _memory_report("Python allocations since the first signal, alive after gc.collect() (retained)", after, 5)
+            + "\n"
+            + _memory_report("The same before gc.collect() (includes garbage in reference cycles)", before, 6)
+        )
     elif _MODE == "time":
         from pyinstrument import Profiler
 
@@ -55,9 +59,12 @@ def _on_signal(signum, frame) -> None:
             return
         profiler = _state.pop("profiler")
         profiler.stop()
-        _write("## Call tree (library frames collapsed; work in worker threads shows as waiting)\n\n"
-               + profiler.output_text()
-               + "\n## Functions by self time (all frames)\n\n" + profiler.output_text(flat=True, show_all=True))
+        _write(
+            "## Call tree (library frames collapsed; work in worker threads shows as waiting)\n\n"
+            + profiler.output_text()
+            + "\n## Functions by self time (all frames)\n\n"
+            + profiler.output_text(flat=True, show_all=True)
+        )
 
 
 if _MODE in ("time", "memory") and _OUT:

@@ -3,6 +3,7 @@
 Configuration is validated before anything else; an invalid value stops the process with one
 line naming the variable and exit code 2, before a port is bound.
 """
+
 from __future__ import annotations
 
 import gc
@@ -70,7 +71,11 @@ def main() -> int:
         host,
         settings.port,
         settings.public_url,
-        extra={"event": "start", "mode": "oauth21" if settings.oauth21 else "single-user", "token_store": settings.token_store},
+        extra={
+            "event": "start",
+            "mode": "oauth21" if settings.oauth21 else "single-user",
+            "token_store": settings.token_store,
+        },
     )
     from workspace_mcp_server.http.shutdown import serve
 

@@ -12,6 +12,7 @@ Layout with prefix ``/google-workspace`` (``P``)::
     P/...                                  FastMCP's app: /mcp, /authorize, /token, /register, ...
     /mcp                                   P/mcp for clients inside the VPC (Cloud Map, no ALB prefix)
 """
+
 from __future__ import annotations
 
 import logging
@@ -129,9 +130,7 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
         resolver = SingleUserResolver(store, settings.credentials_dir, settings.google.token_url, settings.log_user)
     # Unexpected exceptions reach the client as "Error calling tool", never with their text (paths,
     # library internals); errors meant for the caller are ToolErrors and keep their message.
-    mcp = FastMCP(
-        SERVER_NAME, version=__version__, auth=auth, middleware=middleware, mask_error_details=True
-    )
+    mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=middleware, mask_error_details=True)
     names = register_tools(mcp, settings.tool_selection)
     set_credentials_resolver(resolver)
     log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})

@@ -3,6 +3,7 @@
 Every problem raises :class:`ConfigError` whose message starts with the variable name, so
 ``__main__`` can stop the process with one clear line before any port is bound.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -112,9 +113,7 @@ class Settings:
         insecure = _bool(env, "OAUTHLIB_INSECURE_TRANSPORT")
         transport = _choice(env, "WORKSPACE_MCP_TRANSPORT", TRANSPORTS, "streamable-http")
         if oauth21 and single_user:
-            raise ConfigError(
-                "MCP_SINGLE_USER_MODE: cannot be 1 while MCP_ENABLE_OAUTH21=true; choose one mode"
-            )
+            raise ConfigError("MCP_SINGLE_USER_MODE: cannot be 1 while MCP_ENABLE_OAUTH21=true; choose one mode")
         if not oauth21 and not single_user and transport == "streamable-http":
             # An HTTP server without either mode would have no way to know whose Google account to use.
             raise ConfigError(
@@ -235,9 +234,7 @@ def _prefix(env) -> str:
     prefix = "/" + raw.strip("/")
     allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
     if not set(prefix) <= allowed or "//" in prefix or "/." in prefix:
-        raise ConfigError(
-            f"WORKSPACE_MCP_PATH_PREFIX: must be a path such as /google-workspace (got {raw!r})"
-        )
+        raise ConfigError(f"WORKSPACE_MCP_PATH_PREFIX: must be a path such as /google-workspace (got {raw!r})")
     return prefix
 
 
@@ -265,9 +262,7 @@ def _token_store(env, credentials_dir: Path) -> str:
             raise ConfigError(f"WORKSPACE_MCP_TOKEN_STORE: must be s3://bucket/prefix (got {raw!r})")
         return raw.rstrip("/")
     if "://" in raw:
-        raise ConfigError(
-            f"WORKSPACE_MCP_TOKEN_STORE: must be s3://bucket/prefix or a local directory (got {raw!r})"
-        )
+        raise ConfigError(f"WORKSPACE_MCP_TOKEN_STORE: must be s3://bucket/prefix or a local directory (got {raw!r})")
     return str(Path(raw).expanduser())
 
 

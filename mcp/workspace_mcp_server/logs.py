@@ -3,6 +3,7 @@
 A request id and the user are carried in context variables set by the HTTP middleware,
 so every line logged while serving a request carries them.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -19,11 +20,21 @@ user_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("user", de
 # Belt and braces: nothing should log a token, but if a library does, it is masked here.
 _SECRET_PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
-    (re.compile(r"(?i)((?:access_token|refresh_token|id_token|client_secret|code|code_verifier|token)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,}]{12,}"), r"\1[redacted]"),
+    (
+        re.compile(
+            r"(?i)((?:access_token|refresh_token|id_token|client_secret|code|code_verifier|token)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,}]{12,}"
+        ),
+        r"\1[redacted]",
+    ),
     (re.compile(r"ya29\.[A-Za-z0-9._-]+"), "[redacted]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), "[redacted-jwt]"),
 ]
-_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName", "color_message"}
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def scrub(text: str) -> str:

@@ -6,6 +6,7 @@ deploy (no state or no task definition yet).
 
     terraform state pull | python scripts/ci/deployed_image_tag.py
 """
+
 from __future__ import annotations
 
 import json

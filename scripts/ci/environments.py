@@ -8,6 +8,7 @@ AWS: those whose provider points at an emulator (``aws.endpoint_from_environment
 ``local``) have no account to plan or deploy against. ``image-repository`` prints the ECR
 repository the environment's task definition pulls from, where deploys push the image.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,11 +22,7 @@ from modules.config import ConfigError, environments_dir, load_environments  # n
 
 
 def deployable(root: Path = ROOT) -> list[str]:
-    return [
-        env.name
-        for env in load_environments(environments_dir(root))
-        if not env.aws.endpoint_from_environment
-    ]
+    return [env.name for env in load_environments(environments_dir(root)) if not env.aws.endpoint_from_environment]
 
 
 def image_repository(name: str, root: Path = ROOT) -> str:

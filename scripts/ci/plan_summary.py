@@ -6,6 +6,7 @@ marker the workflow uses to find and update the stack's existing comment.
 
     terraform show -json tfplan | python scripts/ci/plan_summary.py <stack> [run-url]
 """
+
 from __future__ import annotations
 
 import json

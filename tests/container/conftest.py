@@ -1,6 +1,7 @@
 """Fixtures for the container tests: podman (installed by scripts/container/setup.sh), the
 local Debian base image (scripts/container/build-base.sh, cached) and the server image
 built from the repository's real Dockerfile."""
+
 from __future__ import annotations
 
 import os
@@ -26,11 +27,11 @@ class Podman:
     runtime: str  # runc, the OCI runtime podman is known to work with on these machines
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            ["podman", *args], env=self.env, capture_output=True, text=True, timeout=timeout
-        )
+        result = subprocess.run(["podman", *args], env=self.env, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
-            raise AssertionError(f"podman {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"podman {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
 
@@ -68,12 +69,23 @@ def server_image(podman: Podman, base_image: str) -> str:
     """The real Dockerfile built on the local base (podman's layer cache keeps reruns short)."""
     previous = podman("image", "inspect", "--format", "{{.Id}}", IMAGE, check=False).stdout.strip()
     result = podman(
-        "build", "--format", "docker",  # the OCI format drops HEALTHCHECK
-        "--runtime", podman.runtime, "--network=host",
-        "-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro",
-        "--build-arg", f"BASE_IMAGE={base_image}",
-        "-f", str(ROOT / "Dockerfile"), "-t", IMAGE, str(ROOT),
-        timeout=1500, check=False,
+        "build",
+        "--format",
+        "docker",  # the OCI format drops HEALTHCHECK
+        "--runtime",
+        podman.runtime,
+        "--network=host",
+        "-v",
+        f"{CA_BUNDLE}:{CA_BUNDLE}:ro",
+        "--build-arg",
+        f"BASE_IMAGE={base_image}",
+        "-f",
+        str(ROOT / "Dockerfile"),
+        "-t",
+        IMAGE,
+        str(ROOT),
+        timeout=1500,
+        check=False,
     )
     (podman.log_dir / "build.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:

@@ -2,6 +2,7 @@
 `local` stack's task definition (read from the synthesized JSON) against moto's S3 and the
 Google stand-ins on loopback: health, prefixed routes, OAuth + MCP through real clients, the
 image's HEALTHCHECK, the non-root user, and a clean exit on SIGTERM within ECS's 30 s."""
+
 from __future__ import annotations
 
 import asyncio
@@ -69,8 +70,10 @@ def wait_until_serving(podman: Podman, running: RunningContainer, timeout: float
             state = json.loads(podman("inspect", running.name).stdout)[0]["State"]
             if not state["Running"] or time.monotonic() > deadline:
                 logs = podman("logs", running.name, check=False)
-                pytest.fail(f"{exc} (container {state['Status']}, exit {state['ExitCode']})\n"
-                            f"--- container log ---\n{logs.stdout}{logs.stderr}")
+                pytest.fail(
+                    f"{exc} (container {state['Status']}, exit {state['ExitCode']})\n"
+                    f"--- container log ---\n{logs.stdout}{logs.stderr}"
+                )
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +100,9 @@ def token_bucket(task, moto):
 
 
 @pytest.fixture(scope="module")
-def container(podman: Podman, server_image, task, token_bucket, moto, google_oauth_standin, google_api_standin, tmp_path_factory):
+def container(
+    podman: Podman, server_image, task, token_bucket, moto, google_oauth_standin, google_api_standin, tmp_path_factory
+):
     port = free_port()
     env = {e["name"]: e["value"] for e in task["environment"]}
     assert not {s["name"] for s in task["secrets"]} & env.keys(), "a secret is also a plain variable"
@@ -128,8 +133,18 @@ def container(podman: Podman, server_image, task, token_bucket, moto, google_oau
     env_file = tmp_path_factory.mktemp("container") / "env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
     name = f"workspace-mcp-test-{uuid.uuid4().hex[:8]}"
-    podman("run", "-d", "--name", name, "--network=host", "--runtime", podman.runtime,
-           "--env-file", str(env_file), server_image)
+    podman(
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network=host",
+        "--runtime",
+        podman.runtime,
+        "--env-file",
+        str(env_file),
+        server_image,
+    )
     running = RunningContainer(name=name, port=port, env=env, task=task)
     try:
         wait_until_serving(podman, running)
@@ -151,10 +166,15 @@ def test_image_runs_as_the_fixed_non_root_user(podman: Podman, container: Runnin
 def test_token_directory_is_writable_and_image_is_lean(podman: Podman, container: RunningContainer):
     probe = f'touch "$GOOGLE_MCP_CREDENTIALS_DIR/probe" && rm "$GOOGLE_MCP_CREDENTIALS_DIR/probe" && echo ok'
     assert podman("exec", container.name, "sh", "-c", probe).stdout.strip() == "ok"
-    lean = podman("exec", container.name, "sh", "-c",
-                  "for p in gcc cc g++ make pip pip3; do command -v $p; done;"
-                  " ls -d /root/.cache /home/mcp/.cache /opt/venv/bin/pip /var/cache/apt/archives/*.deb"
-                  " /var/lib/apt/lists/*Packages* 2>/dev/null; true")
+    lean = podman(
+        "exec",
+        container.name,
+        "sh",
+        "-c",
+        "for p in gcc cc g++ make pip pip3; do command -v $p; done;"
+        " ls -d /root/.cache /home/mcp/.cache /opt/venv/bin/pip /var/cache/apt/archives/*.deb"
+        " /var/lib/apt/lists/*Packages* 2>/dev/null; true",
+    )
     assert lean.stdout.strip() == "", f"build tools or caches in the final image: {lean.stdout}"
 
 
@@ -181,7 +201,8 @@ def test_health_and_prefixed_routes(container: RunningContainer):
     resource = httpx2.get(container.url(f"/.well-known/oauth-protected-resource{prefix}/mcp"))
     assert resource.status_code == 200 and resource.json()["resource"] == container.url(f"{prefix}/mcp")
     unauthenticated = httpx2.post(
-        container.url(f"{prefix}/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        container.url(f"{prefix}/mcp"),
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
         headers={"Accept": "application/json, text/event-stream"},
     )
     assert unauthenticated.status_code == 401
@@ -216,8 +237,10 @@ def test_healthcheck_matches_the_task_definition_and_runs_inside(podman: Podman,
     task_check = container.task["healthCheck"]
     seconds = 1_000_000_000
     assert (check["Interval"], check["Timeout"], check["StartPeriod"], check["Retries"]) == (
-        task_check["interval"] * seconds, task_check["timeout"] * seconds,
-        task_check["startPeriod"] * seconds, task_check["retries"],
+        task_check["interval"] * seconds,
+        task_check["timeout"] * seconds,
+        task_check["startPeriod"] * seconds,
+        task_check["retries"],
     )
     (task_kind, task_command) = task_check["command"]
     assert task_kind == "CMD-SHELL"

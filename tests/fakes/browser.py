@@ -4,6 +4,7 @@
 as root in CI, like nginx for the ALB stand-in). ``Chromium`` starts one headless browser with a
 fresh profile and talks CDP to its first page over the ``websockets`` client.
 """
+
 from __future__ import annotations
 
 import base64
@@ -112,12 +113,25 @@ class Chromium:
 def run_chromium(window: str = "1000,1200") -> Iterator[Chromium]:
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     process = subprocess.Popen(
-        [chromium_binary(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-dev-shm-usage", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-         # Every frame in the page's own process, so Page.getFrameTree shows cross-site frames too.
-         "--disable-site-isolation-trials", "--disable-features=IsolateOrigins,site-per-process",
-         f"--user-data-dir={profile}", f"--window-size={window}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            chromium_binary(),
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            # Every frame in the page's own process, so Page.getFrameTree shows cross-site frames too.
+            "--disable-site-isolation-trials",
+            "--disable-features=IsolateOrigins,site-per-process",
+            f"--user-data-dir={profile}",
+            f"--window-size={window}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     browser = None
     try:

@@ -4,6 +4,7 @@ authorize (auto-approves as the "signed-in browser user" and redirects back), to
 (authorization_code with PKCE, refresh_token), tokeninfo, userinfo, revoke. Every request is
 recorded with the bearer/access token it carried so tests can assert who sent what.
 """
+
 from __future__ import annotations
 
 import base64
@@ -170,13 +171,19 @@ class GoogleOAuthStandIn:
                 if grant is None and presented in self.retired_refresh_tokens:
                     self._revoke_sign_in(self.retired_refresh_tokens[presented])
             if grant is None:
-                return JSONResponse({"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
-                                    status_code=400)
+                return JSONResponse(
+                    {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                    status_code=400,
+                )
             access = "ya29." + secrets.token_urlsafe(24)
             refresh = None
             fresh = Grant(
-                grant.email, grant.sub, grant.scope, time.time() + self.access_token_lifetime,
-                grant.client_id, grant.email_verified,
+                grant.email,
+                grant.sub,
+                grant.scope,
+                time.time() + self.access_token_lifetime,
+                grant.client_id,
+                grant.email_verified,
             )
             with self.lock:
                 self.access_tokens[access] = fresh

@@ -4,6 +4,7 @@ Real API round trips (boto3, the AWS CLI, Terraform's AWS provider) go to this
 process over HTTP; nothing in boto3 is patched. moto runs behind the small shim in
 tests/fakes/moto_shim.py, which fills the few API gaps Terraform's AWS provider trips over.
 """
+
 from __future__ import annotations
 
 import contextlib

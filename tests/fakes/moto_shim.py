@@ -37,6 +37,7 @@ which otherwise makes the AWS provider 5.100 fail, hang in retries or report dri
 
 Every other call (plain S3, Secrets Manager, ...) passes through untouched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,9 +59,20 @@ AUTOSCALING_TARGET = "AnyScaleFrontendService."
 ECS_CREATE_SERVICE = "AmazonEC2ContainerServiceV20141113.CreateService"
 # CreateService parameters moto 5.2.5 passes to its model (moto/ecs/responses.py).
 ECS_FIELDS_MOTO_KEEPS = {
-    "cluster", "serviceName", "taskDefinition", "desiredCount", "loadBalancers",
-    "schedulingStrategy", "serviceRegistries", "tags", "deploymentController",
-    "launchType", "platformVersion", "propagateTags", "networkConfiguration", "role",
+    "cluster",
+    "serviceName",
+    "taskDefinition",
+    "desiredCount",
+    "loadBalancers",
+    "schedulingStrategy",
+    "serviceRegistries",
+    "tags",
+    "deploymentController",
+    "launchType",
+    "platformVersion",
+    "propagateTags",
+    "networkConfiguration",
+    "role",
     "clientToken",
 }
 JSON_11 = "application/x-amz-json-1.1"
@@ -80,7 +92,7 @@ class MotoShim:
         _REQUEST.environ = environ  # the bucket-policy check reads this request's headers
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(AUTOSCALING_TARGET):
-            operation = target[len(AUTOSCALING_TARGET):]
+            operation = target[len(AUTOSCALING_TARGET) :]
             handler = getattr(self, f"_autoscaling_{xform_name(operation)}", None)
             if handler is not None:
                 return handler(_read_json(environ), environ, start_response)
@@ -105,8 +117,7 @@ class MotoShim:
         if status.startswith("200"):
             with self._lock:
                 self._autoscaling_tags = {
-                    arn: tags for arn, tags in self._autoscaling_tags.items()
-                    if _scalable_target_exists(arn)
+                    arn: tags for arn, tags in self._autoscaling_tags.items() if _scalable_target_exists(arn)
                 }
         start_response(status, headers)
         return [payload]
@@ -189,7 +200,9 @@ def evaluate_bucket_policies() -> None:
         statements = [statements] if isinstance(statements, dict) else statements
         context = request_context(getattr(_REQUEST, "environ", None))
         applying = [
-            s["Effect"] for s in statements if statement_applies(s, action, resource, context, context["aws:PrincipalArn"])
+            s["Effect"]
+            for s in statements
+            if statement_applies(s, action, resource, context, context["aws:PrincipalArn"])
         ]
         if "Deny" in applying:
             return PermissionResult.DENIED
@@ -306,9 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     let_delete_markers_be_disposed()
     validate_certificates_by_dns()
     app = DomainDispatcherApplication(create_backend_app)
-    run_simple(
-        args.host, args.port, MotoShim(app), threaded=True, request_handler=MotoRequestHandler
-    )
+    run_simple(args.host, args.port, MotoShim(app), threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

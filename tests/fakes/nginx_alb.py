@@ -5,6 +5,7 @@ deployment forwards by a dedicated rule; round-robins between the targets with n
 (every request picks the next target); answers 404 for everything else. The access log records
 which target served each request.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -102,7 +103,11 @@ http {{
 
 @contextlib.contextmanager
 def run_nginx_alb(
-    workdir: Path, targets: list[str], prefix: str = "/google-workspace", port: int | None = None, fail_timeout: int = 10
+    workdir: Path,
+    targets: list[str],
+    prefix: str = "/google-workspace",
+    port: int | None = None,
+    fail_timeout: int = 10,
 ) -> Iterator[NginxAlb]:
     binary = nginx_binary()
     port = port or free_port()
@@ -110,7 +115,9 @@ def run_nginx_alb(
     config = workdir / "nginx.conf"
     config.write_text(render_config(workdir, port, targets, prefix, fail_timeout))
     with open(workdir / "stderr.log", "wb") as stderr:
-        process = subprocess.Popen([binary, "-p", str(workdir), "-c", str(config)], stdout=stderr, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [binary, "-p", str(workdir), "-c", str(config)], stdout=stderr, stderr=subprocess.STDOUT
+        )
     alb = NginxAlb(base_url=f"http://127.0.0.1:{port}", port=port, access_log=workdir / "access.log", process=process)
     try:
         try:

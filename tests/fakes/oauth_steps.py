@@ -2,6 +2,7 @@
 consent, code exchange, refresh, revoke. Each step returns the raw response; nothing is followed
 implicitly, so a test sees exactly what the server answered (status, Location, body).
 """
+
 from __future__ import annotations
 
 import base64
@@ -77,8 +78,9 @@ class OAuthSteps:
         assert response.status_code == 201, response.text
         return response.json()["client_id"]
 
-    def authorize(self, client_id: str, redirect_uri: str, challenge: str, scope: str | None = None,
-                  state: str = "st4te") -> httpx2.Response:
+    def authorize(
+        self, client_id: str, redirect_uri: str, challenge: str, scope: str | None = None, state: str = "st4te"
+    ) -> httpx2.Response:
         params = {
             "response_type": "code",
             "client_id": client_id,
@@ -100,11 +102,15 @@ class OAuthSteps:
 
     def submit_consent(self, page: httpx2.Response, action: str = "approve", **headers) -> httpx2.Response:
         form = consent_form(page.text)
-        return self.http.post(str(page.url), data={"txn_id": form["txn_id"], "csrf_token": form["csrf_token"],
-                                                   "action": action}, headers=headers)
+        return self.http.post(
+            str(page.url),
+            data={"txn_id": form["txn_id"], "csrf_token": form["csrf_token"], "action": action},
+            headers=headers,
+        )
 
-    def code_for(self, client_id: str, redirect_uri: str = LOOPBACK_REDIRECT, scope: str | None = None
-                 ) -> tuple[str, str]:
+    def code_for(
+        self, client_id: str, redirect_uri: str = LOOPBACK_REDIRECT, scope: str | None = None
+    ) -> tuple[str, str]:
         """Register-less: authorize, approve, pass Google (the stand-in approves); returns (code, verifier)."""
         verifier, challenge = pkce_pair()
         page = self.consent_page(self.authorize(client_id, redirect_uri, challenge, scope))
@@ -119,17 +125,30 @@ class OAuthSteps:
             response = self.http.get(location)
         raise AssertionError("the flow never reached the client's redirect URI")
 
-    def exchange(self, client_id: str, code: str, verifier: str, redirect_uri: str = LOOPBACK_REDIRECT
-                 ) -> httpx2.Response:
-        return self.http.post(f"{self.public_url}/token", data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-            "client_id": client_id, "code_verifier": verifier, "resource": self.resource,
-        })
+    def exchange(
+        self, client_id: str, code: str, verifier: str, redirect_uri: str = LOOPBACK_REDIRECT
+    ) -> httpx2.Response:
+        return self.http.post(
+            f"{self.public_url}/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": client_id,
+                "code_verifier": verifier,
+                "resource": self.resource,
+            },
+        )
 
     def refresh(self, client_id: str, refresh_token: str) -> httpx2.Response:
-        return self.http.post(f"{self.public_url}/token", data={
-            "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id,
-        })
+        return self.http.post(
+            f"{self.public_url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": client_id,
+            },
+        )
 
     def revoke(self, client_id: str, token: str, **extra) -> httpx2.Response:
         return self.http.post(f"{self.public_url}/revoke", data={"token": token, "client_id": client_id, **extra})

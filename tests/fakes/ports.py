@@ -1,4 +1,5 @@
 """Loopback port helpers shared by every stand-in."""
+
 from __future__ import annotations
 
 import socket

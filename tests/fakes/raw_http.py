@@ -1,6 +1,7 @@
 """HTTP/1.1 over a plain socket, for requests no polite client sends: a body of any size streamed
 while watching for an early answer, any header, any path bytes. And the RSS of a process.
 """
+
 from __future__ import annotations
 
 import select

@@ -1,4 +1,5 @@
 """Start the real server (``python -m workspace_mcp_server``) on 127.0.0.1 for tests."""
+
 from __future__ import annotations
 
 import contextlib

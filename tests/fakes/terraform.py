@@ -5,6 +5,7 @@ local filesystem mirror, never the registry), runs non-interactively, captures
 output without colour and has a timeout, so a provider stuck retrying against an
 emulator fails the test with the command's output instead of hanging the suite.
 """
+
 from __future__ import annotations
 
 import json

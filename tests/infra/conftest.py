@@ -1,4 +1,5 @@
 """Fixtures for the infrastructure tests (the session synthesis lives in tests/conftest.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,4 +25,3 @@ def terraform_env(tmp_path_factory) -> dict[str, str]:
     """Environment for terraform: the repo's CLI config (provider mirror) and a plugin cache
     so each ``init`` links the provider instead of copying it."""
     return fake_terraform_env({"TF_PLUGIN_CACHE_DIR": str(tmp_path_factory.mktemp("tf-plugin-cache"))})
-

@@ -5,6 +5,7 @@ state bucket), then the deployment stack (``local``: S3 backend on moto) in copi
 the synthesized directories, and always tears both down again, so the shared moto is
 left as it was found even when a step fails.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -8,6 +8,7 @@ NotAction, Resource / NotResource with ``*`` and ``?`` wildcards, and the condit
 the project uses — String(Not)Equals, String(Not)Like, Arn(Not)Equals, Arn(Not)Like, Bool,
 Null, each with ``IfExists``. Anything else raises, so a policy using it cannot pass silently.
 """
+
 from __future__ import annotations
 
 import re
@@ -94,7 +95,16 @@ def _principal_matches(principal: Any, principal_arn: str) -> bool:
 
 
 def statement_applies(statement: dict, action: str, resource: str, context: dict, principal_arn: str) -> bool:
-    unknown = set(statement) - {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Principal"}
+    unknown = set(statement) - {
+        "Sid",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+        "Principal",
+    }
     if unknown:
         raise NotImplementedError(f"statement elements {sorted(unknown)}")
     if "Action" in statement and not _action_matches(statement["Action"], action):

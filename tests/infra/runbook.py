@@ -17,6 +17,7 @@ records written by the server's own storage code (one of them later corrupted, o
 after the restore point) and a CloudWatch log line the server's JSON formatter produced
 for the failed read. A block that exits non-zero or a check that fails fails the test.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -139,7 +140,11 @@ def stack_variables(stack_dir: Path, env: dict[str, str]) -> dict[str, str]:
     """The outputs as scripts/stack_outputs.py prints them (parsed, not eval'ed)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "stack_outputs.py"), str(stack_dir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if result.returncode != 0:
         raise AssertionError(f"scripts/stack_outputs.py {stack_dir} failed:\n{result.stdout}{result.stderr}")
@@ -155,7 +160,11 @@ def stack_variables(stack_dir: Path, env: dict[str, str]) -> dict[str, str]:
 def run_block(block: Block, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block.code],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=BLOCK_TIMEOUT,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
     )
 
 
@@ -207,7 +216,9 @@ def run_tested_commands(stack_dir: Path, env: dict[str, str]) -> list[tuple[Bloc
                         raise AssertionError(f"no check named {block.detail!r} in tests/infra/runbook.py")
                     check(context, output)
                 except AssertionError as error:
-                    failures.append(f"{block.where} ({block.detail}): {error}\n{block.code}--- stdout ---\n{output[-3000:]}")
+                    failures.append(
+                        f"{block.where} ({block.detail}): {error}\n{block.code}--- stdout ---\n{output[-3000:]}"
+                    )
             ran.append((block, output, time.monotonic() - started))
     if failures:
         raise AssertionError(f"{len(failures)} runbook block(s) failed:\n\n" + "\n\n".join(failures))
@@ -298,7 +309,10 @@ def seed_incident(context: Context) -> dict[str, str]:
         logGroupName=context.variables["LOG_GROUP"],
         logStreamName=stream_name,
         logEvents=[
-            {"timestamp": now - 1, "message": json.dumps({"level": "INFO", "message": "GET /google-workspace/health 200"})},
+            {
+                "timestamp": now - 1,
+                "message": json.dumps({"level": "INFO", "message": "GET /google-workspace/health 200"}),
+            },
             {"timestamp": now, "message": line},
         ],
     )

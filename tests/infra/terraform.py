@@ -1,4 +1,5 @@
 """Running terraform and checkov on synthesized stacks in tests."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,15 @@ def checkov_binary() -> str:
 def checkov(stacks_dir: Path) -> dict:
     """checkov with the repository's config (offline, terraform_json) over every stack
     below ``stacks_dir``; returns its JSON report."""
-    command = [checkov_binary(), "--config-file", str(ROOT / ".checkov.yaml"), "--output", "json", "-d", str(stacks_dir)]
+    command = [
+        checkov_binary(),
+        "--config-file",
+        str(ROOT / ".checkov.yaml"),
+        "--output",
+        "json",
+        "-d",
+        str(stacks_dir),
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.stdout.strip(), result.stderr
     report = json.loads(result.stdout)

@@ -8,6 +8,7 @@ backend needs the bucket, so a new account still bootstraps ``<env>-state`` alon
 (docs/deployment.md). Offline the CLI runs with ``--skip-provider-lock``: ``terraform providers lock``
 asks the public registry.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,9 +50,20 @@ def cdktf_cli() -> list[str]:
         if npm is None:
             pytest.fail("npm is needed to install cdktf-cli")
         subprocess.run(
-            [npm, "install", "--prefix", str(CLI_DIR), "--save-exact", "--no-audit", "--no-fund",
-             "--loglevel=error", f"cdktf-cli@{CLI_VERSION}"],
-            check=True, timeout=600, capture_output=True,
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(CLI_DIR),
+                "--save-exact",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                f"cdktf-cli@{CLI_VERSION}",
+            ],
+            check=True,
+            timeout=600,
+            capture_output=True,
         )
     if not NODE.exists():
         pytest.fail(f"{NODE} is missing: run `make node22`")
@@ -65,7 +77,11 @@ class Cli:
     def run(self, *args: str, ok: bool = True) -> str:
         result = subprocess.run(
             [*self.command, *args, "--skip-synth", "--no-color"],
-            cwd=self.project, env=self.env, capture_output=True, text=True, timeout=600,
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         output = ANSI.sub("", result.stdout + result.stderr)
         if ok:
@@ -82,8 +98,14 @@ def test_cli_deploys_state_first_diffs_clean_and_destroys_state_last(
     # The app is already synthesized (the session's synthesis, against this moto): the CLI only reads it.
     config = {"language": "python", "app": "true", "projectId": "cli-test", "sendCrashReports": "false"}
     (project / "cdktf.json").write_text(json.dumps(config))
-    env = {**os.environ, **terraform_env({}), **moto.env(), "CI": "1", "CHECKPOINT_DISABLE": "1",
-           "PATH": f"{NODE.parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        **terraform_env({}),
+        **moto.env(),
+        "CI": "1",
+        "CHECKPOINT_DISABLE": "1",
+        "PATH": f"{NODE.parent}{os.pathsep}{os.environ['PATH']}",
+    }
     cli = Cli(cdktf_cli, project, env)
     s3 = moto.client("s3")
 

@@ -1,4 +1,5 @@
 """Environment files: loading and every validation error (pure Python, no synthesis)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -79,8 +80,16 @@ INVALID = [
     ("[target_group.health_check]\ninterval = 301\n", "target_group.health_check.interval", "between 5 and 300"),
     ("[target_group.health_check]\ntimeout = 1\n", "target_group.health_check.timeout", "between 2 and 120"),
     ("[target_group.health_check]\ntimeout = 30\n", "target_group.health_check.timeout", "less than interval"),
-    ("[target_group.health_check]\nhealthy_threshold = 11\n", "target_group.health_check.healthy_threshold", "between 2 and 10"),
-    ("[target_group.health_check]\nunhealthy_threshold = 1\n", "target_group.health_check.unhealthy_threshold", "between 2 and 10"),
+    (
+        "[target_group.health_check]\nhealthy_threshold = 11\n",
+        "target_group.health_check.healthy_threshold",
+        "between 2 and 10",
+    ),
+    (
+        "[target_group.health_check]\nunhealthy_threshold = 1\n",
+        "target_group.health_check.unhealthy_threshold",
+        "between 2 and 10",
+    ),
     ('[target_group.health_check]\nmatcher = "ok"\n', "target_group.health_check.matcher", "HTTP codes"),
     ("[task.health_check]\nretries = 11\n", "task.health_check.retries", "between 1 and 10"),
     ("[task.health_check]\nstart_period = 301\n", "task.health_check.start_period", "between 0 and 300"),
@@ -94,18 +103,30 @@ INVALID = [
     # unknown keys (typos) and wrong types
     ("[task]\ncpus = 512\n", "task.cpus", "unknown key (did you mean 'cpu'?)"),
     ("[tasks]\ncpu = 512\n", "tasks", "unknown key (did you mean 'task'?)"),
-    ("name = \"x\"\n", "name", "unknown key"),
+    ('name = "x"\n', "name", "unknown key"),
     ('[task]\ncpu = "512"\n', "task.cpu", "must be an integer"),
-    ("[network]\nsubnet_ids = \"subnet-1\"\n", "network.subnet_ids", "must be a list"),
+    ('[network]\nsubnet_ids = "subnet-1"\n', "network.subnet_ids", "must be a list"),
     # server variables the stack derives or injects as secrets
     ('[task.environment]\nPORT = "9000"\n', "task.environment.PORT", "derived by the stack"),
-    ('[task.environment]\nGOOGLE_OAUTH_CLIENT_SECRET = "x"\n', "task.environment.GOOGLE_OAUTH_CLIENT_SECRET", "is a secret"),
+    (
+        '[task.environment]\nGOOGLE_OAUTH_CLIENT_SECRET = "x"\n',
+        "task.environment.GOOGLE_OAUTH_CLIENT_SECRET",
+        "is a secret",
+    ),
     # other settings AWS rejects
     ("[logs]\nretention_in_days = 31\n", "logs.retention_in_days", "must be one of"),
     ("[scaling]\nmin_capacity = 3\nmax_capacity = 2\n", "scaling.max_capacity", "at least scaling.min_capacity"),
     ("[service]\ndeployment_maximum_percent = 250\n", "service.deployment_maximum_percent", "between 100 and 200"),
-    ('[[service.capacity_provider_strategy]]\ncapacity_provider = "SPOT"\n', "service.capacity_provider_strategy[0].capacity_provider", "FARGATE_SPOT"),
-    ('[alarms]\nsns_topic_arn = "arn:aws:sns:us-east-1:1:t"\ncreate_sns_topic_name = "t"\n', "alarms.create_sns_topic_name", "conflicts"),
+    (
+        '[[service.capacity_provider_strategy]]\ncapacity_provider = "SPOT"\n',
+        "service.capacity_provider_strategy[0].capacity_provider",
+        "FARGATE_SPOT",
+    ),
+    (
+        '[alarms]\nsns_topic_arn = "arn:aws:sns:us-east-1:1:t"\ncreate_sns_topic_name = "t"\n',
+        "alarms.create_sns_topic_name",
+        "conflicts",
+    ),
     ("[load_balancer]\ncreate = true\n", "load_balancer.certificate_arn", "HTTPS listener"),
     ('[token_bucket]\nbucket_name = "Tokens_Bucket"\n', "token_bucket.bucket_name", "not a valid S3 bucket name"),
     ('[task]\nimage_tag = "bad tag"\n', "task.image_tag", "not a valid image tag"),

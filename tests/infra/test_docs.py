@@ -2,6 +2,7 @@
 both exist and are linked from the README, every shell block is marked and parses, every
 tested block's check exists, the required topics are there and internal links resolve.
 Also scripts/stack_outputs.py's output format."""
+
 from __future__ import annotations
 
 import re
@@ -82,7 +83,7 @@ def test_readme_links_the_doc(doc):
 
 def test_troubleshooting_table_covers_the_symptoms():
     text = OPERATIONS.read_text()
-    table = text[text.index("## Troubleshooting"):text.index("## Monthly cost")]
+    table = text[text.index("## Troubleshooting") : text.index("## Monthly cost")]
     rows = [line for line in table.splitlines() if line.startswith("| ")]
     for symptom in TROUBLESHOOTING_SYMPTOMS:
         assert any(symptom in row.split("|")[1] for row in rows), f"no troubleshooting row for {symptom!r}"
@@ -90,7 +91,9 @@ def test_troubleshooting_table_covers_the_symptoms():
 
 @pytest.mark.parametrize("block", ALL_BLOCKS)
 def test_shell_block_is_marked_and_parses(block):
-    assert block.marker, f"{block.where}: mark the block <!-- tested -->, <!-- not emulated: why --> or <!-- not run: why -->"
+    assert block.marker, (
+        f"{block.where}: mark the block <!-- tested -->, <!-- not emulated: why --> or <!-- not run: why -->"
+    )
     if block.marker != "tested":
         assert block.detail, f"{block.where}: say why the block is {block.marker}"
     elif block.detail:
@@ -134,7 +137,9 @@ def test_secret_targets_line_names_the_created_secrets(synth_dir):
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", assignment + '\nprintf "%s\\n" $TARGETS'],
             env={"PATH": "/usr/bin:/bin", "STACK_DIR": str(synth_dir / stack)},
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         targets = result.stdout.split()
         assert len(targets) == expected and all(t.startswith("-target=aws_secretsmanager_secret.") for t in targets)
@@ -186,7 +191,10 @@ def test_stack_outputs_unknown_stack_fails_the_eval(tmp_path):
     script = f'eval "$({sys.executable} scripts/stack_outputs.py no-such-env)"; echo reached'
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        cwd=ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "STACKS_DIR": str(tmp_path)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "STACKS_DIR": str(tmp_path)},
     )
     assert result.returncode != 0 and "reached" not in result.stdout
     assert "no-such-env/cdk.tf.json not found" in result.stderr

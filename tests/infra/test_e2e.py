@@ -6,6 +6,7 @@ reads the created resources back with boto3 from moto and compares them with the
 reference deployment (../shared/reference/deployment-spec.md). The tests in this module
 share one deployment and run in file order; the last one destroys it.
 """
+
 from __future__ import annotations
 
 import json
@@ -310,8 +311,9 @@ def test_custom_domain(deployment: Deployment):
     (alb,) = elbv2.describe_load_balancers(Names=["busyb-alb"])["LoadBalancers"]
     assert alias["DNSName"].rstrip(".").lower() == alb["DNSName"].lower()
     # Issued only because its validation CNAME is in the zone (tests/fakes/moto_shim.py, gap 5).
-    (certificate,) = [c for c in acm.list_certificates()["CertificateSummaryList"]
-                      if c["DomainName"] == "google-workspace.busyb.test"]
+    (certificate,) = [
+        c for c in acm.list_certificates()["CertificateSummaryList"] if c["DomainName"] == "google-workspace.busyb.test"
+    ]
     detail = acm.describe_certificate(CertificateArn=certificate["CertificateArn"])["Certificate"]
     assert detail["Status"] == "ISSUED"
     (option,) = detail["DomainValidationOptions"]
@@ -321,7 +323,9 @@ def test_custom_domain(deployment: Deployment):
         hosts = [c for c in rule["Conditions"] if c["Field"] == "host-header"]
         assert [h.get("Values") or h["HostHeaderConfig"]["Values"] for h in hosts] == [["google-workspace.busyb.test"]]
     assert deployment.output("external_mcp_url") == "http://google-workspace.busyb.test/google-workspace/mcp"
-    assert deployment.output("google_redirect_uri") == "http://google-workspace.busyb.test/google-workspace/auth/callback"
+    assert (
+        deployment.output("google_redirect_uri") == "http://google-workspace.busyb.test/google-workspace/auth/callback"
+    )
 
 
 def test_replan_shows_no_changes_after_autoscaling_moved_desired_count(deployment: Deployment):

@@ -1,6 +1,7 @@
 """Options that make the deployment a production service: alarms that reach someone, and the
 edge of a created ALB (WAF, access logs). Extra environments synthesized in-process, checked in
 the JSON, by ``terraform validate`` and by checkov."""
+
 from __future__ import annotations
 
 import json
@@ -99,7 +100,8 @@ def test_every_alarm_notifies_the_topic_and_its_subscribers(variants):
     stack = variants["alarm-email"]
     subscriptions = stack.resources("aws_sns_topic_subscription").values()
     assert sorted((s["protocol"], s["endpoint"]) for s in subscriptions) == [
-        ("email", "oncall@busyb.ai"), ("email", "ops@busyb.ai"),
+        ("email", "oncall@busyb.ai"),
+        ("email", "ops@busyb.ai"),
     ]
     (topic_name,) = stack.resources("aws_sns_topic")
     topic_arn = f"${{aws_sns_topic.{topic_name}.arn}}"
@@ -116,14 +118,18 @@ def test_running_tasks_below_desired_alarm(variants, production):
         assert alarm["alarm_name"] == "busyb-google-workspace-mcp-service-running-tasks"
         queries = {q["id"]: q for q in alarm["metric_query"]}
         assert queries["missing"] == {
-            "id": "missing", "expression": "desired - running", "label": "Tasks missing", "return_data": True
+            "id": "missing",
+            "expression": "desired - running",
+            "label": "Tasks missing",
+            "return_data": True,
         }
         for key, metric in (("running", "RunningTaskCount"), ("desired", "DesiredTaskCount")):
             assert queries[key]["return_data"] is False
             assert queries[key]["metric"]["namespace"] == "ECS/ContainerInsights"
             assert queries[key]["metric"]["metric_name"] == metric
             assert queries[key]["metric"]["dimensions"] == {
-                "ClusterName": "busyb-cluster", "ServiceName": "busyb-google-workspace-mcp-service",
+                "ClusterName": "busyb-cluster",
+                "ServiceName": "busyb-google-workspace-mcp-service",
             }
         assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
         # No data is not "healthy": Container Insights off on a reused cluster must be noticed.
@@ -139,10 +145,16 @@ def test_running_tasks_alarm_can_be_turned_off(tmp_path):
 @pytest.mark.parametrize(
     ("text", "field", "message"),
     [
-        ('[alarms]\nemail_subscriptions = ["ops@busyb.ai"]\n', "alarms.email_subscriptions",
-         "needs alarms.create_sns_topic_name"),
-        ('[alarms]\ncreate_sns_topic_name = "t"\nemail_subscriptions = ["ops"]\n', "alarms.email_subscriptions[0]",
-         "must be an email address"),
+        (
+            '[alarms]\nemail_subscriptions = ["ops@busyb.ai"]\n',
+            "alarms.email_subscriptions",
+            "needs alarms.create_sns_topic_name",
+        ),
+        (
+            '[alarms]\ncreate_sns_topic_name = "t"\nemail_subscriptions = ["ops"]\n',
+            "alarms.email_subscriptions[0]",
+            "must be an email address",
+        ),
     ],
 )
 def test_alarm_setting_errors_name_the_field(tmp_path, text, field, message):
@@ -203,7 +215,10 @@ def test_existing_certificate_is_attached_without_requesting_one(variants):
 
 def test_reference_without_domain_is_unchanged(production):
     assert not production.resource_types & {
-        "aws_acm_certificate", "aws_route53_record", "aws_route53_zone", "aws_lb_listener_certificate"
+        "aws_acm_certificate",
+        "aws_route53_record",
+        "aws_route53_zone",
+        "aws_lb_listener_certificate",
     }
     assert "google_redirect_uri" not in production.outputs
     assert all("dynamic" not in rule for rule in production.resources("aws_lb_listener_rule").values())
@@ -213,15 +228,24 @@ def test_reference_without_domain_is_unchanged(production):
     ("text", "field", "message"),
     [
         ('[domain]\nname = "mcp.busyb.ai"\n', "domain.hosted_zone_id", "exactly one"),
-        ('[domain]\nname = "mcp.busyb.ai"\nhosted_zone_id = "Z1"\ncreate_hosted_zone_name = "busyb.ai"\n',
-         "domain.hosted_zone_id", "exactly one"),
-        ('[domain]\nname = "mcp.busyb.ai"\ncreate_hosted_zone_name = "other.ai"\n', "domain.create_hosted_zone_name",
-         "is not in the zone"),
+        (
+            '[domain]\nname = "mcp.busyb.ai"\nhosted_zone_id = "Z1"\ncreate_hosted_zone_name = "busyb.ai"\n',
+            "domain.hosted_zone_id",
+            "exactly one",
+        ),
+        (
+            '[domain]\nname = "mcp.busyb.ai"\ncreate_hosted_zone_name = "other.ai"\n',
+            "domain.create_hosted_zone_name",
+            "is not in the zone",
+        ),
         ('[domain]\nname = "MCP.busyb.ai/x"\nhosted_zone_id = "Z1"\n', "domain.name", "DNS name"),
         ('[domain]\nhosted_zone_id = "Z1"\n', "domain.name", "must be set"),
-        ('[load_balancer]\npublic_base_url = "https://x.busyb.ai"\n'
-         '[domain]\nname = "mcp.busyb.ai"\nhosted_zone_id = "Z1"\n',
-         "load_balancer.public_base_url", "conflicts with domain.name"),
+        (
+            '[load_balancer]\npublic_base_url = "https://x.busyb.ai"\n'
+            '[domain]\nname = "mcp.busyb.ai"\nhosted_zone_id = "Z1"\n',
+            "load_balancer.public_base_url",
+            "conflicts with domain.name",
+        ),
     ],
 )
 def test_domain_setting_errors_name_the_field(tmp_path, text, field, message):
@@ -242,7 +266,8 @@ def test_waf_on_the_created_alb(variants):
     assert (common["vendor_name"], common["name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
     # MCP bodies are the user's content (up to 4 MiB): the body rules count instead of blocking.
     assert {o["name"]: o["action_to_use"] for o in common["rule_action_override"]} == {
-        "SizeRestrictions_BODY": {"count": {}}, "CrossSiteScripting_BODY": {"count": {}},
+        "SizeRestrictions_BODY": {"count": {}},
+        "CrossSiteScripting_BODY": {"count": {}},
     }
     bad = rules["aws-known-bad-inputs"]["statement"]["managed_rule_group_statement"]
     assert bad["name"] == "AWSManagedRulesKnownBadInputsRuleSet"
@@ -297,8 +322,12 @@ def test_no_waf_unless_asked(production, variants):
     ("text", "field", "message"),
     [
         ("[edge]\nwaf = true\n", "edge.waf", "a shared ALB's is its owner's decision"),
-        ('[load_balancer]\ncreate = true\ncertificate_arn = "arn:aws:acm:us-east-1:1:certificate/x"\n'
-         "[edge]\nwaf = true\nwaf_oauth_rate_limit = 5\n", "edge.waf_oauth_rate_limit", "between 100"),
+        (
+            '[load_balancer]\ncreate = true\ncertificate_arn = "arn:aws:acm:us-east-1:1:certificate/x"\n'
+            "[edge]\nwaf = true\nwaf_oauth_rate_limit = 5\n",
+            "edge.waf_oauth_rate_limit",
+            "between 100",
+        ),
     ],
 )
 def test_edge_setting_errors_name_the_field(tmp_path, text, field, message):

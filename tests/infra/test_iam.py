@@ -1,4 +1,5 @@
 """IAM over the synthesized JSON: least privilege, no wildcard actions."""
+
 from __future__ import annotations
 
 import re
@@ -36,9 +37,7 @@ def test_execution_role(production):
     assert set(found) == {"EcrToken", "EcrPull", "Logs", "Secrets"}
     assert found["EcrToken"]["Action"] == ["ecr:GetAuthorizationToken"]
     assert found["EcrToken"]["Resource"] == "*"  # the action has no resource type
-    assert found["EcrPull"]["Resource"] == [
-        "arn:aws:ecr:us-east-1:758888582357:repository/busyb-google-workspace-mcp"
-    ]
+    assert found["EcrPull"]["Resource"] == ["arn:aws:ecr:us-east-1:758888582357:repository/busyb-google-workspace-mcp"]
     assert found["Logs"]["Resource"] == ["${aws_cloudwatch_log_group.logs_group.arn}:*"]
     assert found["Secrets"]["Action"] == ["secretsmanager:GetSecretValue"]
     # Exactly the two injected secrets.

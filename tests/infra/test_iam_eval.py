@@ -1,5 +1,6 @@
 """The policy evaluator the security tests rely on, checked against AWS's documented rules
 (policy evaluation logic, condition operators, missing keys, NotAction, boundaries)."""
+
 from __future__ import annotations
 
 import pytest
@@ -93,7 +94,9 @@ def test_a_boundary_caps_the_identity_policy():
 def test_resource_policy_denies_by_principal_arn():
     bucket = deny("s3:*", "arn:aws:s3:::b/tokens/*", {"ArnNotEquals": {"aws:PrincipalArn": [ROLE]}}, Principal="*")
     reader = [allow("s3:GetObject", "arn:aws:s3:::b/*")]
-    assert evaluate(Principal(ROLE, reader), "s3:GetObject", "arn:aws:s3:::b/tokens/x", resource_policies=[bucket]).allowed
+    assert evaluate(
+        Principal(ROLE, reader), "s3:GetObject", "arn:aws:s3:::b/tokens/x", resource_policies=[bucket]
+    ).allowed
     assert not evaluate(
         Principal(OTHER, reader), "s3:GetObject", "arn:aws:s3:::b/tokens/x", resource_policies=[bucket]
     ).allowed

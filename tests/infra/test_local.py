@@ -1,4 +1,5 @@
 """The local environment creates every prerequisite and talks to the emulated AWS."""
+
 from __future__ import annotations
 
 from tests.infra.tf_json import load
@@ -50,7 +51,10 @@ def test_wired_to_created_resources(local):
     assert environment["WORKSPACE_MCP_PUBLIC_URL"] == "http://google-workspace.busyb.test/google-workspace"
     # The server refuses an http:// public URL with OAuth unless told this is a test network.
     assert environment["OAUTHLIB_INSECURE_TRANSPORT"] == "1"
-    assert local.resolve(local.outputs["external_mcp_url"]["value"]) == "http://google-workspace.busyb.test/google-workspace/mcp"
+    assert (
+        local.resolve(local.outputs["external_mcp_url"]["value"])
+        == "http://google-workspace.busyb.test/google-workspace/mcp"
+    )
 
 
 def test_security_groups_are_narrow(local):

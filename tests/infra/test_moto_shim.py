@@ -3,6 +3,7 @@
 Each test makes the real API calls the AWS provider makes, with boto3, against the
 session's moto; the negative checks make sure the shim does not hide real errors.
 """
+
 from __future__ import annotations
 
 import json
@@ -122,17 +123,26 @@ def test_conditional_denies_are_evaluated_in_the_requests_context(moto):
     s3 = moto.client("s3")
     bucket = _name("shim-conditions")
     s3.create_bucket(Bucket=bucket)
-    encryption = {"Sid": "DenyOtherEncryption", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*",
-                  "Condition": {"Null": {"s3:x-amz-server-side-encryption": "false"},
-                                "StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}}
+    encryption = {
+        "Sid": "DenyOtherEncryption",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {
+            "Null": {"s3:x-amz-server-side-encryption": "false"},
+            "StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"},
+        },
+    }
     s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket, encryption))
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
     s3.put_object(Bucket=bucket, Key="k", Body=b"v", ServerSideEncryption="AES256")
     with pytest.raises(ClientError) as error:
         s3.put_object(Bucket=bucket, Key="k", Body=b"v", ServerSideEncryption="aws:kms")
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
-    others_only = {"Sid": "OthersOnly", "Resource": f"arn:aws:s3:::{bucket}/tokens/*",
-                   "Condition": {"ArnNotEquals": {"aws:PrincipalArn": ["arn:aws:iam::123456789012:role/task"]}}}
+    others_only = {
+        "Sid": "OthersOnly",
+        "Resource": f"arn:aws:s3:::{bucket}/tokens/*",
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": ["arn:aws:iam::123456789012:role/task"]}},
+    }
     s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket, others_only))
     s3.put_object(Bucket=bucket, Key="elsewhere/k", Body=b"v")
     with pytest.raises(ClientError):

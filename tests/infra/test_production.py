@@ -1,5 +1,6 @@
 """The production stack reproduces the reference deployment value for value
 (../shared/reference/deployment-spec.md), over the synthesized JSON."""
+
 from __future__ import annotations
 
 import json
@@ -96,7 +97,9 @@ def test_task_definition(production):
 
 def test_container_definition(production):
     container = production.container()
-    assert container["image"] == "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp:${var.image_tag}"
+    assert (
+        container["image"] == "758888582357.dkr.ecr.us-east-1.amazonaws.com/busyb-google-workspace-mcp:${var.image_tag}"
+    )
     assert container["essential"] is True
     assert container["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
     environment = {item["name"]: production.resolve(item["value"]) for item in container["environment"]}
@@ -216,7 +219,9 @@ def test_auto_scaling(production):
 
 def test_alarms(production):
     # The running-tasks alarm is a metric math expression: tests/infra/test_edge_options.py.
-    alarms = {a["metric_name"]: a for a in production.resources("aws_cloudwatch_metric_alarm").values() if "metric_name" in a}
+    alarms = {
+        a["metric_name"]: a for a in production.resources("aws_cloudwatch_metric_alarm").values() if "metric_name" in a
+    }
     assert set(alarms) == {"CPUUtilization", "MemoryUtilization", "HTTPCode_Target_5XX_Count", "UnHealthyHostCount"}
     service_dimensions = {"ClusterName": "busyb-cluster", "ServiceName": "busyb-google-workspace-mcp-service"}
     assert alarms["CPUUtilization"]["dimensions"] == service_dimensions
@@ -234,7 +239,7 @@ def test_token_bucket_protections(production):
 
 
 def check_private_bucket(stack, name: str, noncurrent_days: int) -> None:
-    (address, bucket), = [(k, v) for k, v in stack.resources("aws_s3_bucket").items() if v["bucket"] == name]
+    ((address, bucket),) = [(k, v) for k, v in stack.resources("aws_s3_bucket").items() if v["bucket"] == name]
     ref = f"${{aws_s3_bucket.{address}.id}}"
 
     def attached(type_: str) -> dict:
@@ -245,7 +250,10 @@ def check_private_bucket(stack, name: str, noncurrent_days: int) -> None:
     (rule,) = attached("aws_s3_bucket_server_side_encryption_configuration")["rule"]
     assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] in {"AES256", "aws:kms"}
     block = attached("aws_s3_bucket_public_access_block")
-    assert all(block[key] is True for key in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        block[key] is True
+        for key in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     assert attached("aws_s3_bucket_ownership_controls")["rule"] == {"object_ownership": "BucketOwnerEnforced"}
     (lifecycle,) = attached("aws_s3_bucket_lifecycle_configuration")["rule"]
     assert lifecycle["status"] == "Enabled"

@@ -1,6 +1,7 @@
 """Least privilege around the service, on the synthesized JSON of every environment and its
 ``<env>-pipeline`` stack: policy assertions (conditions, denies, boundaries, capabilities,
 ECS Exec audit) and simulations with tests/infra/iam_eval.py of what each role can do."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,9 @@ class World:
             "aws_iam_role": lambda r: f"arn:aws:iam::{self.account}:role/{r['name']}",
             "aws_iam_policy": lambda r: f"arn:aws:iam::{self.account}:policy/{r['name']}",
             "aws_s3_bucket": lambda r: f"arn:aws:s3:::{r['bucket']}",
-            "aws_secretsmanager_secret": lambda r: f"arn:aws:secretsmanager:{REGION}:{self.account}:secret:{r['name']}-AbCdEf",
+            "aws_secretsmanager_secret": lambda r: (
+                f"arn:aws:secretsmanager:{REGION}:{self.account}:secret:{r['name']}-AbCdEf"
+            ),
             "aws_kms_key": lambda r: f"arn:aws:kms:{REGION}:{self.account}:key/{resource_name}",
             "aws_cloudwatch_log_group": lambda r: f"arn:aws:logs:{REGION}:{self.account}:log-group:{r['name']}",
             "aws_iam_openid_connect_provider": lambda r: (
@@ -55,7 +58,11 @@ class World:
         }
         if attribute == "arn":
             return arns[kind](resource)
-        if attribute in ("name", "bucket", "id") and kind in ("aws_iam_role", "aws_s3_bucket", "aws_cloudwatch_log_group"):
+        if attribute in ("name", "bucket", "id") and kind in (
+            "aws_iam_role",
+            "aws_s3_bucket",
+            "aws_cloudwatch_log_group",
+        ):
             return resource.get("name") or resource["bucket"]
         raise KeyError(reference)
 
@@ -100,14 +107,20 @@ class World:
 
     @property
     def bucket_policy(self) -> dict:
-        return self.resolve(self.stack, self.stack.resources("aws_s3_bucket_policy")["token_bucket_bucket_tls_only"]["policy"])
+        return self.resolve(
+            self.stack, self.stack.resources("aws_s3_bucket_policy")["token_bucket_bucket_tls_only"]["policy"]
+        )
 
     def secret_policy(self, secret: str) -> dict:
-        return self.resolve(self.stack, self.stack.resources("aws_secretsmanager_secret_policy")[f"secrets_{secret}_policy"]["policy"])
+        return self.resolve(
+            self.stack, self.stack.resources("aws_secretsmanager_secret_policy")[f"secrets_{secret}_policy"]["policy"]
+        )
 
     @property
     def token_object(self) -> str:
-        return f"{self.arn('aws_s3_bucket', 'token_bucket_bucket_bucket')}/{self.settings.token_bucket.prefix}/oauth/x.bin"
+        return (
+            f"{self.arn('aws_s3_bucket', 'token_bucket_bucket_bucket')}/{self.settings.token_bucket.prefix}/oauth/x.bin"
+        )
 
     @property
     def app_secret(self) -> str:
@@ -134,8 +147,9 @@ def world(request, synth_dir) -> World:
 
 
 def test_plan_role_cannot_read_a_secret_or_a_token(world):
-    secret = evaluate(world.plan, "secretsmanager:GetSecretValue", world.app_secret,
-                      resource_policies=[world.secret_policy("app")])
+    secret = evaluate(
+        world.plan, "secretsmanager:GetSecretValue", world.app_secret, resource_policies=[world.secret_policy("app")]
+    )
     assert not secret.allowed and "NoSecretValues" in secret.reason
     token = evaluate(world.plan, "s3:GetObject", world.token_object, resource_policies=[world.bucket_policy])
     assert not token.allowed and "explicit deny" in token.reason
@@ -157,8 +171,11 @@ def test_plan_role_cannot_read_a_secret_or_a_token(world):
     ],
 )
 def test_plan_role_writes_nothing(world, action, resource):
-    target = {"state": world.state_object, "task-role": world.role_arn(world.settings.task.task_role_name),
-              "secret": world.app_secret}.get(resource, resource)
+    target = {
+        "state": world.state_object,
+        "task-role": world.role_arn(world.settings.task.task_role_name),
+        "secret": world.app_secret,
+    }.get(resource, resource)
     decision = evaluate(world.plan, action, target)
     assert not decision.allowed, decision
 
@@ -171,7 +188,9 @@ def test_plan_role_reads_no_other_environments_state(world):
     assert evaluate(world.deploy, "s3:PutObject", world.state_object + ".tflock").allowed
 
 
-@pytest.mark.parametrize("action", ["iam:PutRolePolicy", "iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"])
+@pytest.mark.parametrize(
+    "action", ["iam:PutRolePolicy", "iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
+)
 def test_deploy_role_changes_a_role_only_with_the_boundary(world, action):
     task_role = world.role_arn(world.settings.task.task_role_name)
     bounded = {"iam:PermissionsBoundary": world.boundary_arn}
@@ -191,8 +210,9 @@ def test_deploy_role_cannot_remove_or_edit_the_boundary(world):
     for action in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"):
         assert not evaluate(world.deploy, action, world.boundary_arn).allowed
     assert not evaluate(world.deploy, "iam:CreatePolicy", "*").allowed
-    assert not evaluate(world.deploy, "iam:UpdateAssumeRolePolicy",
-                        world.role_arn(world.settings.pipeline.deploy_role_name)).allowed
+    assert not evaluate(
+        world.deploy, "iam:UpdateAssumeRolePolicy", world.role_arn(world.settings.pipeline.deploy_role_name)
+    ).allowed
 
 
 def test_deploy_role_passes_the_service_roles_only_to_ecs_tasks(world):
@@ -202,9 +222,12 @@ def test_deploy_role_passes_the_service_roles_only_to_ecs_tasks(world):
 
 
 def test_deploy_role_reads_no_secret_value_and_no_token(world):
-    assert not evaluate(world.deploy, "secretsmanager:GetSecretValue", world.app_secret,
-                        resource_policies=[world.secret_policy("app")]).allowed
-    assert not evaluate(world.deploy, "s3:GetObject", world.token_object, resource_policies=[world.bucket_policy]).allowed
+    assert not evaluate(
+        world.deploy, "secretsmanager:GetSecretValue", world.app_secret, resource_policies=[world.secret_policy("app")]
+    ).allowed
+    assert not evaluate(
+        world.deploy, "s3:GetObject", world.token_object, resource_policies=[world.bucket_policy]
+    ).allowed
 
 
 def test_task_role_reads_its_prefix_and_nothing_else(world):
@@ -214,8 +237,9 @@ def test_task_role_reads_its_prefix_and_nothing_else(world):
     elsewhere = world.token_object.replace(f"/{world.settings.token_bucket.prefix}/", "/other/")
     assert not evaluate(world.task, "s3:GetObject", elsewhere, resource_policies=bucket).allowed
     assert not evaluate(world.task, "s3:GetObject", "arn:aws:s3:::another-bucket/tokens/x").allowed
-    assert not evaluate(world.task, "secretsmanager:GetSecretValue", world.app_secret,
-                        resource_policies=[world.secret_policy("app")]).allowed
+    assert not evaluate(
+        world.task, "secretsmanager:GetSecretValue", world.app_secret, resource_policies=[world.secret_policy("app")]
+    ).allowed
 
 
 def test_uploads_must_use_the_buckets_encryption(world):
@@ -227,16 +251,27 @@ def test_uploads_must_use_the_buckets_encryption(world):
     assert put({"s3:x-amz-server-side-encryption": right}).allowed or kms
     assert not put({"s3:x-amz-server-side-encryption": wrong}).allowed
     if kms:
-        key = world.resolve(world.stack, json.dumps(world.stack.one("aws_s3_bucket_server_side_encryption_configuration")
-                                                    ["rule"][0]["apply_server_side_encryption_by_default"]["kms_master_key_id"]))
+        key = world.resolve(
+            world.stack,
+            json.dumps(
+                world.stack.one("aws_s3_bucket_server_side_encryption_configuration")["rule"][0][
+                    "apply_server_side_encryption_by_default"
+                ]["kms_master_key_id"]
+            ),
+        )
         other_key = f"arn:aws:kms:{REGION}:{world.account}:key/other"
-        assert put({"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key}).allowed
-        assert not put({"s3:x-amz-server-side-encryption": "aws:kms",
-                        "s3:x-amz-server-side-encryption-aws-kms-key-id": other_key}).allowed
+        assert put(
+            {"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key}
+        ).allowed
+        assert not put(
+            {"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": other_key}
+        ).allowed
 
 
 def test_only_the_task_and_break_glass_roles_reach_the_tokens(world):
-    admin = Principal(world.role_arn("Administrator"), [{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}])
+    admin = Principal(
+        world.role_arn("Administrator"), [{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}]
+    )
     bucket = [world.bucket_policy]
     decision = evaluate(admin, "s3:GetObject", world.token_object, resource_policies=bucket)
     assert not decision.allowed and "TokensOnlyForTheTaskAndBreakGlassRoles" in decision.reason
@@ -247,9 +282,13 @@ def test_only_the_task_and_break_glass_roles_reach_the_tokens(world):
 
 def test_secret_values_only_for_the_execution_and_break_glass_roles(world):
     policy = [world.secret_policy("app")]
-    assert evaluate(world.execution, "secretsmanager:GetSecretValue", world.app_secret, resource_policies=policy).allowed
-    admin = Principal(world.role_arn("Administrator"),
-                      [{"Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}])
+    assert evaluate(
+        world.execution, "secretsmanager:GetSecretValue", world.app_secret, resource_policies=policy
+    ).allowed
+    admin = Principal(
+        world.role_arn("Administrator"),
+        [{"Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}],
+    )
     for action in ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"):
         assert not evaluate(admin, action, world.app_secret, resource_policies=policy).allowed
     assert evaluate(admin, "secretsmanager:DescribeSecret", world.app_secret, resource_policies=policy).allowed
@@ -263,7 +302,9 @@ def test_the_boundary_leaves_the_service_its_run_time_actions(world):
         for policy in principal.policies:
             for statement in statements(policy):
                 for action in statement["Action"]:
-                    resource = statement["Resource"] if isinstance(statement["Resource"], str) else statement["Resource"][0]
+                    resource = (
+                        statement["Resource"] if isinstance(statement["Resource"], str) else statement["Resource"][0]
+                    )
                     context = {"s3:prefix": "tokens/x"} if action == "s3:ListBucket" else {}
                     resource = resource.replace("*", "x")
                     assert evaluate(principal, action, resource, context).allowed, (principal.arn, action)
@@ -273,7 +314,9 @@ def test_the_boundary_leaves_the_service_its_run_time_actions(world):
 
 
 def _trust(world, role: str) -> dict:
-    (statement,) = statements(world.resolve(world.pipeline, world.pipeline.resources("aws_iam_role")[role]["assume_role_policy"]))
+    (statement,) = statements(
+        world.resolve(world.pipeline, world.pipeline.resources("aws_iam_role")[role]["assume_role_policy"])
+    )
     return statement
 
 
@@ -297,8 +340,9 @@ def test_github_trust_is_exact(world, role, subject, trusted):
     pipeline = world.settings.pipeline
     context = {
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": subject.format(repo=pipeline.github_repository,
-                                                                  env=world.settings.github_environment),
+        "token.actions.githubusercontent.com:sub": subject.format(
+            repo=pipeline.github_repository, env=world.settings.github_environment
+        ),
     }
     assert condition_holds(statement["Condition"], context) is trusted
     assert not condition_holds(statement["Condition"], {**context, "token.actions.githubusercontent.com:aud": "other"})
@@ -316,10 +360,17 @@ def test_pipeline_stack_shape(world):
     assert "permissions_boundary" not in roles["plan_role"]
     backend = pipeline.json["terraform"]["backend"]["s3"]
     assert backend["key"] == world.settings.state_key.replace(".tfstate", "-pipeline.tfstate")
-    assert set(pipeline.outputs) == {"plan_role_arn", "deploy_role_arn", "permissions_boundary_arn", "oidc_provider_arn"}
+    assert set(pipeline.outputs) == {
+        "plan_role_arn",
+        "deploy_role_arn",
+        "permissions_boundary_arn",
+        "oidc_provider_arn",
+    }
     plan = {s["Sid"]: s for s in statements(world.role_policy(pipeline, "plan_policy"))}
     assert plan["NoWrites"]["NotAction"] == sorted([*READ_ACTIONS, "s3:GetObject"])
-    assert not any(a.startswith(("secretsmanager:GetSecretValue", "kms:Decrypt")) for a in plan["ReadConfiguration"]["Action"])
+    assert not any(
+        a.startswith(("secretsmanager:GetSecretValue", "kms:Decrypt")) for a in plan["ReadConfiguration"]["Action"]
+    )
     # IAM's managed-policy limit (6,144 characters without whitespace) holds for the boundary.
     assert len(json.dumps(world.boundary, separators=(",", ":"))) < 6144
 
@@ -354,11 +405,21 @@ def test_exec_sessions_are_encrypted_and_transcribed(world):
             "cloudWatchEncryptionEnabled": True,
         },
     }
-    task = {s["Sid"]: s for s in statements(json.loads(stack.resources("aws_iam_role_policy")["iam_task_policy"]["policy"]))}
-    assert task["EcsExecTranscript"]["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    task = {
+        s["Sid"]: s for s in statements(json.loads(stack.resources("aws_iam_role_policy")["iam_task_policy"]["policy"]))
+    }
+    assert task["EcsExecTranscript"]["Action"] == [
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    ]
     assert task["EcsExecTranscript"]["Resource"] == ["${aws_cloudwatch_log_group.exec_transcripts.arn}:*"]
-    assert task["EcsExecKey"] == {"Sid": "EcsExecKey", "Effect": "Allow", "Action": ["kms:Decrypt"],
-                                  "Resource": ["${aws_kms_key.kms_key.arn}"]}
+    assert task["EcsExecKey"] == {
+        "Sid": "EcsExecKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": ["${aws_kms_key.kms_key.arn}"],
+    }
     if world.settings.cluster.create:  # a created cluster is configured by the stack itself
         cluster = stack.one("aws_ecs_cluster")
         assert cluster["configuration"]["execute_command_configuration"] == {

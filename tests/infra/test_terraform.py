@@ -1,4 +1,5 @@
 """Terraform itself accepts every synthesized stack; checkov finds nothing unjustified."""
+
 from __future__ import annotations
 
 import functools
@@ -85,7 +86,9 @@ def test_image_tag_variable_validation(production, terraform_env, tmp_path, tag,
     """Terraform evaluates the stack's own `image_tag` validation (isolated from providers)."""
     config = {"variable": production.json["variable"], "output": {"tag": {"value": "${var.image_tag}"}}}
     (tmp_path / "main.tf.json").write_text(json.dumps(config))
-    run = functools.partial(subprocess.run, cwd=tmp_path, env=terraform_env, capture_output=True, text=True, timeout=120)
+    run = functools.partial(
+        subprocess.run, cwd=tmp_path, env=terraform_env, capture_output=True, text=True, timeout=120
+    )
     assert run(["terraform", "init", "-input=false", "-no-color"]).returncode == 0
     result = run(["terraform", "plan", "-input=false", "-no-color", "-var", f"image_tag={tag}"])
     assert (result.returncode == 0) is accepted, result.stdout + result.stderr

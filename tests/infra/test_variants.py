@@ -1,5 +1,6 @@
 """Reuse-or-create and optional features: extra environments synthesized in-process
 (one jsii load for the whole module), checked in the JSON and by ``terraform validate``."""
+
 from __future__ import annotations
 
 import json
@@ -122,7 +123,10 @@ def test_task_role_scoped_to_existing_bucket_prefix_and_key(reuse):
     assert found["TokenObjects"]["Resource"] == ["arn:aws:s3:::existing-token-bucket/mcp/tokens/*"]
     assert found["TokenList"]["Condition"] == {"StringLike": {"s3:prefix": ["mcp/tokens", "mcp/tokens/*"]}}
     assert found["TokenKey"] == {
-        "Sid": "TokenKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [KMS],
+        "Sid": "TokenKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": [KMS],
     }
     assert "EcsExec" not in found  # ECS Exec off: no Session Manager channels
     environment = {e["name"]: e["value"] for e in reuse.container()["environment"]}
@@ -160,8 +164,16 @@ def test_created_sns_topic_receives_alarms(reuse):
 
 
 def test_execution_role_decrypts_secrets_with_their_key(create):
-    execution = {s["Sid"]: s for s in statements(json.loads(create.resources("aws_iam_role_policy")["iam_execution_policy"]["policy"]))}
-    assert execution["SecretsKey"] == {"Sid": "SecretsKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KMS]}
+    execution = {
+        s["Sid"]: s
+        for s in statements(json.loads(create.resources("aws_iam_role_policy")["iam_execution_policy"]["policy"]))
+    }
+    assert execution["SecretsKey"] == {
+        "Sid": "SecretsKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": [KMS],
+    }
     assert execution["Secrets"]["Resource"] == [
         "${aws_secretsmanager_secret.secrets_app.arn}",
         "${aws_secretsmanager_secret.secrets_credentials_dir.arn}",
@@ -176,7 +188,10 @@ def test_created_https_listener_and_spot_cluster(create):
     assert listener["certificate_arn"] == "arn:aws:acm:us-east-1:758888582357:certificate/abc"
     assert listener["ssl_policy"].startswith("ELBSecurityPolicy-TLS13")
     assert create.one("aws_ecs_cluster_capacity_providers")["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
-    assert create.resolve(create.outputs["external_mcp_url"]["value"]) == "https://${aws_lb.load_balancer_alb.dns_name}/google-workspace/mcp"
+    assert (
+        create.resolve(create.outputs["external_mcp_url"]["value"])
+        == "https://${aws_lb.load_balancer_alb.dns_name}/google-workspace/mcp"
+    )
     for alarm in create.resources("aws_cloudwatch_metric_alarm").values():
         assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:758888582357:ops"]
 

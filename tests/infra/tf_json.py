@@ -1,4 +1,5 @@
 """Reading synthesized stacks (``cdk.tf.json``) in tests."""
+
 from __future__ import annotations
 
 import json

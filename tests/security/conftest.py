@@ -1,4 +1,5 @@
 """The Google stand-ins every security test attacks through: one pair for the whole package."""
+
 from __future__ import annotations
 
 import pytest

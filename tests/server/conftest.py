@@ -1,4 +1,5 @@
 """Fixtures for the server tests: the Google OAuth stand-in, S3 buckets on moto, env builders."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,9 @@ def s3_store(moto: MotoServer) -> str:
     return f"s3://{bucket}/workspace-mcp"
 
 
-def oauth_env(google_oauth: GoogleOAuthStandIn, public_url: str, token_store: str, prefix: str = PREFIX) -> dict[str, str]:
+def oauth_env(
+    google_oauth: GoogleOAuthStandIn, public_url: str, token_store: str, prefix: str = PREFIX
+) -> dict[str, str]:
     """Multi-user OAuth 2.1 against the stand-in; http is allowed because everything is on loopback."""
     return {
         **google_oauth.env(),

@@ -6,6 +6,7 @@ metadata is found by the RFC 8414 / OIDC well-known forms; then dynamic client r
 (RFC 7591), authorization code + PKCE (S256) through FastMCP's consent page and the Google
 stand-in, and the token request. Every hop goes through the URL the server advertised.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,8 +57,11 @@ def authorization_server_metadata_urls(issuer: str) -> list[str]:
 
 
 def discover(http: httpx2.Client, mcp_url: str) -> Discovery:
-    challenge = http.post(mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-                          headers={"Accept": "application/json, text/event-stream"})
+    challenge = http.post(
+        mcp_url,
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Accept": "application/json, text/event-stream"},
+    )
     assert challenge.status_code == 401, (challenge.status_code, challenge.text)
     header = challenge.headers["www-authenticate"]
     assert header.lower().startswith("bearer"), header
@@ -99,8 +103,10 @@ def _follow_to_client(http: httpx2.Client, response: httpx2.Response) -> dict[st
             # FastMCP's consent page: approve it as the user would.
             form = dict(re.findall(r'name="(\w+)"\s+value="([^"]*)"', response.text))
             action = urlsplit(str(response.url))
-            response = http.post(f"{action.scheme}://{action.netloc}{action.path}",
-                                 data={"txn_id": form["txn_id"], "csrf_token": form["csrf_token"], "action": "approve"})
+            response = http.post(
+                f"{action.scheme}://{action.netloc}{action.path}",
+                data={"txn_id": form["txn_id"], "csrf_token": form["csrf_token"], "action": "approve"},
+            )
             continue
         raise AssertionError(f"unexpected step {response.status_code} at {response.url}: {response.text[:500]}")
     raise AssertionError("too many redirects")

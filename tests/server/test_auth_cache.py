@@ -2,6 +2,7 @@
 one token store on moto's S3: Google's tokeninfo and the store are asked once per token and TTL, not
 once per request; a token revoked on a task stops working there at once, and on another task within
 its WORKSPACE_MCP_AUTH_CACHE_TTL (at once with 0, which turns the caches off)."""
+
 from __future__ import annotations
 
 import time
@@ -51,8 +52,11 @@ def tasks(moto, s3_counter, s3_store, google_oauth, google_api, tmp_path_factory
 
 
 def _status(server, token: str) -> int:
-    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {token}",
-               "MCP-Protocol-Version": "2025-06-18"}
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Authorization": f"Bearer {token}",
+        "MCP-Protocol-Version": "2025-06-18",
+    }
     return httpx2.post(server.url(f"{PREFIX}/mcp"), json=LIST, headers=headers, timeout=30).status_code
 
 
@@ -91,8 +95,11 @@ def test_revoked_token_stops_at_once_on_its_task_and_within_the_ttl_on_others(ta
     for name in ("default", "short", "off"):  # every task has checked (and, where on, cached) the token
         assert _status(tasks[name], user.access_token) == 200, name
     cached_at = time.monotonic()
-    revoked = httpx2.post(tasks["default"].url(f"{PREFIX}/revoke"),
-                          data={"token": user.access_token, "client_id": user.client_id}, timeout=30)
+    revoked = httpx2.post(
+        tasks["default"].url(f"{PREFIX}/revoke"),
+        data={"token": user.access_token, "client_id": user.client_id},
+        timeout=30,
+    )
     assert revoked.status_code == 200, revoked.text
     assert _status(tasks["default"], user.access_token) == 401, "the revoking task must refuse the token at once"
     assert _status(tasks["off"], user.access_token) == 401, "a task without caching must refuse it at once"

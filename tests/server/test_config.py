@@ -1,4 +1,5 @@
 """Configuration: every invalid value stops the server with one line naming the variable, exit 2."""
+
 from __future__ import annotations
 
 import socket
@@ -120,7 +121,9 @@ def test_process_stops_with_one_line_and_exit_2_before_binding(variable, env):
     full.update(env)  # these tests set the ports themselves
     full.setdefault("WORKSPACE_MCP_PORT", str(port))
     full["PORT"] = env.get("PORT", full["WORKSPACE_MCP_PORT"])
-    result = subprocess.run([sys.executable, "-m", "workspace_mcp_server"], env=full, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "workspace_mcp_server"], env=full, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

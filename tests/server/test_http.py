@@ -1,4 +1,5 @@
 """The HTTP surface of a real server process: health, readiness, prefix, hosts, MCP, logs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -76,10 +77,17 @@ def test_no_redirect_from_mcp_slash(prefixed):
 def test_mcp_at_the_internal_cloud_map_path(prefixed):
     """Inside the VPC clients reach the task directly at http://<cloud map name>:8000/mcp (no ALB prefix)."""
     assert asyncio.run(_tool_names(prefixed.url("/mcp")))
-    headers = {"Host": "google-workspace.busyb.local:8000", "Accept": "application/json, text/event-stream",
-               "MCP-Protocol-Version": "2025-06-18"}
-    ping = httpx2.post(prefixed.url("/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=headers,
-                       follow_redirects=False)
+    headers = {
+        "Host": "google-workspace.busyb.local:8000",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-06-18",
+    }
+    ping = httpx2.post(
+        prefixed.url("/mcp"),
+        json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+        headers=headers,
+        follow_redirects=False,
+    )
     assert ping.status_code == 200, ping.text
 
 
@@ -95,13 +103,17 @@ def test_routes_outside_the_prefix_are_not_served(prefixed, path):
 def test_accepted_hosts(prefixed, host):
     response = httpx2.get(prefixed.url(f"{PREFIX}/ready"), headers={"Host": host})
     assert response.status_code == 200, (host, response.text)
-    ping = httpx2.post(prefixed.url(f"{PREFIX}/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
-                       headers={"Host": host, "Accept": "application/json, text/event-stream",
-                                "MCP-Protocol-Version": "2025-06-18"})
+    ping = httpx2.post(
+        prefixed.url(f"{PREFIX}/mcp"),
+        json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+        headers={"Host": host, "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"},
+    )
     assert ping.status_code == 200, (host, ping.text)
 
 
-@pytest.mark.parametrize("host", ["evil.example.com", "10.0.3.7:8000", "localhost", "google-workspace.busyb.local.evil.com"])
+@pytest.mark.parametrize(
+    "host", ["evil.example.com", "10.0.3.7:8000", "localhost", "google-workspace.busyb.local.evil.com"]
+)
 def test_refused_hosts(prefixed, host):
     response = httpx2.post(prefixed.url(f"{PREFIX}/mcp"), json={}, headers={"Host": host})
     assert response.status_code == 421

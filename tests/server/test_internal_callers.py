@@ -1,6 +1,7 @@
 """Internal callers: a backend inside the VPC (the Core Agent) calls tools as its signed-in user with the
 Google access token it already holds, on the internal route (bare ``/mcp``, Cloud Map host, not through
 the ALB). Real server process, the Google OAuth and API stand-ins, a real MCP client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,12 @@ OTHER_CLIENT = "someone-else.apps.googleusercontent.com"
 INTERNAL_HOST = "google-workspace.busyb.local"
 SCOPES = f"openid https://www.googleapis.com/auth/userinfo.email {GMAIL_SCOPE}"
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-LIST_LABELS = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_gmail_labels", "arguments": {}}}
+LIST_LABELS = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "tools/call",
+    "params": {"name": "list_gmail_labels", "arguments": {}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +48,9 @@ def server(moto, s3_store, google_oauth, google_api, tmp_path_factory):
 
 def _internal(server, token: str, *, host: str = f"{INTERNAL_HOST}:8000", path: str = "/mcp", **headers):
     return httpx2.post(
-        server.url(path), json=LIST_LABELS, timeout=30,
+        server.url(path),
+        json=LIST_LABELS,
+        timeout=30,
         headers={**ACCEPT, "Host": host, "Authorization": f"Bearer {token}", **headers},
     )
 
@@ -130,7 +138,9 @@ def test_public_route_keeps_its_oauth_sign_in(server, google_oauth):
     google_oauth.signed_in = "frank@example.com"
     signed_in = login(server.url(f"{PREFIX}/mcp"))
     response = httpx2.post(
-        server.url(f"{PREFIX}/mcp"), json=LIST_LABELS, timeout=30,
+        server.url(f"{PREFIX}/mcp"),
+        json=LIST_LABELS,
+        timeout=30,
         headers={**ACCEPT, "Authorization": f"Bearer {signed_in.access_token}"},
     )
     assert _ok(response), response.text
@@ -176,7 +186,10 @@ def test_the_documented_call_works_for_a_listed_client_only(server, google_oauth
     # curl resolves the Cloud Map name to this process, as the VPC's DNS would to a task.
     (tmp_path / ".curlrc").write_text(f"connect-to = {INTERNAL_HOST}:8000:127.0.0.1:{server.port}\n")
     env = {
-        "PATH": os.environ["PATH"], "CURL_HOME": str(tmp_path), "STACK": "local", "GOOGLE_ACCESS_TOKEN": token,
+        "PATH": os.environ["PATH"],
+        "CURL_HOME": str(tmp_path),
+        "STACK": "local",
+        "GOOGLE_ACCESS_TOKEN": token,
         "INTERNAL_MCP_URL": f"http://{INTERNAL_HOST}:8000/mcp",
     }
     result = subprocess.run(

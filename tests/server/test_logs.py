@@ -1,4 +1,5 @@
 """The JSON log format: one object per line, context fields, users hashed or named, tokens masked."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,12 @@ def test_context_and_extra_fields():
         request_id_var.reset(rid)
         user_var.reset(uid)
     assert entry["message"] == "tool list_gmail_labels ok"
-    assert (entry["request_id"], entry["user"], entry["tool"], entry["duration_ms"]) == ("req-1", "u-abc", "list_gmail_labels", 3.5)
+    assert (entry["request_id"], entry["user"], entry["tool"], entry["duration_ms"]) == (
+        "req-1",
+        "u-abc",
+        "list_gmail_labels",
+        3.5,
+    )
     assert entry["level"] == "INFO" and entry["time"].endswith("Z")
 
 
@@ -37,8 +43,10 @@ def test_users_are_hashed_unless_email_is_asked_for():
 
 def test_tokens_are_masked():
     jwt_like = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJlLXZhbHVl"
-    text = scrub(f"Authorization: Bearer abc.def-123 url?code=4/0AbCdEfGhIjKlMn&state=x ya29.a0AfH6SMB {jwt_like} "
-                 '"refresh_token": "1//0gLongRefreshValue"')
+    text = scrub(
+        f"Authorization: Bearer abc.def-123 url?code=4/0AbCdEfGhIjKlMn&state=x ya29.a0AfH6SMB {jwt_like} "
+        '"refresh_token": "1//0gLongRefreshValue"'
+    )
     for secret in ("abc.def-123", "4/0AbCdEfGhIjKlMn", "ya29.a0AfH6SMB", jwt_like, "1//0gLongRefreshValue"):
         assert secret not in text, text
     assert "status code 404" == scrub("status code 404")

@@ -1,4 +1,5 @@
 """Multi-user OAuth 2.1 end to end against the Google stand-ins (one server process, local store)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -111,7 +112,9 @@ def test_missing_forged_and_expired_tokens_are_refused(server, mcp_url, alice):
     payload = json.loads(base64.urlsafe_b64decode(alice.access_token.split(".")[1] + "=="))
     right_key = derive_jwt_key(high_entropy_material=CLIENT_SECRET, salt="fastmcp-jwt-signing-key")
     forged = jwt.encode({**payload, "sub": "mallory"}, "another-key-entirely-32-bytes-long!!", algorithm="HS256")
-    expired = jwt.encode({**payload, "exp": int(time.time()) - 60, "iat": int(time.time()) - 3600}, right_key, algorithm="HS256")
+    expired = jwt.encode(
+        {**payload, "exp": int(time.time()) - 60, "iat": int(time.time()) - 3600}, right_key, algorithm="HS256"
+    )
     tampered = alice.access_token[:-4] + ("AAAA" if not alice.access_token.endswith("AAAA") else "BBBB")
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     for label, headers in {
@@ -125,8 +128,11 @@ def test_missing_forged_and_expired_tokens_are_refused(server, mcp_url, alice):
         response = httpx2.post(mcp_url, json=body, headers={**ACCEPT, **headers})
         assert response.status_code == 401, (label, response.status_code, response.text)
         assert "resource_metadata=" in response.headers["www-authenticate"], label
-    ok = httpx2.post(mcp_url, json=body, headers={**ACCEPT, "Authorization": f"Bearer {alice.access_token}",
-                                                  "MCP-Protocol-Version": "2025-06-18"})
+    ok = httpx2.post(
+        mcp_url,
+        json=body,
+        headers={**ACCEPT, "Authorization": f"Bearer {alice.access_token}", "MCP-Protocol-Version": "2025-06-18"},
+    )
     assert ok.status_code == 200, ok.text
 
 
@@ -170,14 +176,18 @@ def test_no_token_or_secret_in_logs(server, google_oauth, alice, bob):
     assert not leaked, f"tokens found in logs: {leaked}"
     entries = log_entries(server)
     tools = [e for e in entries if e.get("event") == "tool_call"]
-    assert tools and all(e["tool"] and "duration_ms" in e and e["user"].startswith("u-") and e["request_id"] for e in tools)
+    assert tools and all(
+        e["tool"] and "duration_ms" in e and e["user"].startswith("u-") and e["request_id"] for e in tools
+    )
     assert not any("alice@example.com" in json.dumps(e) for e in entries), "users are logged hashed by default"
 
 
 def test_oauth_flow_without_prefix(google_oauth, google_api, tmp_path):
     port = free_port()
-    env = {**oauth_env(google_oauth, f"http://127.0.0.1:{port}", str(tmp_path / "tokens"), prefix=""),
-           "GOOGLE_API_ROOT_URL": google_api.root_url}
+    env = {
+        **oauth_env(google_oauth, f"http://127.0.0.1:{port}", str(tmp_path / "tokens"), prefix=""),
+        "GOOGLE_API_ROOT_URL": google_api.root_url,
+    }
     with run_server(env, port=port, log_path=tmp_path / "plain.log") as server:
         dave = sign_in(google_oauth, google_api, server.url("/mcp"), "dave@example.com")
         assert dave.discovery.resource_metadata_url == server.url("/.well-known/oauth-protected-resource/mcp")

@@ -1,6 +1,7 @@
 """Scale-out behind the ALB stand-in: nginx round-robins (no stickiness) between two server
 processes that share one token store on moto's S3. Login, MCP sessions on every protocol
 version, a restarted process, and a corrupt record."""
+
 from __future__ import annotations
 
 import asyncio
@@ -99,18 +100,36 @@ def test_session_on_older_protocols_alternates_between_processes(cluster, alice,
     alb, _, _ = cluster
     url = alb.base_url + PREFIX + "/mcp"
     start = len(alb.upstreams())
-    init = _rpc(url, alice.access_token, version, None, {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}},
-    })
+    init = _rpc(
+        url,
+        alice.access_token,
+        version,
+        None,
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}},
+        },
+    )
     assert init.status_code == 200, init.text
     assert init.json()["result"]["protocolVersion"] == version
     session = init.headers.get("mcp-session-id")
-    notified = _rpc(url, alice.access_token, version, session, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+    notified = _rpc(
+        url, alice.access_token, version, session, {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    )
     assert notified.status_code == 202, notified.text
     for request_id in range(2, 6):
-        message = {"jsonrpc": "2.0", "id": request_id, "method": "tools/list"} if request_id % 2 else {
-            "jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": "list_gmail_labels", "arguments": {}}}
+        message = (
+            {"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}
+            if request_id % 2
+            else {
+                "jsonrpc": "2.0",
+                "id": request_id,
+                "method": "tools/call",
+                "params": {"name": "list_gmail_labels", "arguments": {}},
+            }
+        )
         response = _rpc(url, alice.access_token, version, session, message)
         assert response.status_code == 200, (request_id, response.status_code, response.text)
         body = response.json()
@@ -121,23 +140,37 @@ def test_session_on_older_protocols_alternates_between_processes(cluster, alice,
 def test_one_login_used_directly_on_each_process(cluster, alice):
     _, servers, _ = cluster
     for server in servers:
-        response = _rpc(server.url(f"{PREFIX}/mcp"), alice.access_token, "2025-06-18", None,
-                        {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        response = _rpc(
+            server.url(f"{PREFIX}/mcp"),
+            alice.access_token,
+            "2025-06-18",
+            None,
+            {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        )
         assert response.status_code == 200, (server.port, response.text)
 
 
 def test_a_new_process_sees_existing_logins(cluster, alice, tmp_path):
     _, _, env = cluster
     with run_server(env, log_path=tmp_path / "restarted.log") as fresh:
-        response = _rpc(fresh.url(f"{PREFIX}/mcp"), alice.access_token, "2025-06-18", None,
-                        {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                         "params": {"name": "list_gmail_labels", "arguments": {}}})
+        response = _rpc(
+            fresh.url(f"{PREFIX}/mcp"),
+            alice.access_token,
+            "2025-06-18",
+            None,
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {"name": "list_gmail_labels", "arguments": {}},
+            },
+        )
         assert response.status_code == 200, response.text
         assert not response.json()["result"].get("isError"), response.text
 
 
 def test_records_are_encrypted_at_rest(moto, s3_store, alice):
-    bucket, _, prefix = s3_store[len("s3://"):].partition("/")
+    bucket, _, prefix = s3_store[len("s3://") :].partition("/")
     s3 = moto.client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
     assert any("/mcp-upstream-tokens/" in k for k in keys)
@@ -153,14 +186,19 @@ def test_corrupt_record_gives_a_clear_error(cluster, moto, s3_store, google_oaut
     google_oauth.signed_in = f"{damage}@example.com"
     victim = login(alb.base_url + PREFIX + "/mcp")
     jti = json.loads(base64.urlsafe_b64decode(victim.access_token.split(".")[1] + "=="))["jti"]
-    bucket, _, prefix = s3_store[len("s3://"):].partition("/")
+    bucket, _, prefix = s3_store[len("s3://") :].partition("/")
     key = f"{prefix}/oauth/mcp-jti-mappings/{hashlib.sha256(jti.encode()).hexdigest()}.bin"
     s3 = moto.client("s3")
     s3.head_object(Bucket=bucket, Key=key)  # the record exists where we expect it
     blob = b"\x00not a record" if damage == "garbage" else Fernet(Fernet.generate_key()).encrypt(b'{"value": {}}')
     s3.put_object(Bucket=bucket, Key=key, Body=blob)
-    response = _rpc(servers[0].url(f"{PREFIX}/mcp"), victim.access_token, "2025-06-18", None,
-                    {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    response = _rpc(
+        servers[0].url(f"{PREFIX}/mcp"),
+        victim.access_token,
+        "2025-06-18",
+        None,
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+    )
     assert response.status_code == 503, response.text
     assert "unreadable" in response.json()["error_description"]
     errors = [json.loads(line) for line in servers[0].log_text().splitlines() if '"storage_error"' in line]

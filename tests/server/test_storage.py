@@ -1,4 +1,5 @@
 """The encrypted token store (local directory and moto S3) and the single-user credential."""
+
 from __future__ import annotations
 
 import asyncio
@@ -75,15 +76,20 @@ def test_unreachable_store_raises_a_clear_error_and_logs(moto, monkeypatch, capl
 
 def test_server_with_a_broken_store_is_not_ready_and_says_why(moto, google_oauth, tmp_path):
     port = free_port()
-    env = {**oauth_env(google_oauth, f"http://127.0.0.1:{port}{PREFIX}", "s3://no-such-bucket-here/tokens"), **moto.env()}
+    env = {
+        **oauth_env(google_oauth, f"http://127.0.0.1:{port}{PREFIX}", "s3://no-such-bucket-here/tokens"),
+        **moto.env(),
+    }
     with run_server(env, port=port, log_path=tmp_path / "broken.log") as server:
         assert httpx2.get(server.url("/health")).status_code == 200  # liveness never touches storage
         ready = httpx2.get(server.url(f"{PREFIX}/ready"))
         # Says what is wrong, never where: the bucket is named in the log only.
         assert ready.status_code == 503 and "token store" in ready.json()["error"]
         assert "no-such-bucket-here" not in ready.text
-        registration = httpx2.post(server.url(f"{PREFIX}/register"), json={
-            "redirect_uris": ["http://127.0.0.1:3000/cb"], "token_endpoint_auth_method": "none"})
+        registration = httpx2.post(
+            server.url(f"{PREFIX}/register"),
+            json={"redirect_uris": ["http://127.0.0.1:3000/cb"], "token_endpoint_auth_method": "none"},
+        )
         assert registration.status_code == 503, registration.text
         assert "token store is unavailable" in registration.json()["error_description"]
         assert "no-such-bucket-here" not in registration.text
@@ -101,8 +107,12 @@ def _labels(url: str) -> object:
 def test_single_user_refreshes_persists_and_survives_restart(google_oauth, google_api, tmp_path):
     creds = tmp_path / "creds"
     seed = seed_single_user(creds, google_oauth)
-    env = {**single_user_env(creds, PREFIX), "WORKSPACE_MCP_TOKEN_STORE": str(tmp_path / "store"),
-           "GOOGLE_API_ROOT_URL": google_api.root_url, "GOOGLE_OAUTH_TOKEN_URL": google_oauth.env()["GOOGLE_OAUTH_TOKEN_URL"]}
+    env = {
+        **single_user_env(creds, PREFIX),
+        "WORKSPACE_MCP_TOKEN_STORE": str(tmp_path / "store"),
+        "GOOGLE_API_ROOT_URL": google_api.root_url,
+        "GOOGLE_OAUTH_TOKEN_URL": google_oauth.env()["GOOGLE_OAUTH_TOKEN_URL"],
+    }
     before = google_oauth.tokens_of("solo@example.com")
     with run_server(env) as server:
         # The seeded token has expired: the server refreshes it at the (stand-in) token_uri.
@@ -139,8 +149,14 @@ def test_stdio_transport(tmp_path):
 def test_single_user_seed_moves_into_the_store(tmp_path):
     from workspace_mcp_server.auth.credentials import SingleUserResolver
 
-    seed = {"token": "ya29.valid", "refresh_token": "1//r", "client_id": "c", "client_secret": "s",
-            "expiry": "2999-01-01T00:00:00Z", "token_uri": "https://attacker.example/token"}
+    seed = {
+        "token": "ya29.valid",
+        "refresh_token": "1//r",
+        "client_id": "c",
+        "client_secret": "s",
+        "expiry": "2999-01-01T00:00:00Z",
+        "token_uri": "https://attacker.example/token",
+    }
     (tmp_path / "creds").mkdir()
     (tmp_path / "creds" / "me.json").write_text(json.dumps(seed))
     store = EncryptedKeyValue(LocalBlobStore(tmp_path / "store"), TokenCipher((Fernet.generate_key(),)))

@@ -1,6 +1,7 @@
 """Token objects get the encryption the infrastructure configures: the bucket's default
 (SSE-KMS with the stack's key) or an explicit key, never a hard-coded SSE-S3 that would
 silently override a KMS default. Real S3 API round trips against moto."""
+
 from __future__ import annotations
 
 import asyncio

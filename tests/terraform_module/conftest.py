@@ -1,5 +1,6 @@
 """Fixtures for the Terraform module tests: a private copy of ``terraform/`` per session
 (terraform writes ``.terraform/`` and state next to the configuration)."""
+
 from __future__ import annotations
 
 import shutil

@@ -5,6 +5,7 @@ copied into ``<root>/tests/`` of a root module and run there. ``-json -verbose``
 state of every ``run`` block, so Python compares what the runs produced (every resource
 attribute, outputs) where HCL assertions cannot reach (resources inside a module).
 """
+
 from __future__ import annotations
 
 import json

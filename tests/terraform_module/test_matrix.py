@@ -7,6 +7,7 @@ One root module holds all of it, so one ``init`` and one ``terraform test`` cove
 per environment, the synthesized stack (without its provider and backend) as a child module
 next to a call of the generated module with that environment's values as arguments.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ TAG = "0123abc"
 LOOKED_UP_DNS = "internal-busyb-alb-1.us-east-1.elb.amazonaws.com"  # tftest/mocks: data "aws_lb"
 CREATED_DNS = "internal-created-alb-1.us-east-1.elb.amazonaws.com"  # tftest/mocks: resource "aws_lb"
 KMS = "arn:aws:kms:us-east-1:758888582357:key/11111111-2222-3333-4444-555555555555"
-INSECURE = '[task.environment]\nMCP_ENABLE_OAUTH21 = "true"\nMCP_SINGLE_USER_MODE = "0"\nOAUTHLIB_INSECURE_TRANSPORT = "1"\n'
+INSECURE = (
+    '[task.environment]\nMCP_ENABLE_OAUTH21 = "true"\nMCP_SINGLE_USER_MODE = "0"\nOAUTHLIB_INSECURE_TRANSPORT = "1"\n'
+)
 CREATE_ALL = """
 [network]
 create = true
@@ -183,7 +186,9 @@ def matrix(terraform_copy: Path, tf_cache, tmp_path_factory) -> dict[str, Run]:
     work = tmp_path_factory.mktemp("matrix")
     sources, outdir, root = work / "environments", work / "cdktf.out", work / "root"
     sources.mkdir()
-    environments = {name: load_environment(_environment_file(sources, name, text)) for name, (text, _) in MATRIX.items()}
+    environments = {
+        name: load_environment(_environment_file(sources, name, text)) for name, (text, _) in MATRIX.items()
+    }
     build_app(list(environments.values()), outdir=str(outdir)).synth()
 
     modules, outputs = {}, {}
@@ -194,7 +199,10 @@ def matrix(terraform_copy: Path, tf_cache, tmp_path_factory) -> dict[str, Run]:
         stack_json = json.loads((outdir / "stacks" / key / "cdk.tf.json").read_text())
         (stack_dir / "main.tf.json").write_text(json.dumps(_as_child_module(stack_json), indent=1))
         modules[f"stack_{key}"] = {"source": f"./stacks/{key}", "image_tag": TAG}
-        modules[f"module_{key}"] = {"source": str(terraform_copy / "modules" / MODULE_NAME), **module_arguments(settings)}
+        modules[f"module_{key}"] = {
+            "source": str(terraform_copy / "modules" / MODULE_NAME),
+            **module_arguments(settings),
+        }
         for side in ("stack", "module"):
             outputs[f"{side}_{key}"] = {"value": f"${{module.{side}_{key}}}"}
     (root / "main.tf.json").write_text(
@@ -236,7 +244,9 @@ def _differences(left, right, path: str = "") -> list[str]:
         return found
     if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
         return [d for i, (a, b) in enumerate(zip(left, right)) for d in _differences(a, b, f"{path}[{i}]")]
-    if left == right or (isinstance(left, str) and isinstance(right, str) and _RANDOM.match(left) and _RANDOM.match(right)):
+    if left == right or (
+        isinstance(left, str) and isinstance(right, str) and _RANDOM.match(left) and _RANDOM.match(right)
+    ):
         return []
     return [f"{path}: stack {left!r} != module {right!r}"]
 

@@ -1,5 +1,6 @@
 """The module and its examples under ``terraform test`` with the AWS provider mocked
 (tests/terraform_module/tftest/mocks): offline, seconds per run."""
+
 from __future__ import annotations
 
 from pathlib import Path

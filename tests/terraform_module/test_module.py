@@ -5,6 +5,7 @@ that the committed copy is fresh, that Terraform accepts the examples, that bad 
 refused by the variable validations, and that the ``local`` example goes through apply ->
 no-drift re-plan -> destroy on the session's moto. The tests share one moto and run in file order.
 """
+
 from __future__ import annotations
 
 import json
@@ -142,7 +143,10 @@ def test_account_specific_inputs_are_required():
             ],
         ),
         # Checks that refer to another attribute or variable run in a later phase of the plan.
-        (f"task = {{ {TASK}, cpu = 512, memory = 3000 }}", ["task.memory: Fargate does not accept 3000 MiB with 512 CPU units (allowed: 1024-4096 in steps of 1024)."]),
+        (
+            f"task = {{ {TASK}, cpu = 512, memory = 3000 }}",
+            ["task.memory: Fargate does not accept 3000 MiB with 512 CPU units (allowed: 1024-4096 in steps of 1024)."],
+        ),
     ],
     ids=["single-variable", "cpu-memory-pair"],
 )

@@ -21,6 +21,7 @@ Google token set is deleted) takes effect on this task immediately. Another task
 record cached keeps accepting the revoked token for at most ``ttl`` seconds: that is the bound
 operators can rely on for revocation across tasks.
 """
+
 from __future__ import annotations
 
 import base64

@@ -4,6 +4,7 @@ The page names the client and, prominently, the host the sign-in will be sent to
 it shows comes from the server itself (the logo is inlined), so a sign-in tells no third party
 who is signing in, and the page renders offline. Browsers must not frame it (clickjacking).
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,9 +19,7 @@ from workspace_mcp_server.google import scopes as google_scopes
 
 # No form-action: the form posts to itself and the answer redirects on to Google, then to the
 # client (possibly a private-use scheme); Chrome checks form-action on every hop of that chain.
-PAGE_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'"
-)
+PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'"
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": PAGE_CSP,

@@ -4,6 +4,7 @@ Multi-user: the Google access token behind the request's own FastMCP token (the 
 has just validated and, if needed, refreshed it), so a request can only act as its own user.
 Single-user: the one credential in the token store, seeded from an authorized-user JSON file.
 """
+
 from __future__ import annotations
 
 import copy

@@ -4,6 +4,7 @@ FastMCP's own ``GoogleProvider`` hard-codes Google's URLs; this one takes them f
 configuration so the whole flow runs against a stand-in in tests, and keeps all proxy state
 (client registrations, transactions, codes, upstream tokens) in the shared encrypted store.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,11 +66,15 @@ class GoogleTokenVerifier(TokenVerifier):
             client = self._http()
             info = await client.get(self.endpoints.tokeninfo_url, headers=headers)
             if info.status_code != 200:
-                log.info("Google rejected an access token", extra={"event": "token_rejected", "status": info.status_code})
+                log.info(
+                    "Google rejected an access token", extra={"event": "token_rejected", "status": info.status_code}
+                )
                 return None
             data = info.json()
             if data.get("aud") != self.client_id and data.get("azp") != self.client_id:
-                log.warning("Google token was issued to another OAuth client", extra={"event": "token_audience_mismatch"})
+                log.warning(
+                    "Google token was issued to another OAuth client", extra={"event": "token_audience_mismatch"}
+                )
                 return None
             sub = data.get("sub")
             if not sub:
@@ -80,7 +85,9 @@ class GoogleTokenVerifier(TokenVerifier):
                 if profile.status_code == 200:
                     email = profile.json().get("email")
         except (httpx2.HTTPError, ValueError) as exc:
-            log.warning("Google token verification failed: %s", type(exc).__name__, extra={"event": "token_verify_error"})
+            log.warning(
+                "Google token verification failed: %s", type(exc).__name__, extra={"event": "token_verify_error"}
+            )
             return None
         expires_in = data.get("expires_in")
         expires_at = int(time.time()) + int(expires_in) if str(expires_in or "").isdigit() else None

@@ -20,6 +20,7 @@ token's scopes allow); it adds one kind of bearer, never an unauthenticated or h
 Trade-off: anything that can open a connection to the task port can try the internal route, so the
 tasks' security group decides who may try and the token alone decides whom a request acts as.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -99,7 +100,11 @@ class InternalTokenVerifier(TokenVerifier):
             expires_at=int(time.time()) + int(info["expires_in"]),
             subject=info["sub"],
             claims={
-                "sub": info["sub"], "email": info["email"], "aud": info["aud"], "azp": info["azp"], "internal": True
+                "sub": info["sub"],
+                "email": info["email"],
+                "aud": info["aud"],
+                "azp": info["azp"],
+                "internal": True,
             },
         )
 

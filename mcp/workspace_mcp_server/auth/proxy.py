@@ -15,6 +15,7 @@ On top of FastMCP's ``OAuthProxy`` (DCR, PKCE, consent, token swap):
 - the consent page is ours (client name and redirect host prominent, no third-party assets,
   never framed, cross-site submissions refused).
 """
+
 from __future__ import annotations
 
 import base64

@@ -14,6 +14,7 @@ Patterns are glob-style, compared component by component (FastMCP's matcher, whi
 ``https://claude.ai@evil.example`` tricks): ``*.example.com`` matches subdomains, ``:*`` any port,
 ``*`` in the path any characters; a pattern without a path matches every path of that origin.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -7,6 +7,7 @@
 - ``tools/list`` shows a token only the tools its scopes allow; calling another one fails
   with a message naming the missing scope and how to get it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -68,7 +69,7 @@ class ToolScopeMiddleware(Middleware):
                 needed = " ".join(missing)
                 raise ToolError(
                     f"{name} needs the Google scope {needed}, which this sign-in did not grant. "
-                    f"Sign in again asking for it (scope=\"{' '.join([*sorted(granted), *missing])}\"), "
+                    f'Sign in again asking for it (scope="{" ".join([*sorted(granted), *missing])}"), '
                     "or without a scope parameter to get every scope this server's tools use."
                 )
         return await call_next(context)

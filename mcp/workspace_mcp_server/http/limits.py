@@ -3,6 +3,7 @@
 Pure ASGI (nothing buffered): a body is counted while it streams in and refused the moment it
 passes its cap, so an oversized request never sits in memory.
 """
+
 from __future__ import annotations
 
 import ipaddress

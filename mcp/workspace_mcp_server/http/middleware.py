@@ -1,4 +1,5 @@
 """Pure ASGI middleware (no response buffering, so streamed MCP responses pass straight through)."""
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 
 Read by ``config.Settings.from_env``; every error is a ``ConfigError`` starting with the variable name.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -6,6 +6,7 @@ is not *started* in the last ``START_RESERVE_SECONDS`` of the budget: a tool tha
 Google request that late ends with a clear error instead, before that request (a write, say) is
 sent, rather than being killed half way with its client seeing a broken connection.
 """
+
 from __future__ import annotations
 
 import logging

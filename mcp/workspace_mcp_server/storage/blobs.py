@@ -6,6 +6,7 @@ replaces only the version that was read, ``put(..., if_none_match=True)`` only c
 ``delete(..., if_match=version)`` removes only that version; a lost race raises ``WriteConflict``.
 Versions are S3 ETags, or the content hash of a local file.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -202,7 +203,7 @@ class S3BlobStore:
         import boto3
         from botocore.config import Config
 
-        bucket, _, prefix = url[len("s3://"):].partition("/")
+        bucket, _, prefix = url[len("s3://") :].partition("/")
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.description = url
@@ -273,8 +274,15 @@ class S3BlobStore:
         if self._failures >= BREAKER_FAILURES:
             self._open_until = time.monotonic() + BREAKER_COOL_DOWN
         message = f"token store {self.description}: cannot {action} {key!r}: unavailable: {type(exc).__name__}: {exc}"
-        log.error(message, extra={"event": "storage_unavailable", "store_key": key, "action": action,
-                                  "consecutive_failures": self._failures})
+        log.error(
+            message,
+            extra={
+                "event": "storage_unavailable",
+                "store_key": key,
+                "action": action,
+                "consecutive_failures": self._failures,
+            },
+        )
         return StoreUnavailable(message, retry_after=BREAKER_COOL_DOWN)
 
     async def get(self, key: str) -> bytes | None:

@@ -1,4 +1,5 @@
 """Application-level encryption of every stored record (Fernet, rotation via MultiFernet)."""
+
 from __future__ import annotations
 
 import base64
@@ -12,9 +13,7 @@ _HKDF_INFO = b"workspace-mcp-server token store v1"
 
 def derive_key(client_secret: str) -> bytes:
     """A Fernet key derived from the OAuth client secret (used when no explicit key is set)."""
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-        client_secret.encode()
-    )
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(client_secret.encode())
     return base64.urlsafe_b64encode(raw)
 
 

@@ -4,6 +4,7 @@ FastMCP's OAuth proxy keeps its client registrations, transactions, codes and up
 token sets in ``client_storage``; pointing it here puts them in the shared, encrypted store
 so any process can continue a flow another process started.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -134,8 +135,10 @@ class EncryptedKeyValue:
             if found is not None:
                 current = self._value_or_none(found[0])
                 if current is not None and _order(current.get(field)) > _order(ours):
-                    log.info("kept the newer record another process wrote", extra={
-                        "event": "store_write_superseded", "store_key": name})
+                    log.info(
+                        "kept the newer record another process wrote",
+                        extra={"event": "store_write_superseded", "store_key": name},
+                    )
                     return
             try:
                 if found is None:
@@ -144,8 +147,10 @@ class EncryptedKeyValue:
                     await self.blobs.put(name, data, if_match=found[1])
                 return
             except WriteConflict:
-                log.info("concurrent write to the same record; comparing again", extra={
-                    "event": "store_write_conflict", "store_key": name, "attempt": attempt + 1})
+                log.info(
+                    "concurrent write to the same record; comparing again",
+                    extra={"event": "store_write_conflict", "store_key": name, "attempt": attempt + 1},
+                )
                 await anyio.sleep(random.uniform(0, 0.05 * (attempt + 1)))
         raise WriteConflict(f"token store {self.blobs.description}: {name!r} kept changing ({CAS_ATTEMPTS} attempts)")
 

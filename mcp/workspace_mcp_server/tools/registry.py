@@ -2,6 +2,7 @@
 
 Marking does not touch FastMCP; ``register_tools`` later adds only the selected tools.
 """
+
 from __future__ import annotations
 
 import importlib

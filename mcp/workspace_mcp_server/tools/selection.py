@@ -1,4 +1,5 @@
 """Which tools a server exposes: tier, read-only mode and enabled services, and the scopes they need."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

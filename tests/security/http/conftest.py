@@ -1,5 +1,6 @@
 """Real server processes for the attacks on the HTTP surface: OAuth mode behind the prefix with
 the Google stand-ins and the token store on moto's S3, and single-user mode."""
+
 from __future__ import annotations
 
 import contextlib
@@ -43,8 +44,9 @@ def new_bucket(moto) -> str:
 
 
 @contextlib.contextmanager
-def oauth_server(google_oauth, google_api, moto, log_dir: Path, store_url: str | None = None, port: int = 0,
-                 **extra: str):
+def oauth_server(
+    google_oauth, google_api, moto, log_dir: Path, store_url: str | None = None, port: int = 0, **extra: str
+):
     """The server in OAuth mode below the prefix; ``extra`` adds or overrides variables.
 
     Tokens name the server's URL: a later server accepts an earlier one's tokens only on the same ``port``.

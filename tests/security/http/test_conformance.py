@@ -4,6 +4,7 @@ through the prefix and through the bare ``/mcp`` alias, for the scenarios that a
 The suite is an npm package run on Node 22; it is installed once per clone into ``.tools/conformance``.
 Its scenarios speak MCP without OAuth, so they run against single-user mode (the same HTTP stack).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,9 +52,20 @@ def conformance() -> list[str]:
         npm = shutil.which("npm", path=env["PATH"])
         assert npm, "npm is needed to install the conformance suite"
         result = subprocess.run(
-            [npm, "install", "--prefix", str(SUITE_DIR), "--no-audit", "--no-fund", "--loglevel=error",
-             f"@modelcontextprotocol/conformance@{VERSION}"],
-            capture_output=True, text=True, env=env, timeout=300,
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(SUITE_DIR),
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                f"@modelcontextprotocol/conformance@{VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
         )
         assert result.returncode == 0, f"npm install failed:\n{result.stdout}\n{result.stderr}"
         assert _installed_version() == VERSION
@@ -66,7 +78,10 @@ def test_conformance_scenario(conformance, single_user, tmp_path, path, scenario
     url = single_user.url(path)
     result = subprocess.run(
         [*conformance, "server", "--url", url, "--scenario", scenario, "--output-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     checks = [c for f in tmp_path.rglob("checks.json") for c in json.loads(f.read_text())]
     failed = [c for c in checks if c.get("status") not in ("SUCCESS", "INFO", "SKIPPED")]

@@ -1,6 +1,7 @@
 """A bounded fuzz pass over the HTTP surface (fixed seed, fixed count): random JSON-RPC shapes,
 headers, paths and OAuth parameters against the real server. No answer may be a 5xx or show a
 traceback or an internal path, and the process's memory must stay flat."""
+
 from __future__ import annotations
 
 import json
@@ -22,15 +23,57 @@ SEED = 20261201
 COUNT = 1000
 LEAKS = re.compile(r"Traceback|File \"|site-packages|/tmp/|/work/|/home/|/root/|s3://|http-sec-|\bline \d+, in\b")
 
-ENDPOINTS = ["/mcp", "/mcp/", "/register", "/authorize", "/token", "/revoke", "/consent", "/auth/callback",
-             "/health", "/ready", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration",
-             "/.well-known/oauth-protected-resource/mcp", ""]
-TRICKS = ["/../", "/..%2f", "%2e%2e/", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "//", "/./", "%00", "%ff", "/\u00e9", ";x=1",
-          "/mcp%2f..%2fregister", "\\..\\", "/" + "a" * 3000, "?x=" + "%" * 20]
+ENDPOINTS = [
+    "/mcp",
+    "/mcp/",
+    "/register",
+    "/authorize",
+    "/token",
+    "/revoke",
+    "/consent",
+    "/auth/callback",
+    "/health",
+    "/ready",
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-protected-resource/mcp",
+    "",
+]
+TRICKS = [
+    "/../",
+    "/..%2f",
+    "%2e%2e/",
+    "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "//",
+    "/./",
+    "%00",
+    "%ff",
+    "/\u00e9",
+    ";x=1",
+    "/mcp%2f..%2fregister",
+    "\\..\\",
+    "/" + "a" * 3000,
+    "?x=" + "%" * 20,
+]
 METHODS = ["GET", "POST", "POST", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "HEAD"]
-RPC_METHODS = ["initialize", "ping", "tools/list", "tools/call", "resources/list", "prompts/get", "logging/setLevel",
-               "completion/complete", "notifications/initialized", "notifications/cancelled", "sampling/createMessage",
-               "", "x" * 500, "tools/call/../list", "\u0000", "rpc.discover"]
+RPC_METHODS = [
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "prompts/get",
+    "logging/setLevel",
+    "completion/complete",
+    "notifications/initialized",
+    "notifications/cancelled",
+    "sampling/createMessage",
+    "",
+    "x" * 500,
+    "tools/call/../list",
+    "\u0000",
+    "rpc.discover",
+]
 TOOLS = ["list_gmail_labels", "search_gmail_messages", "get_gmail_message", "modify_gmail_labels", "nope", "", "../x"]
 
 
@@ -51,8 +94,10 @@ def junk(rng: random.Random, depth: int = 0):
         return rng.choice(["../../etc/passwd", "%2e%2e", "${jndi:ldap://x}", "'; DROP TABLE x;--", "<script>"])
     if kind in (6, 7):
         return [junk(rng, depth + 1) for _ in range(rng.randrange(4))]
-    return {rng.choice(["id", "name", "arguments", "params", "x", "", "__proto__"]): junk(rng, depth + 1)
-            for _ in range(rng.randrange(4))}
+    return {
+        rng.choice(["id", "name", "arguments", "params", "x", "", "__proto__"]): junk(rng, depth + 1)
+        for _ in range(rng.randrange(4))
+    }
 
 
 def deep(depth: int) -> str:
@@ -75,18 +120,52 @@ def rpc_body(rng: random.Random) -> bytes:
     if message["method"] == "tools/call" or rng.random() < 0.3:
         message["params"] = {"name": rng.choice(TOOLS), "arguments": junk(rng)} if rng.random() < 0.7 else junk(rng)
     if shape == 4:
-        message["params"] = {"protocolVersion": rng.choice(["2025-06-18", "1999-01-01", "", None]),
-                             "capabilities": junk(rng), "clientInfo": junk(rng)}
+        message["params"] = {
+            "protocolVersion": rng.choice(["2025-06-18", "1999-01-01", "", None]),
+            "capabilities": junk(rng),
+            "clientInfo": junk(rng),
+        }
     return json.dumps(message).encode()
 
 
 def oauth_params(rng: random.Random) -> dict:
-    keys = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "scope", "state",
-            "grant_type", "code", "code_verifier", "refresh_token", "token", "token_type_hint", "resource", "txn_id",
-            "action", "client_secret"]
-    values = ["", "x", "https://evil.example/cb", "http://127.0.0.1:1/cb#frag", "javascript:alert(1)", "code", "token",
-              "S256", "plain", "openid email", "authorization_code", "refresh_token", "A" * 5000, "\u00e9\u0000",
-              "../../", "%0d%0aSet-Cookie:x=1"]
+    keys = [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "code_challenge",
+        "code_challenge_method",
+        "scope",
+        "state",
+        "grant_type",
+        "code",
+        "code_verifier",
+        "refresh_token",
+        "token",
+        "token_type_hint",
+        "resource",
+        "txn_id",
+        "action",
+        "client_secret",
+    ]
+    values = [
+        "",
+        "x",
+        "https://evil.example/cb",
+        "http://127.0.0.1:1/cb#frag",
+        "javascript:alert(1)",
+        "code",
+        "token",
+        "S256",
+        "plain",
+        "openid email",
+        "authorization_code",
+        "refresh_token",
+        "A" * 5000,
+        "\u00e9\u0000",
+        "../../",
+        "%0d%0aSet-Cookie:x=1",
+    ]
     return {rng.choice(keys): rng.choice(values) for _ in range(rng.randrange(1, 8))}
 
 
@@ -95,11 +174,26 @@ def headers(rng: random.Random, target, token: str) -> dict:
     if rng.random() < 0.7:
         out["Accept"] = rng.choice(["application/json, text/event-stream", "*/*", "text/html", "application/json"])
     if rng.random() < 0.6:
-        out["Content-Type"] = rng.choice(["application/json", "application/x-www-form-urlencoded", "text/plain",
-                                          "multipart/form-data; boundary=x", "application/json; charset=latin-1"])
+        out["Content-Type"] = rng.choice(
+            [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "text/plain",
+                "multipart/form-data; boundary=x",
+                "application/json; charset=latin-1",
+            ]
+        )
     if rng.random() < 0.5:
-        out["Authorization"] = rng.choice([f"Bearer {token}", f"Bearer {token}", "Bearer x", "Basic Og==",
-                                           "Bearer " + "A" * 4000, "Bearer eyJhbGciOiJub25lIn0.e30."])
+        out["Authorization"] = rng.choice(
+            [
+                f"Bearer {token}",
+                f"Bearer {token}",
+                "Bearer x",
+                "Basic Og==",
+                "Bearer " + "A" * 4000,
+                "Bearer eyJhbGciOiJub25lIn0.e30.",
+            ]
+        )
     if rng.random() < 0.3:
         out["Origin"] = rng.choice([target.origin, "https://evil.example", "null", ""])
     if rng.random() < 0.3:
@@ -155,10 +249,13 @@ def single_user_target(google_oauth, google_api, tmp_path_factory):
         yield target, "no-token"
 
 
-@pytest.mark.parametrize("mode,count,mcp_share", [
-    ("oauth_target", COUNT, 0.3),
-    ("single_user_target", COUNT // 2, 0.7),  # most requests at the tools: nothing stands in front of them
-])
+@pytest.mark.parametrize(
+    "mode,count,mcp_share",
+    [
+        ("oauth_target", COUNT, 0.3),
+        ("single_user_target", COUNT // 2, 0.7),  # most requests at the tools: nothing stands in front of them
+    ],
+)
 def test_fuzz_the_http_surface(request, mode, count, mcp_share):
     target, token = request.getfixturevalue(mode)
     rng = random.Random(f"{SEED}-{mode}")

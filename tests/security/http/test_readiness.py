@@ -1,4 +1,5 @@
 """A task started with the wrong encryption key must not take traffic, and no answer tells where the store is."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,14 @@ def test_ready_fails_when_the_keys_cannot_decrypt_the_store(google_oauth, google
             _no_leak(ready)
         assert httpx2.get(bad.url("/health")).status_code == 200  # alive, just not ready
         # The signed-in user is refused clearly, without learning where the store is.
-        call = httpx2.post(bad.url(f"{PREFIX}/mcp"), json=RPC, headers={
-            "Authorization": f"Bearer {signed_in.access_token}", "Accept": "application/json, text/event-stream"})
+        call = httpx2.post(
+            bad.url(f"{PREFIX}/mcp"),
+            json=RPC,
+            headers={
+                "Authorization": f"Bearer {signed_in.access_token}",
+                "Accept": "application/json, text/event-stream",
+            },
+        )
         assert call.status_code == 503, (call.status_code, call.text)
         _no_leak(call)
         assert "request id" in call.json()["error_description"]
@@ -52,8 +59,14 @@ def test_ready_fails_when_the_keys_cannot_decrypt_the_store(google_oauth, google
     # Rotation: the new key first, the old one still listed: ready, and the user still works.
     with start(f"{wrong},{right}") as rotated:
         assert httpx2.get(rotated.url(f"{PREFIX}/ready")).status_code == 200
-        call = httpx2.post(rotated.url(f"{PREFIX}/mcp"), json=RPC, headers={
-            "Authorization": f"Bearer {signed_in.access_token}", "Accept": "application/json, text/event-stream"})
+        call = httpx2.post(
+            rotated.url(f"{PREFIX}/mcp"),
+            json=RPC,
+            headers={
+                "Authorization": f"Bearer {signed_in.access_token}",
+                "Accept": "application/json, text/event-stream",
+            },
+        )
         assert call.status_code == 200, call.text
     # ... and after the rotation the canary follows the new key alone.
     with start(wrong) as new:
@@ -66,7 +79,8 @@ def test_unreachable_store_answers_without_its_location(google_oauth, google_api
         ready = httpx2.get(broken.url(f"{PREFIX}/ready"))
         assert ready.status_code == 503
         _no_leak(ready)
-        registration = httpx2.post(broken.url(f"{PREFIX}/register"),
-                                   json={"redirect_uris": ["http://127.0.0.1:9/cb"], "client_name": "x"})
+        registration = httpx2.post(
+            broken.url(f"{PREFIX}/register"), json={"redirect_uris": ["http://127.0.0.1:9/cb"], "client_name": "x"}
+        )
         assert registration.status_code == 503, registration.text
         _no_leak(registration)

@@ -1,4 +1,5 @@
 """The HTTP surface's settings: defaults, every variable's errors, and the rules they feed."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -11,9 +12,12 @@ from workspace_mcp_server.http.limits import TokenBuckets, client_address
 from workspace_mcp_server.http.settings import DEFAULT_STOP_TIMEOUT_SECONDS
 
 ROOT = Path(__file__).resolve().parents[3]
-BASE = {"MCP_SINGLE_USER_MODE": "1", "GOOGLE_OAUTH_CLIENT_SECRET": "s3cret-value",
-        "WORKSPACE_MCP_PUBLIC_URL": "https://mcp.example.com/google-workspace",
-        "WORKSPACE_MCP_PATH_PREFIX": "/google-workspace"}
+BASE = {
+    "MCP_SINGLE_USER_MODE": "1",
+    "GOOGLE_OAUTH_CLIENT_SECRET": "s3cret-value",
+    "WORKSPACE_MCP_PUBLIC_URL": "https://mcp.example.com/google-workspace",
+    "WORKSPACE_MCP_PATH_PREFIX": "/google-workspace",
+}
 
 
 def http_settings(**env: str):
@@ -52,23 +56,30 @@ def test_every_setting_can_be_changed():
     assert dict(http.rate_limits) == {"register": 0, "authorize": 5, "token": 600}
     assert ipaddress.ip_address("10.0.3.4") in http.trusted_proxies[0]
     assert len(http.trusted_proxies) == 3
-    assert http.allowed_origins == {"https://mcp.example.com", "https://claude.ai", "http://localhost:6274",
-                                    "https://app.example"}
+    assert http.allowed_origins == {
+        "https://mcp.example.com",
+        "https://claude.ai",
+        "http://localhost:6274",
+        "https://app.example",
+    }
     assert http.drain_seconds == 117
 
 
-@pytest.mark.parametrize("name,value", [
-    ("WORKSPACE_MCP_OAUTH_MAX_BODY_BYTES", "12"),
-    ("WORKSPACE_MCP_OAUTH_MAX_BODY_BYTES", "16k"),
-    ("WORKSPACE_MCP_RATE_LIMIT_REGISTER", "-1"),
-    ("WORKSPACE_MCP_RATE_LIMIT_TOKEN", "lots"),
-    ("WORKSPACE_MCP_TRUSTED_PROXIES", "10.0.0.0/33"),
-    ("WORKSPACE_MCP_TRUSTED_PROXIES", "alb.internal"),
-    ("WORKSPACE_MCP_ALLOWED_ORIGINS", "https://app.example/path"),
-    ("WORKSPACE_MCP_ALLOWED_ORIGINS", "app.example"),
-    ("WORKSPACE_MCP_ALLOWED_ORIGINS", "https://app.example:99999"),
-    ("WORKSPACE_MCP_STOP_TIMEOUT_SECONDS", "2"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("WORKSPACE_MCP_OAUTH_MAX_BODY_BYTES", "12"),
+        ("WORKSPACE_MCP_OAUTH_MAX_BODY_BYTES", "16k"),
+        ("WORKSPACE_MCP_RATE_LIMIT_REGISTER", "-1"),
+        ("WORKSPACE_MCP_RATE_LIMIT_TOKEN", "lots"),
+        ("WORKSPACE_MCP_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("WORKSPACE_MCP_TRUSTED_PROXIES", "alb.internal"),
+        ("WORKSPACE_MCP_ALLOWED_ORIGINS", "https://app.example/path"),
+        ("WORKSPACE_MCP_ALLOWED_ORIGINS", "app.example"),
+        ("WORKSPACE_MCP_ALLOWED_ORIGINS", "https://app.example:99999"),
+        ("WORKSPACE_MCP_STOP_TIMEOUT_SECONDS", "2"),
+    ],
+)
 def test_bad_values_name_the_variable(name, value):
     with pytest.raises(ConfigError) as error:
         http_settings(**{name: value})
@@ -78,16 +89,19 @@ def test_bad_values_name_the_variable(name, value):
 TRUSTED = [ipaddress.ip_network("10.0.0.0/16")]
 
 
-@pytest.mark.parametrize("peer,forwarded,expected", [
-    ("203.0.113.9", "1.2.3.4", "203.0.113.9"),  # untrusted peer: its header is ignored
-    ("10.0.1.5", None, "10.0.1.5"),  # trusted peer without a header: the peer
-    ("10.0.1.5", "198.51.100.7", "198.51.100.7"),  # the ALB's view of the client
-    ("10.0.1.5", "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # the client's own invention is left of it
-    ("10.0.1.5", "198.51.100.7, 10.0.2.2", "198.51.100.7"),  # two trusted hops
-    ("10.0.1.5", "garbage, 198.51.100.7", "198.51.100.7"),
-    ("10.0.1.5", "198.51.100.7, garbage", "10.0.1.5"),  # a malformed hop from the proxy side: stop at the peer
-    ("10.0.1.5", "10.0.9.9", "10.0.9.9"),  # only trusted hops: the leftmost one
-])
+@pytest.mark.parametrize(
+    "peer,forwarded,expected",
+    [
+        ("203.0.113.9", "1.2.3.4", "203.0.113.9"),  # untrusted peer: its header is ignored
+        ("10.0.1.5", None, "10.0.1.5"),  # trusted peer without a header: the peer
+        ("10.0.1.5", "198.51.100.7", "198.51.100.7"),  # the ALB's view of the client
+        ("10.0.1.5", "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # the client's own invention is left of it
+        ("10.0.1.5", "198.51.100.7, 10.0.2.2", "198.51.100.7"),  # two trusted hops
+        ("10.0.1.5", "garbage, 198.51.100.7", "198.51.100.7"),
+        ("10.0.1.5", "198.51.100.7, garbage", "10.0.1.5"),  # a malformed hop from the proxy side: stop at the peer
+        ("10.0.1.5", "10.0.9.9", "10.0.9.9"),  # only trusted hops: the leftmost one
+    ],
+)
 def test_client_address(peer, forwarded, expected):
     assert client_address(peer, forwarded, TRUSTED) == expected
 

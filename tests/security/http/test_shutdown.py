@@ -1,5 +1,6 @@
 """SIGTERM with a tool call in flight: the call is answered for real, or stopped before its write;
 the process is gone before the stop timeout (when ECS would SIGKILL it)."""
+
 from __future__ import annotations
 
 import signal
@@ -66,8 +67,13 @@ def _stopped_within(process, sigterm_at: float, budget: float) -> float:
 
 def test_a_slow_call_in_flight_at_sigterm_gets_its_real_answer(google_oauth, google_api, slow_google, tmp_path):
     slow_google.add("delay", method="GET", path="/gmail/v1/users/me/labels", seconds=3, times=1)
-    with single_user_server(google_oauth, tmp_path, PREFIX, GOOGLE_API_ROOT_URL=slow_google.url,
-                            WORKSPACE_MCP_STOP_TIMEOUT_SECONDS=str(STOP_TIMEOUT)) as target:
+    with single_user_server(
+        google_oauth,
+        tmp_path,
+        PREFIX,
+        GOOGLE_API_ROOT_URL=slow_google.url,
+        WORKSPACE_MCP_STOP_TIMEOUT_SECONDS=str(STOP_TIMEOUT),
+    ) as target:
         thread, outcome = _call_in_background(target.url(f"{PREFIX}/mcp"), "list_gmail_labels", {})
         _wait_for(slow_google, "GET", "/labels")
         sigterm_at = time.monotonic()
@@ -78,14 +84,21 @@ def test_a_slow_call_in_flight_at_sigterm_gets_its_real_answer(google_oauth, goo
         _stopped_within(target.process.process, sigterm_at, STOP_TIMEOUT)
 
 
-def test_a_call_that_would_write_after_the_cut_off_stops_before_the_write(google_oauth, google_api, slow_google,
-                                                                          tmp_path):
+def test_a_call_that_would_write_after_the_cut_off_stops_before_the_write(
+    google_oauth, google_api, slow_google, tmp_path
+):
     # The label lookup is in flight at SIGTERM; the write would come after it, when no request may start.
     slow_google.add("delay", method="GET", path="/gmail/v1/users/me/labels", seconds=2, times=1)
-    with single_user_server(google_oauth, tmp_path, PREFIX, GOOGLE_API_ROOT_URL=slow_google.url,
-                            WORKSPACE_MCP_STOP_TIMEOUT_SECONDS=str(STOP_TIMEOUT)) as target:
-        thread, outcome = _call_in_background(target.url(f"{PREFIX}/mcp"), "modify_gmail_labels",
-                                              {"message_ids": ["m-1"], "add_labels": ["STARRED"]})
+    with single_user_server(
+        google_oauth,
+        tmp_path,
+        PREFIX,
+        GOOGLE_API_ROOT_URL=slow_google.url,
+        WORKSPACE_MCP_STOP_TIMEOUT_SECONDS=str(STOP_TIMEOUT),
+    ) as target:
+        thread, outcome = _call_in_background(
+            target.url(f"{PREFIX}/mcp"), "modify_gmail_labels", {"message_ids": ["m-1"], "add_labels": ["STARRED"]}
+        )
         _wait_for(slow_google, "GET", "/labels")
         sigterm_at = time.monotonic()
         target.process.process.send_signal(signal.SIGTERM)

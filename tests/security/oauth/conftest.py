@@ -1,5 +1,6 @@
 """The real server process in OAuth mode behind the prefix, against the Google stand-ins, with its
 token store on moto's S3: the target of the OAuth attacks in this directory."""
+
 from __future__ import annotations
 
 import uuid
@@ -48,8 +49,9 @@ def start(google_oauth, google_api, moto, tmp_path_factory, **extra_env: str):
 @pytest.fixture(scope="package")
 def server(google_oauth, google_api, moto, tmp_path_factory):
     """Operator configuration: two redirect patterns, default lifetimes, the Gmail tools."""
-    public_url, _, running = start(google_oauth, google_api, moto, tmp_path_factory,
-                                WORKSPACE_MCP_ALLOWED_REDIRECT_URIS=ALLOWED_PATTERNS)
+    public_url, _, running = start(
+        google_oauth, google_api, moto, tmp_path_factory, WORKSPACE_MCP_ALLOWED_REDIRECT_URIS=ALLOWED_PATTERNS
+    )
     with running as process:
         yield Target(process, public_url)
 

@@ -1,6 +1,7 @@
 """The consent page in a real headless browser (Debian's chromium over the DevTools protocol):
 it renders and names the client and where the sign-in goes, approve and deny reach the client,
 and another site can neither frame it nor submit it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -84,14 +85,21 @@ def start_sign_in(browser, server, client_site, state: str) -> tuple[str, str]:
     client_id = steps.register_ok(redirect, client_name=CLIENT_NAME)
     steps.http.close()
     _, challenge = pkce_pair()
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect, "state": state,
-             "code_challenge": challenge, "code_challenge_method": "S256"}
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     browser.navigate(f"{server.public_url}/authorize?{urlencode(query)}")
     return client_id, redirect
 
 
 def test_consent_page_renders_names_the_client_and_destination_and_approve_works(
-        browser, server, client_site, tmp_path_factory):
+    browser, server, client_site, tmp_path_factory
+):
     client_id, _ = start_sign_in(browser, server, client_site, "approve-state")
     assert "/consent?txn_id=" in browser.url()
     assert browser.evaluate("document.getElementById('client-name').innerText") == CLIENT_NAME
@@ -106,7 +114,8 @@ def test_consent_page_renders_names_the_client_and_destination_and_approve_works
     external = [u for u in re.findall(r'(?:src|href|action)="([^"]*)"', page) if u and not u.startswith("data:")]
     assert external == [] or all(u in ("",) for u in external), external
     assert "gofastmcp.com" not in page and "https://" not in html.unescape(page).replace(
-        "https://www.googleapis.com/auth/", ""), "no third-party URL on the page"
+        "https://www.googleapis.com/auth/", ""
+    ), "no third-party URL on the page"
     resources = browser.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     assert all(r.startswith("data:") or r.startswith(server.process.base_url) for r in resources), resources
     assert browser.evaluate("document.querySelector('img.logo').naturalWidth") > 0, "the logo renders offline"
@@ -130,14 +139,20 @@ def test_another_site_cannot_frame_the_consent_page(browser, server, client_site
     start_sign_in(browser, server, client_site, "frame-state")
     consent_url = browser.url()
     control = f"http://localhost:{client_site.port}/framable"
-    attacker_site.pages["/frame"] = (f'<!DOCTYPE html><iframe id="victim" src="{html.escape(consent_url)}"></iframe>'
-                                     f'<iframe id="control" src="{control}"></iframe>')
+    attacker_site.pages["/frame"] = (
+        f'<!DOCTYPE html><iframe id="victim" src="{html.escape(consent_url)}"></iframe>'
+        f'<iframe id="control" src="{control}"></iframe>'
+    )
     browser.navigate(f"http://localhost:{attacker_site.port}/frame")
     frames = {frame.get("name") or frame["id"]: frame for frame in browser.frames()}
     urls = [frame.get("url") for frame in frames.values()]
     assert any(url == control for url in urls), f"the control frame must load: {urls}"
-    victim = [frame for frame in frames.values() if consent_url in (frame.get("url"), frame.get("unreachableUrl"))
-              or frame.get("url", "").startswith("chrome-error")]
+    victim = [
+        frame
+        for frame in frames.values()
+        if consent_url in (frame.get("url"), frame.get("unreachableUrl"))
+        or frame.get("url", "").startswith("chrome-error")
+    ]
     assert victim, urls
     assert all(frame.get("url", "").startswith("chrome-error") for frame in victim), victim
 
@@ -145,13 +160,16 @@ def test_another_site_cannot_frame_the_consent_page(browser, server, client_site
 def test_a_cross_site_submission_is_refused(browser, server, client_site, attacker_site):
     start_sign_in(browser, server, client_site, "csrf-state")
     consent_url = browser.url()
-    form = {name: browser.evaluate(f"document.querySelector('input[name={name}]').value")
-            for name in ("txn_id", "csrf_token")}
+    form = {
+        name: browser.evaluate(f"document.querySelector('input[name={name}]').value")
+        for name in ("txn_id", "csrf_token")
+    }
     inputs = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in form.items())
     attacker_site.pages["/submit"] = (
         f'<!DOCTYPE html><form id="f" method="post" action="{html.escape(consent_url)}">{inputs}'
         '<input type="hidden" name="action" value="approve"></form><script>document.getElementById("f").submit()'
-        "</script>")
+        "</script>"
+    )
     before = len(client_site.requests)
     browser.navigate(f"http://localhost:{attacker_site.port}/submit")
     with contextlib.suppress(TimeoutError):

@@ -1,4 +1,5 @@
 """The consent page over plain HTTP: its headers, what it shows, and who may submit it."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,9 @@ def test_consent_page_headers_forbid_framing_and_third_parties(steps: OAuthSteps
 
 
 def test_client_name_is_shown_escaped_and_the_hosted_destination_by_host(steps: OAuthSteps):
-    page = open_consent(steps, client_name='<img src=x onerror=alert(1)>"Evil"',
-                        redirect="https://app.partner.example/oauth/callback")
+    page = open_consent(
+        steps, client_name='<img src=x onerror=alert(1)>"Evil"', redirect="https://app.partner.example/oauth/callback"
+    )
     assert "<img src=x" not in page.text
     assert "&lt;img src=x onerror=alert(1)&gt;&quot;Evil&quot;" in page.text
     assert re.search(r'id="redirect-host">app\.partner\.example<', page.text), page.text
@@ -37,8 +39,12 @@ def test_client_name_is_shown_escaped_and_the_hosted_destination_by_host(steps: 
 
 def test_foreign_origin_or_cross_site_fetch_cannot_submit(steps: OAuthSteps, google_oauth):
     before = len(google_oauth.requests)
-    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
-                    {"Origin": "null"}, {"Sec-Fetch-Site": "same-site"}):
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "same-site"},
+    ):
         page = open_consent(steps)
         response = steps.submit_consent(page, **headers)
         assert response.status_code == 403, (headers, response.status_code, response.text[:200])

@@ -1,4 +1,5 @@
 """Scopes honoured: a token carries what its client asked for, and only sees and calls those tools."""
+
 from __future__ import annotations
 
 import asyncio
@@ -74,14 +75,20 @@ def test_no_scope_requested_gets_what_the_client_registered_for(steps: OAuthStep
 
 
 def test_registering_for_a_scope_beyond_the_enabled_tools_is_refused(steps: OAuthSteps):
-    response = steps.register(["http://127.0.0.1:43117/callback"], scope=f"{IDENTITY} https://www.googleapis.com/auth/drive")
+    response = steps.register(
+        ["http://127.0.0.1:43117/callback"], scope=f"{IDENTITY} https://www.googleapis.com/auth/drive"
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_client_metadata", response.text
 
 
 def test_a_scope_beyond_the_enabled_tools_is_refused(steps: OAuthSteps):
     client_id = steps.register_ok()
-    response = steps.authorize(client_id, "http://127.0.0.1:43117/callback", "c" * 43,
-                               scope=f"{IDENTITY} https://www.googleapis.com/auth/drive")
+    response = steps.authorize(
+        client_id,
+        "http://127.0.0.1:43117/callback",
+        "c" * 43,
+        scope=f"{IDENTITY} https://www.googleapis.com/auth/drive",
+    )
     assert response.status_code == 302
     assert "error=invalid_scope" in response.headers["location"], response.headers["location"]
     assert "/consent" not in response.headers["location"]
@@ -89,9 +96,15 @@ def test_a_scope_beyond_the_enabled_tools_is_refused(steps: OAuthSteps):
 
 def test_refresh_cannot_widen_the_grant(steps: OAuthSteps):
     client_id, tokens = steps.sign_in(scope=f"{IDENTITY} {GMAIL_READ}")
-    widened = steps.http.post(f"{steps.public_url}/token", data={
-        "grant_type": "refresh_token", "refresh_token": tokens.refresh_token, "client_id": client_id,
-        "scope": f"{IDENTITY} {GMAIL_MODIFY}"})
+    widened = steps.http.post(
+        f"{steps.public_url}/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+            "client_id": client_id,
+            "scope": f"{IDENTITY} {GMAIL_MODIFY}",
+        },
+    )
     assert widened.status_code == 400 and widened.json()["error"] == "invalid_scope", widened.text
     same = steps.refresh(client_id, tokens.refresh_token)
     assert same.status_code == 200, same.text

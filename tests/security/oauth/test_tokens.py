@@ -1,5 +1,6 @@
 """Token lifecycle, attacked: revocation (RFC 7009) for public clients, refresh-token reuse,
 authorization-code replay, and lifetimes from the environment."""
+
 from __future__ import annotations
 
 import asyncio
@@ -109,10 +110,15 @@ def test_default_lifetimes_suit_a_company(steps: OAuthSteps):
 
 
 def test_lifetimes_come_from_the_environment(google_oauth, google_api, moto, tmp_path_factory, monkeypatch):
-    public_url, store_url, running = start(google_oauth, google_api, moto, tmp_path_factory,
-                                           WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME="15m",
-                                           WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME="2d",
-                                           WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME="1h")
+    public_url, store_url, running = start(
+        google_oauth,
+        google_api,
+        moto,
+        tmp_path_factory,
+        WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME="15m",
+        WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME="2d",
+        WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME="1h",
+    )
     with running:
         steps = OAuthSteps(public_url)
         unused = steps.register_ok()
