@@ -68,7 +68,7 @@ class McpSession:
         self.last_body_bytes = len(response.content)
         return _decode(response, request_id)
 
-    async def open(self) -> "McpSession":
+    async def open(self) -> McpSession:
         request_id = next(self._ids)
         response = await self._post(
             {

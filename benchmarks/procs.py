@@ -8,9 +8,9 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 HEALTH_POLL_S = 0.005  # fine enough for start-up times of seconds, cheap for the server
 
@@ -77,7 +77,7 @@ class TreeRssSampler:
             self.peak_mb = max(self.peak_mb, total_kb / 1024)
             self._stop.wait(self.interval_s)
 
-    def __enter__(self) -> "TreeRssSampler":
+    def __enter__(self) -> TreeRssSampler:
         self._thread.start()
         return self
 

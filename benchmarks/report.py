@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .stats import Summary
 
@@ -28,7 +28,7 @@ class Row:
     note: str = ""
     not_available: str = ""  # why the figure could not be measured on this machine
 
-    def evaluate(self) -> "Row":
+    def evaluate(self) -> Row:
         if self.ours is not None and self.baseline is not None and self.baseline.median:
             self.ratio = self.ours.median / self.baseline.median
         if self.check is not None and self.ours is not None:
@@ -76,10 +76,7 @@ def table(rows: list[Row]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
-        if row.not_available:
-            ours = f"not available: {row.not_available}"
-        else:
-            ours = _cell(row.ours, row.unit)
+        ours = f"not available: {row.not_available}" if row.not_available else _cell(row.ours, row.unit)
         base = "—" if row.baseline is None else f"{row.baseline_name}: {_cell(row.baseline, row.unit)}"
         ratio = "—" if row.ratio is None else f"{row.ratio:.2f}×"
         met = {True: "yes", False: "**no**", None: "—"}[row.met]

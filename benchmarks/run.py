@@ -161,7 +161,9 @@ def server_rows(plan: Plan, work: Path) -> list[Row]:
             peer_label,
             of("peer", "startup_s"),
             _le(0.5),
-            note=f"ours serves {counts['ours']} tools (complete tier), the peer {counts['peer']} (--tool-tier complete).",
+            note=(
+                f"ours serves {counts['ours']} tools (complete tier), the peer {counts['peer']} (--tool-tier complete)."
+            ),
         ),
         Row(
             "start_vs_floor",
@@ -505,9 +507,11 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "command": " ".join(["python -m benchmarks.run", *(sys.argv[1:] if argv is None else argv)]),
         "quick": args.quick,
-        "finished_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "finished_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": round(time.monotonic() - started, 1),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        ),
         "plan": dataclasses.asdict(plan),
         "peer": peer.PEER_PACKAGE,
     }

@@ -6,9 +6,9 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import server_env

@@ -26,7 +26,7 @@ class Summary:
     runs: tuple[float, ...]
 
     @classmethod
-    def of(cls, values: list[float]) -> "Summary":
+    def of(cls, values: list[float]) -> Summary:
         if not values:
             raise ValueError("no runs to summarize")
         return cls(statistics.median(values), min(values), max(values), tuple(values))

@@ -15,9 +15,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx2
 
@@ -59,23 +59,22 @@ def google_standin(work: Path, scopes: list[str], tls_delay_ms: float | None = N
     the HTTPS front that adds that round trip to every Google request."""
     credentials = work / "credentials" / "bench.json"
     credentials.parent.mkdir(parents=True, exist_ok=True)
-    log = open(work / "standin.log", "wb")
-    tls = [] if tls_delay_ms is None else ["--tls-delay-ms", str(tls_delay_ms), "--cert-dir", str(work / "tls")]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.google_standin", *tls, str(credentials), *scopes],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-    )
-    try:
-        line = _read_line(process, STANDIN_START_S)
-        info = json.loads(line)
-        yield StandIn(info["api_root"], info["oauth_env"], info["control"], credentials, info.get("tls"))
-    finally:
-        process.stdin.close()
-        stop(process)
-        log.close()
+    with open(work / "standin.log", "wb") as log:
+        tls = [] if tls_delay_ms is None else ["--tls-delay-ms", str(tls_delay_ms), "--cert-dir", str(work / "tls")]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.google_standin", *tls, str(credentials), *scopes],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+        )
+        try:
+            line = _read_line(process, STANDIN_START_S)
+            info = json.loads(line)
+            yield StandIn(info["api_root"], info["oauth_env"], info["control"], credentials, info.get("tls"))
+        finally:
+            process.stdin.close()
+            stop(process)
 
 
 def _read_line(process: subprocess.Popen, timeout_s: float) -> str:

@@ -88,17 +88,22 @@ from cdktf import (  # noqa: F401  (re-exported)
     TerraformVariable,
     Token,
 )
+
+# Alarm topic, custom domain, edge protection.
+from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate  # noqa: F401
+from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation  # noqa: F401
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy  # noqa: F401
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: F401
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm  # noqa: F401
-from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_ecr_repository import DataAwsEcrRepository  # noqa: F401
-from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb_listener import DataAwsLbListener  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion  # noqa: F401
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders  # noqa: F401
@@ -112,9 +117,12 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias  # noqa: F401
 from cdktf_cdktf_provider_aws.kms_key import KmsKey  # noqa: F401
 from cdktf_cdktf_provider_aws.lb import Lb  # noqa: F401
 from cdktf_cdktf_provider_aws.lb_listener import LbListener  # noqa: F401
+from cdktf_cdktf_provider_aws.lb_listener_certificate import LbListenerCertificate  # noqa: F401
 from cdktf_cdktf_provider_aws.lb_listener_rule import LbListenerRule  # noqa: F401
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: F401
+from cdktf_cdktf_provider_aws.route53_record import Route53Record  # noqa: F401
+from cdktf_cdktf_provider_aws.route53_zone import Route53Zone  # noqa: F401
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket  # noqa: F401
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration  # noqa: F401
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls  # noqa: F401
@@ -132,18 +140,10 @@ from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import (  
 )
 from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryService  # noqa: F401
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic  # noqa: F401
-from cdktf_cdktf_provider_aws.subnet import Subnet  # noqa: F401
-from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: F401
-
-# Alarm topic, custom domain, edge protection.
-from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate  # noqa: F401
-from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation  # noqa: F401
-from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount  # noqa: F401
-from cdktf_cdktf_provider_aws.lb_listener_certificate import LbListenerCertificate  # noqa: F401
-from cdktf_cdktf_provider_aws.route53_record import Route53Record  # noqa: F401
-from cdktf_cdktf_provider_aws.route53_zone import Route53Zone  # noqa: F401
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy  # noqa: F401
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription  # noqa: F401
+from cdktf_cdktf_provider_aws.subnet import Subnet  # noqa: F401
+from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: F401
 from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl  # noqa: F401
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation  # noqa: F401
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (  # noqa: F401

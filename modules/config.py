@@ -13,7 +13,6 @@ import dataclasses
 import difflib
 import os
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path

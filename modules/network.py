@@ -81,7 +81,7 @@ class Network(aws.Construct):
                     map_public_ip_on_launch=False,
                     tags={"Name": f"{name}-private-{zone}"},
                 )
-                for index, (cidr, zone) in enumerate(zip(net.subnet_cidrs, net.availability_zones))
+                for index, (cidr, zone) in enumerate(zip(net.subnet_cidrs, net.availability_zones, strict=True))
             ]
             self._created_subnet_ids = [subnet.id for subnet in self.subnets]
         port = settings.task.container_port

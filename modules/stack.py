@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modules import aws
+from modules.access_logs import AccessLogs
 from modules.alarms import Alarms
 from modules.cluster import Cluster
 from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
@@ -24,9 +25,8 @@ from modules.service import Service
 from modules.state import StateStack, configure_s3_backend
 from modules.symbolic import single, when
 from modules.task_definition import TaskDefinition, build_container_definition
-from modules.access_logs import AccessLogs
-from modules.waf import WebAcl
 from modules.token_bucket import TokenBucket, role_arns
+from modules.waf import WebAcl
 
 IMAGE_TAG_ERROR = "image_tag must be a Docker tag: letters, digits, _ . - (max 128), and not latest."
 
@@ -135,7 +135,7 @@ class ServiceStack(BaseStack):
             validation=aws.blocks(
                 {
                     # JSON syntax: an expression is a "${...}" template.
-                    "condition": '${can(regex("%s", var.image_tag)) && var.image_tag != "latest"}' % IMAGE_TAG_PATTERN,
+                    "condition": f'${{can(regex("{IMAGE_TAG_PATTERN}", var.image_tag)) && var.image_tag != "latest"}}',
                     "error_message": IMAGE_TAG_ERROR,
                 }
             ),

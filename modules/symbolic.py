@@ -9,9 +9,10 @@ both branches with ``count`` and choose the reference with a conditional express
 
 from __future__ import annotations
 
-import json
 import dataclasses
-from typing import Any, Callable, Iterable
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import jsii
 
@@ -172,7 +173,7 @@ def to_json(value: Any) -> str:
 def _needs_jsonencode(value: Any) -> bool:
     if isinstance(value, list) and len(value) == 1 and str(value[0]).startswith("#{"):
         return True  # a list-valued expression (e.g. concat(...)) encoded as a one-item list
-    if isinstance(value, str) or isinstance(value, bool) or value is None:
+    if isinstance(value, (str, bool)) or value is None:
         return False  # string tokens are interpolated inside the JSON text
     if isinstance(value, (int, float)):
         return aws.Token.is_unresolved(value)

@@ -297,8 +297,8 @@ def _build_module_stack(app, inputs: list[Input], variables: list[Variable]):
     import jsii
 
     from modules import aws
-    from modules.stack import IMAGE_TAG_ERROR, ServiceStack
     from modules.provider import BaseStack
+    from modules.stack import IMAGE_TAG_ERROR, ServiceStack
     from modules.state import configure_s3_backend
 
     class ModuleStack(ServiceStack):

@@ -24,6 +24,7 @@ import sys
 import boto3
 from botocore.exceptions import ClientError
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
 from workspace_mcp_server.storage.blobs import KMS_KEY_VARIABLE
 
 ATTEMPTS = 5  # reads of one record that a running server keeps rewriting

@@ -260,7 +260,8 @@ def test_dockerfile_runtime_contract():
     assert text.count("FROM ${BASE_IMAGE}") == 2
     assert "USER 10001:10001" in final and "EXPOSE 8000" in final and "PYTHONUNBUFFERED=1" in final
     assert re.search(
-        r"HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3\s+\\\s+CMD .*curl -f http://localhost:\$\{PORT:-8000\}/health \|\| exit 1",
+        r"HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3\s+\\\s+"
+        r"CMD .*curl -f http://localhost:\$\{PORT:-8000\}/health \|\| exit 1",
         final,
     )
     assert 'ENTRYPOINT ["workspace-mcp-server"]' in final

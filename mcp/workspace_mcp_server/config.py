@@ -9,9 +9,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -104,7 +104,7 @@ class Settings:
         return f"{self.public_url}/mcp"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         port = _port(env)
         base_uri = _url(env, "WORKSPACE_MCP_BASE_URI", DEFAULT_BASE_URI, allow_path=False)
@@ -219,7 +219,7 @@ def _url(env, name: str, default: str, *, allow_path: bool) -> str:
     if parts.query or parts.fragment:
         raise ConfigError(f"{name}: must not contain a query or fragment (got {raw!r})")
     try:
-        parts.port
+        _ = parts.port  # urlsplit parses the port lazily: reading it is the check
     except ValueError:
         raise ConfigError(f"{name}: invalid port in {raw!r}") from None
     if not allow_path and parts.path not in ("", "/"):

@@ -164,7 +164,7 @@ def test_image_runs_as_the_fixed_non_root_user(podman: Podman, container: Runnin
 
 
 def test_token_directory_is_writable_and_image_is_lean(podman: Podman, container: RunningContainer):
-    probe = f'touch "$GOOGLE_MCP_CREDENTIALS_DIR/probe" && rm "$GOOGLE_MCP_CREDENTIALS_DIR/probe" && echo ok'
+    probe = 'touch "$GOOGLE_MCP_CREDENTIALS_DIR/probe" && rm "$GOOGLE_MCP_CREDENTIALS_DIR/probe" && echo ok'
     assert podman("exec", container.name, "sh", "-c", probe).stdout.strip() == "ok"
     lean = podman(
         "exec",

@@ -13,8 +13,8 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 from urllib.parse import urlencode
 
 import uvicorn

@@ -11,9 +11,9 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from tests.fakes.ports import free_port, wait_for_http
 

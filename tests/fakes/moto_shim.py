@@ -27,7 +27,8 @@ which otherwise makes the AWS provider 5.100 fail, hang in retries or report dri
 4. S3 DeleteObjects in a bucket whose versioning was suspended crashes in moto when a
    key's versions include a delete marker (``FakeDeleteMarker`` has no ``dispose``). On
    destroy, ``aws_s3_bucket_versioning`` goes first, then ``force_destroy`` empties the
-   bucket (e.g. the state bucket with its lock-file markers), which fails with a 500. The shim gives delete markers the no-op ``dispose`` they lack.
+   bucket (e.g. the state bucket with its lock-file markers), which fails with a 500. The shim
+   gives delete markers the no-op ``dispose`` they lack.
 5. ACM DNS validation: moto issues a requested certificate once ``MOTO_ACM_VALIDATION_WAIT``
    (60 s) has passed, whether or not anyone created its validation record, which is laxer
    than ACM and makes ``aws_acm_certificate_validation`` wait a minute. The shim issues a
@@ -45,7 +46,8 @@ import io
 import json
 import os
 import threading
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from botocore import xform_name
 from moto.moto_server.werkzeug_app import (

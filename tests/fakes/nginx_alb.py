@@ -12,9 +12,9 @@ import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from tests.fakes.ports import free_port, wait_for_http
 from tests.fakes.server_process import stop_process

@@ -7,8 +7,8 @@ from __future__ import annotations
 import select
 import socket
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 
 @dataclass

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from tests.fakes.moto_server import MotoServer
 from tests.fakes.terraform import TerraformError, copy_stack, state_list, terraform

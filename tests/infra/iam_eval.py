@@ -36,7 +36,7 @@ def _resource_matches(patterns, resource: str) -> bool:
 def _arn_like(pattern: str, value: str) -> bool:
     # ARNs compare component by component (6 parts: the resource part may hold ':').
     parts, values = pattern.split(":", 5), value.split(":", 5)
-    return len(parts) == len(values) == 6 and all(_wildcard(p, v) for p, v in zip(parts, values))
+    return len(parts) == len(values) == 6 and all(_wildcard(p, v) for p, v in zip(parts, values, strict=True))
 
 
 _POSITIVE = {

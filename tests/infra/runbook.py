@@ -32,10 +32,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "docs" / "deployment.md", ROOT / "docs" / "operations.md")
@@ -293,7 +293,7 @@ def seed_incident(context: Context) -> dict[str, str]:
     asyncio.run(store.put("runbook-client", client, collection="mcp-oauth-proxy-clients"))
     # S3 times have whole seconds: keep the restore point strictly between the writes.
     time.sleep(1.2)
-    restore_to = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    restore_to = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     time.sleep(1.2)
     user_key = store.object_key("runbook-user", "mcp-upstream-tokens")
     asyncio.run(store.blobs.put(user_key, b"garbage written by a bad release"))

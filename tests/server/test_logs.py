@@ -49,6 +49,6 @@ def test_tokens_are_masked():
     )
     for secret in ("abc.def-123", "4/0AbCdEfGhIjKlMn", "ya29.a0AfH6SMB", jwt_like, "1//0gLongRefreshValue"):
         assert secret not in text, text
-    assert "status code 404" == scrub("status code 404")
+    assert scrub("status code 404") == "status code 404"
     entry = _format("calling with %s", "Bearer sekrit-token-value", note="access_token=abcdefghijklmnop")
     assert "sekrit-token-value" not in entry["message"] and "abcdefghijklmnop" not in entry["note"]

@@ -67,9 +67,8 @@ def test_unreachable_store_raises_a_clear_error_and_logs(moto, monkeypatch, capl
     for name, value in moto.env().items():
         monkeypatch.setenv(name, value)
     store = EncryptedKeyValue(S3BlobStore("s3://no-such-bucket-here/x"), TokenCipher((Fernet.generate_key(),)))
-    with caplog.at_level(logging.ERROR, logger="workspace_mcp_server.storage"):
-        with pytest.raises(StorageError) as error:
-            asyncio.run(store.put("k", {"v": 1}))
+    with caplog.at_level(logging.ERROR, logger="workspace_mcp_server.storage"), pytest.raises(StorageError) as error:
+        asyncio.run(store.put("k", {"v": 1}))
     assert "s3://no-such-bucket-here/x" in str(error.value) and "cannot write" in str(error.value)
     assert any(r.event == "storage_error" for r in caplog.records)
 

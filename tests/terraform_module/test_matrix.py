@@ -192,7 +192,7 @@ def matrix(terraform_copy: Path, tf_cache, tmp_path_factory) -> dict[str, Run]:
     build_app(list(environments.values()), outdir=str(outdir)).synth()
 
     modules, outputs = {}, {}
-    for name, settings in environments.items():
+    for settings in environments.values():
         key = settings.name
         stack_dir = root / "stacks" / key
         stack_dir.mkdir(parents=True)
@@ -243,7 +243,7 @@ def _differences(left, right, path: str = "") -> list[str]:
                 found += _differences(left[key], right[key], f"{path}.{key}")
         return found
     if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
-        return [d for i, (a, b) in enumerate(zip(left, right)) for d in _differences(a, b, f"{path}[{i}]")]
+        return [d for i, (a, b) in enumerate(zip(left, right, strict=True)) for d in _differences(a, b, f"{path}[{i}]")]
     if left == right or (
         isinstance(left, str) and isinstance(right, str) and _RANDOM.match(left) and _RANDOM.match(right)
     ):

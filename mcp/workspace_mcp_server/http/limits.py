@@ -10,8 +10,8 @@ import ipaddress
 import logging
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 from workspace_mcp_server.http.middleware import header, send_json
 

@@ -9,8 +9,8 @@ import time
 import uuid
 
 from workspace_mcp_server.config import is_ip_literal
-from workspace_mcp_server.storage.blobs import StorageError
 from workspace_mcp_server.logs import request_id_var, user_label, user_var
+from workspace_mcp_server.storage.blobs import StorageError
 
 log = logging.getLogger("workspace_mcp_server.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=;/+-]{1,128}$")

@@ -6,8 +6,8 @@ Read by ``config.Settings.from_env``; every error is a ``ConfigError`` starting 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlsplit
 
 # The OAuth endpoints take a few form fields or a small JSON document; 16 KiB is many times that.
@@ -70,7 +70,7 @@ def _origins(env: Mapping[str, str], name: str, public_url: str) -> frozenset[st
             continue
         parts = urlsplit(value)
         try:
-            parts.port
+            _ = parts.port  # urlsplit parses the port lazily: reading it is the check
         except ValueError:
             raise _error(f"{name}: invalid port in {value!r}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
@@ -93,7 +93,7 @@ class HttpSettings:
         return max(1, self.stop_timeout_seconds - SHUTDOWN_MARGIN_SECONDS)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], public_url: str) -> "HttpSettings":
+    def from_env(cls, env: Mapping[str, str], public_url: str) -> HttpSettings:
         return cls(
             oauth_max_body_bytes=_int(env, "WORKSPACE_MCP_OAUTH_MAX_BODY_BYTES", DEFAULT_OAUTH_MAX_BODY_BYTES, 1024),
             rate_limits={

@@ -54,7 +54,7 @@ def _version(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def _fail(store: "BlobStore", action: str, key: str, exc: BaseException) -> StorageError:
+def _fail(store: BlobStore, action: str, key: str, exc: BaseException) -> StorageError:
     message = f"token store {store.description}: cannot {action} {key!r}: {type(exc).__name__}: {exc}"
     log.error(message, extra={"event": "storage_error", "store_key": key, "action": action})
     return StorageError(message)

@@ -13,8 +13,9 @@ import json
 import logging
 import random
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Mapping, Sequence, SupportsFloat
+from typing import Any, SupportsFloat
 
 import anyio
 

@@ -32,7 +32,7 @@ class ToolSelection:
             )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "ToolSelection":
+    def from_env(cls, environ: Mapping[str, str]) -> ToolSelection:
         tier = (environ.get("WORKSPACE_MCP_TOOL_TIER") or "complete").strip().lower()
         raw_read_only = (environ.get("WORKSPACE_MCP_READ_ONLY") or "").strip().lower()
         if raw_read_only not in _TRUE | _FALSE:
