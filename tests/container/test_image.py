@@ -182,8 +182,8 @@ def test_image_keeps_the_discovery_documents_the_server_uses(podman: Podman, con
     """The build prunes google-api-python-client's discovery documents to the server's APIs."""
     script = (
         "from googleapiclient.discovery_cache import get_static_doc;"
-        "from workspace_mcp_server.google.client import APIS;"
-        "print(sorted(n for n, v in APIS.values() if not get_static_doc(n, v)));"
+        "from workspace_mcp_server.google.services import APIS;"
+        "print(sorted(n for n, v in APIS.items() if not get_static_doc(n, v)));"
         "print(get_static_doc('youtube', 'v3') is None)"
     )
     missing, pruned = podman("exec", container.name, "python3", "-c", script).stdout.split("\n")[:2]

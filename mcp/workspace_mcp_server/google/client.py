@@ -24,20 +24,11 @@ from fastmcp.exceptions import ToolError
 
 from workspace_mcp_server.http import shutdown
 
-from . import errors, scopes
+from . import errors
 from .credentials import call_cache, current_credentials
+from .services import APIS, SCOPES_BY_API
 from .settings import GoogleApiSettings
 
-# Tool-facing API name -> (discovery name, version).
-APIS = {
-    "gmail": ("gmail", "v1"),
-    "drive": ("drive", "v3"),
-    "calendar": ("calendar", "v3"),
-    "docs": ("docs", "v1"),
-    "sheets": ("sheets", "v4"),
-    "tasks": ("tasks", "v1"),
-    "people": ("people", "v1"),
-}
 HTTP_TIMEOUT = 60  # seconds per HTTP request
 # Retries when Google is overloaded (429, 5xx, 403 rate limits), bounded three ways so a storm never
 # multiplies: at most errors.MAX_ATTEMPTS requests for one Google request, at most
@@ -72,8 +63,7 @@ class GoogleClient:
         from googleapiclient.discovery import build_from_document
         from googleapiclient.discovery_cache import get_static_doc
 
-        name, version = APIS[api]
-        document = json.loads(get_static_doc(name, version))
+        document = json.loads(get_static_doc(api, APIS[api]))
         if self.settings.root_url:
             document["rootUrl"] = document["mtlsRootUrl"] = self.settings.root_url
         self._documents[api] = document
@@ -144,7 +134,7 @@ class GoogleClient:
                 refusal = None if retryable and not last else "gave up"
                 refusal = refusal or _retry_refusal(started, delay, retry_after)
                 if not retryable or refusal:
-                    scope = errors.narrowest_scope(self.method_scopes(api, method_id), scopes.BY_API[api])
+                    scope = errors.narrowest_scope(self.method_scopes(api, method_id), list(SCOPES_BY_API[api]))
                     error = errors.tool_error(
                         status,
                         message,

@@ -1,4 +1,4 @@
-"""OAuth scopes the tools use, narrowest first, and which broader scope implies which narrower one."""
+"""OAuth scopes the tools use (which API takes which, and what implies what: ``services.py``)."""
 
 from __future__ import annotations
 
@@ -22,25 +22,3 @@ TASKS_READ = _BASE + "tasks.readonly"
 TASKS_WRITE = _BASE + "tasks"
 CONTACTS_READ = _BASE + "contacts.readonly"
 CONTACTS_WRITE = _BASE + "contacts"
-
-# A granted key scope makes asking for the value scope redundant.
-IMPLIES = {
-    GMAIL_WRITE: GMAIL_READ,
-    DRIVE_WRITE: DRIVE_READ,
-    CALENDAR_WRITE: CALENDAR_READ,
-    DOCS_WRITE: DOCS_READ,
-    SHEETS_WRITE: SHEETS_READ,
-    TASKS_WRITE: TASKS_READ,
-    CONTACTS_WRITE: CONTACTS_READ,
-}
-
-# Per API, narrow to broad: a missing-scope error names the first one the method accepts.
-BY_API = {
-    "gmail": [GMAIL_READ, GMAIL_WRITE, GMAIL_SETTINGS],
-    "drive": [DRIVE_READ, DRIVE_WRITE],
-    "calendar": [CALENDAR_READ, CALENDAR_WRITE],
-    "docs": [DOCS_READ, DOCS_WRITE],
-    "sheets": [SHEETS_READ, SHEETS_WRITE],
-    "tasks": [TASKS_READ, TASKS_WRITE],
-    "people": [CONTACTS_READ, CONTACTS_WRITE],
-}

@@ -7,18 +7,9 @@ from __future__ import annotations
 
 import inspect
 
-from .registry import SERVICES, TIERS, specs
+from ..google.services import SERVICES
+from .registry import TIERS, specs
 from .selection import ToolSelection
-
-TITLES = {
-    "gmail": "Gmail",
-    "drive": "Drive",
-    "calendar": "Calendar",
-    "docs": "Docs",
-    "sheets": "Sheets",
-    "tasks": "Tasks",
-    "contacts": "Contacts (People API)",
-}
 
 
 def markdown() -> str:
@@ -31,8 +22,8 @@ def markdown() -> str:
         "",
     ]
     for service in SERVICES:
-        lines += [f"**{TITLES[service]}**", "", "| tool | tier | R | what it does |", "|---|---|---|---|"]
-        for spec in (s for s in all_specs if s.service == service):
+        lines += [f"**{service.title}**", "", "| tool | tier | R | what it does |", "|---|---|---|---|"]
+        for spec in (s for s in all_specs if s.service == service.name):
             summary = " ".join((inspect.getdoc(spec.fn) or "").split("\n\n")[0].split())
             lines.append(f"| `{spec.name}` | {spec.tier} | {'R' if spec.read_only else ''} | {summary} |")
         lines.append("")

@@ -1,6 +1,7 @@
 """Tool metadata: each tool module marks its functions with ``@read``/``@write`` (tier, scopes).
 
-Marking does not touch FastMCP; ``register_tools`` later adds only the selected tools.
+Marking only attaches a ``ToolSpec`` to the function; ``specs`` reads the specs of a service's module
+and ``register_tools`` later adds the selected ones to FastMCP (with the service and read-only tags).
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..google.services import NAMES as SERVICES
+
 TIERS = ("core", "extended", "complete")  # cumulative: extended includes core, complete everything
-SERVICES = ("gmail", "drive", "calendar", "docs", "sheets", "tasks", "contacts")
+_SPEC = "__tool_spec__"
 
 
 @dataclass(frozen=True)
@@ -25,16 +28,13 @@ class ToolSpec:
     scopes: tuple[str, ...]
 
 
-_SPECS: list[ToolSpec] = []
-
-
 def _mark(tier: str, scopes: tuple[str, ...], read_only: bool, destructive: bool):
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}")
 
     def decorate(fn):
         service = fn.__module__.rsplit(".", 1)[-1]
-        _SPECS.append(ToolSpec(fn, fn.__name__, service, tier, read_only, destructive, scopes))
+        setattr(fn, _SPEC, ToolSpec(fn, fn.__name__, service, tier, read_only, destructive, scopes))
         return fn
 
     return decorate
@@ -51,9 +51,12 @@ def write(tier: str, *scopes: str, destructive: bool = False):
 
 
 def specs(services: Iterable[str] = SERVICES) -> list[ToolSpec]:
-    """Every tool of ``services``, in module order (imports only those modules)."""
+    """Every tool of ``services``, in service then definition order (imports only those modules)."""
     wanted = set(services)
+    found = []
     for service in SERVICES:
         if service in wanted:
-            importlib.import_module(f"{__package__}.{service}")
-    return [spec for spec in _SPECS if spec.service in wanted]
+            module = importlib.import_module(f"{__package__}.{service}")
+            marked = (getattr(value, _SPEC, None) for value in vars(module).values())
+            found += [spec for spec in marked if spec is not None and spec.service == service]  # not imported ones
+    return found

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..google import scopes as google_scopes
+from ..google.services import IMPLIES
 from .registry import SERVICES, TIERS, ToolSpec, specs
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -62,5 +63,5 @@ class ToolSelection:
         wanted = {google_scopes.OPENID, google_scopes.USERINFO_EMAIL}
         for spec in self.tools():
             wanted.update(spec.scopes)
-        implied = {google_scopes.IMPLIES.get(scope) for scope in wanted}
+        implied = {IMPLIES.get(scope) for scope in wanted}
         return sorted(wanted - implied)

@@ -26,15 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from googleapiclient.discovery_cache import get_static_doc
 
-APIS = [
-    ("gmail", "v1"),
-    ("drive", "v3"),
-    ("calendar", "v3"),
-    ("docs", "v1"),
-    ("sheets", "v4"),
-    ("tasks", "v1"),
-    ("people", "v1"),
-]
+from workspace_mcp_server.google.services import APIS  # every API the tools call
 
 
 class ApiError(Exception):
@@ -82,7 +74,7 @@ class Ctx:
 
 def _routes() -> list[Route]:
     routes = []
-    for name, version in APIS:
+    for name, version in APIS.items():
         doc = json.loads(get_static_doc(name, version))
         pending = [doc]
         while pending:

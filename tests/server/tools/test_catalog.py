@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.server.tools.test_selection import COMPLETE, CORE, EXTENDED, READ_ONLY
+from tests.server.tools.expected import COMPLETE, CORE, EXTENDED, READ_ONLY
 
 
 def test_catalog_lists_every_tool_once_with_tier_and_read_only_mark():
@@ -19,5 +19,6 @@ def test_catalog_lists_every_tool_once_with_tier_and_read_only_mark():
         expected = "core" if name in CORE else "extended" if name in EXTENDED else "complete"
         assert (tier, mark == "R") == (expected, name in READ_ONLY), name
     assert output.startswith(
-        "76 tools. Tiers are cumulative (core 27 / extended 57 / complete 76); read-only mode keeps the 30"
+        f"{len(COMPLETE)} tools. Tiers are cumulative (core {len(CORE)} / extended {len(EXTENDED)} / "
+        f"complete {len(COMPLETE)}); read-only mode keeps the {len(READ_ONLY)}"
     )

@@ -8,164 +8,15 @@ from fastmcp.client.transports import StreamableHttpTransport
 
 from tests.fakes.server_process import run_server
 from tests.server.tools.conftest import ACCESS_TOKEN, seed_credentials, tools_env
+from tests.server.tools.expected import AUTH, BY_SERVICE, COMPLETE, CORE, DESTRUCTIVE, EXTENDED, READ_ONLY, names
+from workspace_mcp_server.google.services import NAMES as SERVICE_NAMES
 from workspace_mcp_server.google.settings import GoogleApiSettings
 from workspace_mcp_server.tools import register_tools
 from workspace_mcp_server.tools.selection import ToolSelection
 
 pytestmark = pytest.mark.anyio
 
-CORE = {
-    "search_gmail_messages",
-    "get_gmail_message",
-    "get_gmail_messages",
-    "get_gmail_thread",
-    "send_gmail_message",
-    "search_drive_files",
-    "list_drive_folder",
-    "get_drive_file_content",
-    "create_drive_file",
-    "list_calendars",
-    "get_events",
-    "get_event",
-    "create_event",
-    "search_docs",
-    "get_doc_content",
-    "create_doc",
-    "list_spreadsheets",
-    "get_spreadsheet_info",
-    "read_sheet_values",
-    "write_sheet_values",
-    "create_spreadsheet",
-    "list_task_lists",
-    "list_tasks",
-    "create_task",
-    "update_task",
-    "search_contacts",
-    "get_contact",
-}
-EXTENDED = CORE | {
-    "list_gmail_labels",
-    "modify_gmail_labels",
-    "create_gmail_draft",
-    "list_gmail_drafts",
-    "get_gmail_attachment",
-    "get_drive_file_metadata",
-    "create_drive_folder",
-    "move_drive_file",
-    "rename_drive_file",
-    "copy_drive_file",
-    "list_drive_permissions",
-    "share_drive_file",
-    "update_event",
-    "delete_event",
-    "query_free_busy",
-    "insert_doc_text",
-    "replace_doc_range",
-    "delete_doc_range",
-    "find_replace_doc_text",
-    "append_sheet_rows",
-    "clear_sheet_range",
-    "add_sheet",
-    "get_task",
-    "complete_task",
-    "delete_task",
-    "create_task_list",
-    "list_contacts",
-    "create_contact",
-    "update_contact",
-    "list_contact_groups",
-}
-COMPLETE = EXTENDED | {
-    "create_gmail_label",
-    "update_gmail_draft",
-    "send_gmail_draft",
-    "list_gmail_filters",
-    "create_gmail_filter",
-    "delete_gmail_filter",
-    "update_drive_file_content",
-    "trash_drive_file",
-    "remove_drive_permission",
-    "list_shared_drives",
-    "respond_to_event",
-    "insert_doc_table",
-    "batch_update_doc",
-    "rename_sheet",
-    "delete_sheet",
-    "format_sheet_range",
-    "move_task",
-    "delete_task_list",
-    "delete_contact",
-}
-READ_ONLY = {
-    "search_gmail_messages",
-    "get_gmail_message",
-    "get_gmail_messages",
-    "get_gmail_thread",
-    "list_gmail_labels",
-    "list_gmail_drafts",
-    "get_gmail_attachment",
-    "list_gmail_filters",
-    "search_drive_files",
-    "list_drive_folder",
-    "get_drive_file_content",
-    "get_drive_file_metadata",
-    "list_drive_permissions",
-    "list_shared_drives",
-    "list_calendars",
-    "get_events",
-    "get_event",
-    "query_free_busy",
-    "search_docs",
-    "get_doc_content",
-    "list_spreadsheets",
-    "get_spreadsheet_info",
-    "read_sheet_values",
-    "list_task_lists",
-    "list_tasks",
-    "get_task",
-    "search_contacts",
-    "list_contacts",
-    "get_contact",
-    "list_contact_groups",
-}
-DESTRUCTIVE = {
-    "update_gmail_draft",
-    "delete_gmail_filter",
-    "update_drive_file_content",
-    "trash_drive_file",
-    "remove_drive_permission",
-    "delete_event",
-    "replace_doc_range",
-    "delete_doc_range",
-    "batch_update_doc",
-    "write_sheet_values",
-    "clear_sheet_range",
-    "delete_sheet",
-    "delete_task",
-    "delete_task_list",
-    "update_contact",
-    "delete_contact",
-}
-AUTH = "https://www.googleapis.com/auth/"
 ALWAYS = ["openid", AUTH + "userinfo.email"]
-GMAIL = {
-    "search_gmail_messages",
-    "get_gmail_message",
-    "get_gmail_messages",
-    "get_gmail_thread",
-    "send_gmail_message",
-    "list_gmail_labels",
-    "modify_gmail_labels",
-    "create_gmail_draft",
-    "list_gmail_drafts",
-    "get_gmail_attachment",
-    "create_gmail_label",
-    "update_gmail_draft",
-    "send_gmail_draft",
-    "list_gmail_filters",
-    "create_gmail_filter",
-    "delete_gmail_filter",
-}
 
 
 async def listed(selection: ToolSelection) -> list:
@@ -193,8 +44,10 @@ async def test_exact_tool_names(tier, read_only, expected):
     assert sorted(t.name for t in tools) == sorted(expected)
 
 
-async def test_counts_match_the_issue_shape():
-    assert (len(CORE), len(EXTENDED), len(COMPLETE), len(READ_ONLY)) == (27, 57, 76, 30)
+def test_every_service_has_its_expectations_and_tools_in_every_service():
+    assert sorted(BY_SERVICE) == sorted(SERVICE_NAMES)
+    for service in SERVICE_NAMES:
+        assert names(services=(service,)), service
 
 
 async def test_annotations_and_tags():
@@ -209,63 +62,38 @@ async def test_annotations_and_tags():
 
 async def test_service_enable_list():
     tools = await listed(ToolSelection.from_env({"WORKSPACE_MCP_SERVICES": " Gmail , tasks"}))
-    expected = GMAIL | {
-        "list_task_lists",
-        "list_tasks",
-        "get_task",
-        "create_task",
-        "update_task",
-        "complete_task",
-        "delete_task",
-        "move_task",
-        "create_task_list",
-        "delete_task_list",
-    }
+    expected = names(services=("gmail", "tasks"))
     assert sorted(t.name for t in tools) == sorted(expected)
+
+
+def _without_implied(scopes: set[str]) -> list[str]:
+    """A read-only scope is redundant next to its full scope (drive.readonly next to drive)."""
+    return sorted(s for s in scopes if not (s.endswith(".readonly") and s.removesuffix(".readonly") in scopes))
+
+
+@pytest.mark.parametrize("service", sorted(BY_SERVICE))
+@pytest.mark.parametrize("read_only", [False, True])
+def test_scopes_of_one_service(service, read_only):
+    expected = BY_SERVICE[service].READ_ONLY_SCOPES if read_only else BY_SERVICE[service].SCOPES
+    selection = ToolSelection(services=(service,), read_only=read_only)
+    assert selection.scopes() == sorted(ALWAYS + [AUTH + s for s in expected])
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_scopes_of_every_service(read_only):
+    wanted = {AUTH + s for m in BY_SERVICE.values() for s in (m.READ_ONLY_SCOPES if read_only else m.SCOPES)}
+    assert ToolSelection(read_only=read_only).scopes() == sorted(set(ALWAYS) | set(_without_implied(wanted)))
 
 
 @pytest.mark.parametrize(
     "environ, scopes",
     [
-        (
-            {},
-            ALWAYS
-            + [
-                AUTH + s
-                for s in (
-                    "calendar",
-                    "contacts",
-                    "documents",
-                    "drive",
-                    "gmail.modify",
-                    "gmail.settings.basic",
-                    "spreadsheets",
-                    "tasks",
-                )
-            ],
-        ),
-        (
-            {"WORKSPACE_MCP_READ_ONLY": "true"},
-            ALWAYS
-            + [
-                AUTH + s
-                for s in (
-                    "calendar.readonly",
-                    "contacts.readonly",
-                    "documents.readonly",
-                    "drive.readonly",
-                    "gmail.readonly",
-                    "spreadsheets.readonly",
-                    "tasks.readonly",
-                )
-            ],
-        ),
         ({"WORKSPACE_MCP_TOOL_TIER": "core", "WORKSPACE_MCP_SERVICES": "gmail"}, ALWAYS + [AUTH + "gmail.modify"]),
         (
             {"WORKSPACE_MCP_SERVICES": "sheets", "WORKSPACE_MCP_READ_ONLY": "1"},
             ALWAYS + [AUTH + "drive.readonly", AUTH + "spreadsheets.readonly"],
         ),
-        ({"WORKSPACE_MCP_SERVICES": "docs"}, ALWAYS + [AUTH + "documents", AUTH + "drive.readonly"]),
+        ({"WORKSPACE_MCP_SERVICES": "docs,drive"}, ALWAYS + [AUTH + "documents", AUTH + "drive"]),
     ],
 )
 def test_scopes(environ, scopes):
@@ -280,7 +108,7 @@ def test_scopes(environ, scopes):
             "WORKSPACE_MCP_TOOL_TIER: must be one of core, extended, complete (got 'all')",
         ),
         ({"WORKSPACE_MCP_READ_ONLY": "maybe"}, "WORKSPACE_MCP_READ_ONLY: must be true or false (got 'maybe')"),
-        ({"WORKSPACE_MCP_SERVICES": "gmail,slides"}, "WORKSPACE_MCP_SERVICES: unknown service 'slides'"),
+        ({"WORKSPACE_MCP_SERVICES": "gmail,keep"}, "WORKSPACE_MCP_SERVICES: unknown service 'keep'"),
     ],
 )
 def test_selection_errors_name_the_variable(environ, message):
@@ -322,21 +150,7 @@ async def test_read_only_server_process(google_api, tmp_path):
     with run_server(env, log_path=tmp_path / "server.log") as server:
         async with Client(StreamableHttpTransport(server.url("/mcp"))) as client:
             tools = await client.list_tools()
-            assert sorted(t.name for t in tools) == sorted(
-                {
-                    "search_gmail_messages",
-                    "get_gmail_message",
-                    "get_gmail_messages",
-                    "get_gmail_thread",
-                    "list_gmail_labels",
-                    "list_gmail_drafts",
-                    "get_gmail_attachment",
-                    "list_calendars",
-                    "get_events",
-                    "get_event",
-                    "query_free_busy",
-                }
-            )
+            assert sorted(t.name for t in tools) == sorted(names("extended", True, ("gmail", "calendar")))
             assert all(t.annotations.read_only_hint for t in tools)
             labels = await client.call_tool("list_gmail_labels", {})
             assert "Receipts" in labels.content[0].text

@@ -1,0 +1,54 @@
+"""The Google services the server covers, each described once.
+
+A service is a tool module (``tools/<name>.py``), a value of ``WORKSPACE_MCP_SERVICES``, a heading in
+the tool catalog, the Google API its tools call and the scopes that API takes. Everything else that
+lists services (the tool registry, the API client, missing-scope errors, the catalog, the test
+stand-ins) is derived from ``SERVICES``: adding a service is one entry here and its tools module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import scopes as s
+
+
+@dataclass(frozen=True)
+class Service:
+    """name: the tools module and the ``WORKSPACE_MCP_SERVICES`` value. title: the catalog heading.
+    api, version: the discovery document the tools call (shipped with google-api-python-client).
+    scopes: what that API accepts, narrow to broad (a missing-scope error names the narrowest the
+    method takes). implies: (broad, narrow) pairs; asking for narrow next to broad is redundant.
+    """
+
+    name: str
+    title: str
+    api: str
+    version: str
+    scopes: tuple[str, ...] = ()
+    implies: tuple[tuple[str, str], ...] = ()
+
+
+def _read_write(name: str, title: str, api: str, version: str, read: str, write: str, *more: str) -> Service:
+    """The common shape: a read-only scope, a full scope that implies it, and maybe others after them."""
+    return Service(name, title, api, version, (read, write, *more), ((write, read),))
+
+
+SERVICES: tuple[Service, ...] = (
+    _read_write("gmail", "Gmail", "gmail", "v1", s.GMAIL_READ, s.GMAIL_WRITE, s.GMAIL_SETTINGS),
+    _read_write("drive", "Drive", "drive", "v3", s.DRIVE_READ, s.DRIVE_WRITE),
+    _read_write("calendar", "Calendar", "calendar", "v3", s.CALENDAR_READ, s.CALENDAR_WRITE),
+    _read_write("docs", "Docs", "docs", "v1", s.DOCS_READ, s.DOCS_WRITE),
+    _read_write("sheets", "Sheets", "sheets", "v4", s.SHEETS_READ, s.SHEETS_WRITE),
+    _read_write("tasks", "Tasks", "tasks", "v1", s.TASKS_READ, s.TASKS_WRITE),
+    _read_write("contacts", "Contacts (People API)", "people", "v1", s.CONTACTS_READ, s.CONTACTS_WRITE),
+)
+
+BY_NAME = {service.name: service for service in SERVICES}
+NAMES = tuple(BY_NAME)
+#: Discovery name -> version of every API the tools call.
+APIS = {service.api: service.version for service in SERVICES}
+#: Discovery name -> the scopes it accepts, narrow to broad.
+SCOPES_BY_API = {service.api: service.scopes for service in SERVICES}
+#: Broad scope -> the narrower scope it makes redundant.
+IMPLIES = {broad: narrow for service in SERVICES for broad, narrow in service.implies}

@@ -1,0 +1,16 @@
+"""The docs tools a server must list: name -> (tier, kind), and the
+scopes (after https://www.googleapis.com/auth/) it asks for alone, in full and in read-only mode."""
+
+TOOLS = {
+    "search_docs": ("core", "read"),
+    "get_doc_content": ("core", "read"),
+    "create_doc": ("core", "write"),
+    "insert_doc_text": ("extended", "write"),
+    "replace_doc_range": ("extended", "destructive"),
+    "delete_doc_range": ("extended", "destructive"),
+    "find_replace_doc_text": ("extended", "write"),
+    "insert_doc_table": ("complete", "write"),
+    "batch_update_doc": ("complete", "destructive"),
+}
+SCOPES = ("documents", "drive.readonly")
+READ_ONLY_SCOPES = ("documents.readonly", "drive.readonly")
