@@ -2,13 +2,18 @@
 
 ``core`` holds what every service shares (routing and checks against the discovery documents,
 scopes, error bodies, the HTTP server); each service's handlers and seed data are a module of
-their own, named like the tool modules. Importing this package registers all of them.
+their own, named like the tool modules. Importing this package imports (and so registers) all of them.
 """
 
 from __future__ import annotations
 
-from . import calendar, contacts, docs, drive, gmail, sheets, tasks  # noqa: F401  (registers handlers)
+import importlib
+import pkgutil
+
 from .core import ApiError, Ctx, GoogleApiFake, Recorded, run_google_api
 from .gmail import add_message, mime_message
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")  # each service module registers its handlers
 
 __all__ = ["ApiError", "Ctx", "GoogleApiFake", "Recorded", "add_message", "mime_message", "run_google_api"]
