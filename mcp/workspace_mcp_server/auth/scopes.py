@@ -17,6 +17,7 @@ from fastmcp.server.dependencies import get_access_token
 from fastmcp.server.middleware import Middleware
 
 from workspace_mcp_server.google import scopes as google_scopes
+from workspace_mcp_server.google.services import IMPLIES
 
 IDENTITY_SCOPES = (google_scopes.OPENID, google_scopes.USERINFO_EMAIL)
 
@@ -25,7 +26,7 @@ def grantable_scopes(default: Iterable[str]) -> list[str]:
     """``default`` (what the enabled tools need) plus the narrower scopes each of them implies."""
     scopes = list(dict.fromkeys([*IDENTITY_SCOPES, *default]))
     for scope in list(scopes):
-        narrower = google_scopes.IMPLIES.get(scope)
+        narrower = IMPLIES.get(scope)
         if narrower and narrower not in scopes:
             scopes.append(narrower)
     return scopes
@@ -34,7 +35,7 @@ def grantable_scopes(default: Iterable[str]) -> list[str]:
 def effective(granted: Iterable[str]) -> set[str]:
     """The granted scopes plus the narrower ones they imply."""
     granted = set(granted)
-    return granted | {google_scopes.IMPLIES[scope] for scope in granted if scope in google_scopes.IMPLIES}
+    return granted | {IMPLIES[scope] for scope in granted if scope in IMPLIES}
 
 
 def missing_scopes(required: Iterable[str], granted: Iterable[str]) -> list[str]:
