@@ -32,7 +32,12 @@ from urllib.parse import unquote, urlsplit
 import httpx2
 from fastmcp.server.auth.auth import AccessToken
 from fastmcp.server.auth.oauth_proxy.consent import _MAX_CSRF_TOKENS, _consent_state_base_name
-from fastmcp.server.auth.oauth_proxy.models import ConsentCSRFToken, ProxyDCRClient, _hash_token
+from fastmcp.server.auth.oauth_proxy.models import (
+    HTTP_TIMEOUT_SECONDS,
+    ConsentCSRFToken,
+    ProxyDCRClient,
+    _hash_token,
+)
 from fastmcp.utilities import ui as fastmcp_ui
 from joserfc.errors import JoseError
 from key_value.aio.adapters.pydantic import PydanticAdapter
@@ -49,6 +54,7 @@ from workspace_mcp_server.auth.consent import SECURITY_HEADERS, logo_data_uri, r
 from workspace_mcp_server.auth.coordination import StoreCoordinatedProxy
 from workspace_mcp_server.auth.redirects import RedirectPolicy, RedirectRefused
 from workspace_mcp_server.auth.scopes import IDENTITY_SCOPES
+from workspace_mcp_server.auth.upstream import TokenEndpointClient
 from workspace_mcp_server.http.middleware import StorageErrorMiddleware
 
 log = logging.getLogger("workspace_mcp_server.auth")
@@ -180,8 +186,18 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
             raise_on_validation_error=True,
         )
 
+    def _create_upstream_oauth_client(self) -> TokenEndpointClient:
+        # Google busy (429, 5xx, unreachable) is a retryable error, not an invalid grant.
+        return TokenEndpointClient(
+            client_id=self._upstream_client_id,
+            client_secret=self._upstream_client_secret.get_secret_value() if self._upstream_client_secret else None,
+            token_endpoint_auth_method=self._token_endpoint_auth_method,
+            timeout=HTTP_TIMEOUT_SECONDS,
+        )
+
     def get_middleware(self) -> list:
-        # Outermost, so token-store failures inside authentication and the OAuth routes become a 503.
+        # Outermost, so token-store failures and Google's token endpoint being unavailable, inside
+        # authentication and the OAuth routes, become a 503.
         return [Middleware(StorageErrorMiddleware), *super().get_middleware()]
 
     # --- clients and redirect URIs ---------------------------------------------------------

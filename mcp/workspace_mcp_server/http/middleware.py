@@ -137,7 +137,8 @@ class RequestLogMiddleware:
 
 
 class StorageErrorMiddleware:
-    """A token-store failure becomes a clear JSON error (the store already logged the details).
+    """A token-store failure becomes a clear JSON error (the store already logged the details); so does
+    Google's token endpoint being unavailable while a user's token is refreshed (503 with Retry-After).
 
     The answer never names the store, the record or the underlying exception: those are for the log,
     which the request id in the answer points at.
@@ -156,12 +157,26 @@ class StorageErrorMiddleware:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        from workspace_mcp_server.auth.upstream import GoogleUnavailableError
+
         try:
             await self.app(scope, receive, tracking_send)
         except StorageError as exc:
             if started:
                 raise
             await send_json(send, *storage_error_answer(exc))
+        except GoogleUnavailableError as exc:
+            if started:
+                raise
+            request_id = request_id_var.get() or "-"
+            body = {
+                "error": "temporarily_unavailable",
+                "error_description": (
+                    f"Google's token endpoint is unavailable ({exc.cause}); your sign-in is kept, "
+                    f"retry in {exc.retry_after} s (request id {request_id})"
+                ),
+            }
+            await send_json(send, 503, body, [(b"retry-after", str(exc.retry_after).encode())])
 
 
 def storage_error_answer(exc: StorageError) -> tuple[int, dict]:
