@@ -9,6 +9,7 @@ from fastmcp.tools import ToolResult
 from ..google.client import call
 from ..google.errors import UserError
 from ..google.scopes import DOCS_READ, DOCS_WRITE, DRIVE_READ
+from .comments import comment_tools
 from .common import respond
 from .drive import list_of_type
 from .registry import read, write
@@ -220,3 +221,6 @@ async def batch_update_doc(document_id: str, requests: list[dict[str, Any]]) -> 
         raise UserError("requests: give at least one request")
     result = await _batch(document_id, requests)
     return respond(f"Applied {len(requests)} request(s) to {document_id}.", {"replies": result.get("replies", [])})
+
+
+list_doc_comments, add_doc_comment, reply_to_doc_comment, resolve_doc_comment = comment_tools(__name__, "doc")

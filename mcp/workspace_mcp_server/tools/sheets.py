@@ -11,6 +11,7 @@ from fastmcp.tools import ToolResult
 from ..google.client import call
 from ..google.errors import UserError
 from ..google.scopes import DRIVE_READ, SHEETS_READ, SHEETS_WRITE
+from .comments import comment_tools
 from .common import respond
 from .drive import list_of_type
 from .registry import read, write
@@ -393,3 +394,6 @@ async def format_sheet_range(
         ],
     )
     return respond(f"Formatted {range}.")
+
+
+list_sheet_comments, add_sheet_comment, reply_to_sheet_comment, resolve_sheet_comment = comment_tools(__name__, "sheet")

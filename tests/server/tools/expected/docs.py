@@ -11,6 +11,10 @@ TOOLS = {
     "find_replace_doc_text": ("extended", "write"),
     "insert_doc_table": ("complete", "write"),
     "batch_update_doc": ("complete", "destructive"),
+    "list_doc_comments": ("core", "read"),
+    "add_doc_comment": ("extended", "write"),
+    "reply_to_doc_comment": ("extended", "write"),
+    "resolve_doc_comment": ("extended", "write"),
 }
-SCOPES = ("documents", "drive.readonly")
+SCOPES = ("documents", "drive")
 READ_ONLY_SCOPES = ("documents.readonly", "drive.readonly")

@@ -13,6 +13,10 @@ TOOLS = {
     "rename_sheet": ("complete", "write"),
     "delete_sheet": ("complete", "destructive"),
     "format_sheet_range": ("complete", "write"),
+    "list_sheet_comments": ("core", "read"),
+    "add_sheet_comment": ("extended", "write"),
+    "reply_to_sheet_comment": ("extended", "write"),
+    "resolve_sheet_comment": ("extended", "write"),
 }
-SCOPES = ("drive.readonly", "spreadsheets")
+SCOPES = ("drive", "spreadsheets")
 READ_ONLY_SCOPES = ("drive.readonly", "spreadsheets.readonly")
