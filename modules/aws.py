@@ -103,6 +103,7 @@ from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServ
 from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_lb_listener import DataAwsLbListener  # noqa: F401
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion  # noqa: F401
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc  # noqa: F401
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: F401
 from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository  # noqa: F401
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster  # noqa: F401

@@ -67,6 +67,7 @@ DERIVED_VARIABLES = (
     "WORKSPACE_MCP_PATH_PREFIX",
     "WORKSPACE_MCP_PUBLIC_URL",
     "WORKSPACE_MCP_TOKEN_STORE",
+    "WORKSPACE_MCP_TRUSTED_PROXIES",
     "WORKSPACE_MCP_INTERNAL_CLIENT_IDS",
 )
 # Injected as ECS secrets; never allowed as plain environment variables.

@@ -25,7 +25,8 @@ class DerivedValues(aws.Construct):
     """Exposes ``path_prefix`` (``/google-workspace``), ``internal_base_uri``,
     ``internal_mcp_url``, ``token_store_uri`` and, after ``add_public_url(dns_name)``,
     ``public_base_url`` (scheme://host[:port]), ``public_url`` (+ prefix: the server's
-    WORKSPACE_MCP_PUBLIC_URL) and ``external_mcp_url`` (+ ``/mcp``).
+    WORKSPACE_MCP_PUBLIC_URL) and ``external_mcp_url`` (+ ``/mcp``), and after
+    ``add_trusted_proxies(vpc_cidr)``, ``trusted_proxies`` (WORKSPACE_MCP_TRUSTED_PROXIES).
     """
 
     def __init__(self, scope: aws.Construct, settings: EnvironmentSettings):
@@ -49,3 +50,8 @@ class DerivedValues(aws.Construct):
         self.public_base_url = named(self, "public_base_url", or_default(lb.public_base_url, lambda: from_alb))
         self.public_url = named(self, "public_url", f"{self.public_base_url}{self.path_prefix}")
         self.external_mcp_url = named(self, "external_mcp_url", f"{self.public_url}/mcp")
+
+    def add_trusted_proxies(self, vpc_cidr: str) -> None:
+        """The peers whose ``X-Forwarded-For`` the server believes: the ALB, whose nodes take
+        their addresses from the VPC's CIDR (an ALB has no fixed addresses to name instead)."""
+        self.trusted_proxies = named(self, "trusted_proxies", vpc_cidr)

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from modules import aws
 from modules.config import EnvironmentSettings
-from modules.symbolic import choose_list, choose_string, conditional, count, every, has_items, single, symbolic, when
+from modules.symbolic import (
+    choose_list,
+    choose_string,
+    conditional,
+    count,
+    count_unless,
+    every,
+    has_items,
+    negate,
+    single,
+    symbolic,
+    unless,
+    when,
+)
 
 
 class Network(aws.Construct):
-    """Exposes ``vpc_id``, ``subnet_ids``, ``task_security_group_ids`` and, when created,
-    ``vpc_cidr`` and ``alb_security_group_id`` for a created load balancer.
+    """Exposes ``vpc_id``, ``vpc_cidr`` (the settings' when created, else looked up by id),
+    ``subnet_ids``, ``task_security_group_ids`` and, when created, ``alb_security_group_id``
+    for a created load balancer.
 
     Reuse (default, the reference): ids are taken from the settings as they are.
     Create: a VPC with one private subnet per availability zone (no internet gateway),
@@ -23,10 +37,16 @@ class Network(aws.Construct):
         net = settings.network
         create = net.create
         self.created = create
-        self.vpc_cidr = None
-        self.alb_security_group_id = None
+        self.alb_security_group_id: str | None = None
         if when(create):
             self._create(settings)
+        reused = None
+        if unless(create):
+            # The ALB's nodes take their addresses from the VPC: the server trusts their X-Forwarded-For.
+            reused = aws.DataAwsVpc(self, "existing-vpc", count=count_unless(create), id=net.vpc_id)
+        self.vpc_cidr = choose_string(
+            create, lambda: net.vpc_cidr, lambda: single(reused, "cidr_block", negate(create))
+        )
         # Reuse (the reference): the ids as given.
         self.vpc_id = choose_string(create, lambda: single(self.vpc, "id", create), lambda: net.vpc_id)
         self.subnet_ids: list[str] = choose_list(create, lambda: self._created_subnet_ids, lambda: list(net.subnet_ids))
@@ -48,7 +68,6 @@ class Network(aws.Construct):
             tags={"Name": f"{name}-vpc"},
         )
         vpc_id = single(self.vpc, "id", create)
-        self.vpc_cidr = net.vpc_cidr
         # Adopting the default security group removes its rules (none are declared here).
         aws.DefaultSecurityGroup(self, "default-security-group", count=count(create), vpc_id=vpc_id)
         if symbolic(net.subnet_cidrs) or symbolic(create):

@@ -46,6 +46,7 @@ class ServiceStack(BaseStack):
         self.exec_audit = ExecuteCommandAudit(self, "exec", settings, self.keys.exec)
         self.image_repository = ImageRepository(self, "image-repository", settings)
         self.network = Network(self, "network", settings)
+        derived.add_trusted_proxies(self.network.vpc_cidr)
         self.cluster = Cluster(self, "cluster", settings, self.exec_audit)
         self.load_balancer = LoadBalancer(
             self, "load-balancer", LoadBalancerProps.of(settings, derived.path_prefix), self.network

@@ -63,6 +63,7 @@ def container_environment(settings: EnvironmentSettings, derived: DerivedValues)
         "WORKSPACE_MCP_PATH_PREFIX": derived.path_prefix,
         "WORKSPACE_MCP_PUBLIC_URL": derived.public_url,
         "WORKSPACE_MCP_TOKEN_STORE": derived.token_store_uri,
+        "WORKSPACE_MCP_TRUSTED_PROXIES": derived.trusted_proxies,
         **internal_callers(settings),
         **settings.task.environment,
     }

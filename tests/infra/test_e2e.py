@@ -182,6 +182,13 @@ def test_task_definition(deployment: Deployment):
     }
     assert environment["WORKSPACE_MCP_BASE_URI"] == "http://google-workspace.busyb.local"
     assert environment["WORKSPACE_MCP_PATH_PREFIX"] == PREFIX
+    (service,) = ecs.describe_services(
+        cluster=deployment.output("cluster_arn"), services=[deployment.output("service_name")]
+    )["services"]
+    subnet_id = service["networkConfiguration"]["awsvpcConfiguration"]["subnets"][0]
+    (subnet,) = deployment.client("ec2").describe_subnets(SubnetIds=[subnet_id])["Subnets"]
+    (vpc,) = deployment.client("ec2").describe_vpcs(VpcIds=[subnet["VpcId"]])["Vpcs"]
+    assert environment["WORKSPACE_MCP_TRUSTED_PROXIES"] == vpc["CidrBlock"]  # the ALB's nodes
     assert container["user"] == "10001:10001"
     assert container["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
 

@@ -51,6 +51,8 @@ def test_wired_to_created_resources(local):
     assert environment["WORKSPACE_MCP_PUBLIC_URL"] == "http://google-workspace.busyb.test/google-workspace"
     # The server refuses an http:// public URL with OAuth unless told this is a test network.
     assert environment["OAUTHLIB_INSECURE_TRANSPORT"] == "1"
+    # X-Forwarded-For is believed from the ALB's nodes only: the created VPC's CIDR.
+    assert environment["WORKSPACE_MCP_TRUSTED_PROXIES"] == "10.42.0.0/16"
     assert (
         local.resolve(local.outputs["external_mcp_url"]["value"])
         == "http://google-workspace.busyb.test/google-workspace/mcp"

@@ -113,6 +113,11 @@ def test_container_definition(production):
         "WORKSPACE_MCP_PATH_PREFIX": "/google-workspace",
         "WORKSPACE_MCP_PUBLIC_URL": "https://${data.aws_lb.load_balancer_lookup.dns_name}/google-workspace",
         "WORKSPACE_MCP_TOKEN_STORE": "s3://busyb-google-workspace-mcp-tokens-758888582357/tokens",
+        # The ALB's nodes: the reused VPC's CIDR, looked up by its id.
+        "WORKSPACE_MCP_TRUSTED_PROXIES": "${data.aws_vpc.network_existing_vpc.cidr_block}",
+    }
+    assert production.data("aws_vpc") == {
+        "network_existing_vpc": {**production.data("aws_vpc")["network_existing_vpc"], "id": "vpc-0111b7630bcb61b61"}
     }
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
     assert secrets == {

@@ -10,6 +10,7 @@ next to a call of the generated module with that environment's values as argumen
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -24,6 +25,8 @@ from tests.terraform_module.test_mocked import server_settings
 TAG = "0123abc"
 LOOKED_UP_DNS = "internal-busyb-alb-1.us-east-1.elb.amazonaws.com"  # tftest/mocks: data "aws_lb"
 CREATED_DNS = "internal-created-alb-1.us-east-1.elb.amazonaws.com"  # tftest/mocks: resource "aws_lb"
+REUSED_VPC_CIDR = "10.0.0.0/16"  # tftest/mocks: data "aws_vpc"
+CREATED_VPC_CIDR = "10.42.0.0/16"  # network.vpc_cidr's default
 KMS = "arn:aws:kms:us-east-1:758888582357:key/11111111-2222-3333-4444-555555555555"
 INSECURE = (
     '[task.environment]\nMCP_ENABLE_OAUTH21 = "true"\nMCP_SINGLE_USER_MODE = "0"\nOAUTHLIB_INSECURE_TRANSPORT = "1"\n'
@@ -296,3 +299,18 @@ def test_public_url_is_what_the_server_expects(matrix, name):
         assert run.outputs[f"{side}_{key}"]["external_mcp_url"] == f"{expected}/mcp", side
         settings = server_settings(environment)
         assert (settings.public_url, settings.mcp_url) == (expected, f"{expected}/mcp"), side
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_server_trusts_forwarded_for_from_the_vpc_only(matrix, name):
+    """The ALB's nodes are the peers whose X-Forwarded-For names the client: the created VPC's
+    CIDR, or the reused VPC's as looked up; the rate limits then count per client, not per node."""
+    run, key = matrix["run"], matrix["keys"][name]
+    expected = CREATED_VPC_CIDR if "[network]\ncreate = true" in MATRIX[name][0] else REUSED_VPC_CIDR
+    for side in ("stack", "module"):
+        (task,) = [v for a, v in run.resources.items() if a.startswith(f"module.{side}_{key}.aws_ecs_task_definition.")]
+        (container,) = json.loads(task["container_definitions"])
+        environment = {item["name"]: item["value"] for item in container["environment"]}
+        assert environment["WORKSPACE_MCP_TRUSTED_PROXIES"] == expected, side
+        proxies = server_settings(environment).http.trusted_proxies
+        assert proxies == (ipaddress.ip_network(expected),), side

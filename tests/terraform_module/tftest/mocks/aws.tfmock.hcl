@@ -165,3 +165,10 @@ mock_resource "aws_wafv2_web_acl" {
     arn = "arn:aws:wafv2:us-east-1:758888582357:regional/webacl/busyb-google-workspace-mcp-service/33333333-4444-5555-6666-777777777777"
   }
 }
+
+# The reused VPC: its CIDR is what the server trusts X-Forwarded-For from (the ALB's nodes).
+mock_data "aws_vpc" {
+  defaults = {
+    cidr_block = "10.0.0.0/16"
+  }
+}
