@@ -2,6 +2,31 @@
 
 from __future__ import annotations
 
-from tests.fakes.google import ApiError, Ctx, GoogleApiFake, Recorded, add_message, mime_message, run_google_api
+import contextlib
+from collections.abc import Iterator
 
-__all__ = ["ApiError", "Ctx", "GoogleApiFake", "Recorded", "add_message", "mime_message", "run_google_api"]
+from tests.fakes.google import ApiError, Ctx, GoogleApiFake, Recorded, add_message, mime_message, run_google_api
+from tests.fakes.google_oauth import GoogleOAuthStandIn
+
+
+@contextlib.contextmanager
+def run_linked_google_api(google_oauth: GoogleOAuthStandIn) -> Iterator[GoogleApiFake]:
+    """A fresh API stand-in that accepts every access token ``google_oauth`` issues, with its scopes."""
+    with run_google_api() as fake:
+        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
+        try:
+            yield fake
+        finally:
+            google_oauth.on_issue = None
+
+
+__all__ = [
+    "ApiError",
+    "Ctx",
+    "GoogleApiFake",
+    "Recorded",
+    "add_message",
+    "mime_message",
+    "run_google_api",
+    "run_linked_google_api",
+]

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.fakes.fault_proxy import FaultProxy, run_fault_proxy
-from tests.fakes.google_api import run_google_api
+from tests.fakes.google_api import run_linked_google_api
 from tests.fakes.google_oauth import GoogleOAuthStandIn, run_google_oauth
 from tests.fakes.moto_server import MotoServer
 from tests.faults.cluster import Cluster, run_cluster
@@ -29,12 +29,8 @@ def google_oauth() -> GoogleOAuthStandIn:
 
 @pytest.fixture(scope="session")
 def google_api(google_oauth):
-    with run_google_api() as fake:
-        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
-        try:
-            yield fake
-        finally:
-            google_oauth.on_issue = None
+    with run_linked_google_api(google_oauth) as fake:
+        yield fake
 
 
 @pytest.fixture(scope="session")

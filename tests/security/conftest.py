@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.google_api import run_google_api
+from tests.fakes.google_api import run_linked_google_api
 from tests.fakes.google_oauth import run_google_oauth
 
 
@@ -16,9 +16,5 @@ def google_oauth():
 
 @pytest.fixture(scope="package")
 def google_api(google_oauth):
-    with run_google_api() as fake:
-        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
-        try:
-            yield fake
-        finally:
-            google_oauth.on_issue = None
+    with run_linked_google_api(google_oauth) as fake:
+        yield fake

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.google_api import run_google_api
+from tests.fakes.google_api import run_linked_google_api
 from tests.fakes.google_oauth import CLIENT_ID, CLIENT_SECRET, GoogleOAuthStandIn, run_google_oauth
 from tests.fakes.moto_server import MotoServer
 
@@ -51,12 +51,8 @@ GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
 @pytest.fixture(scope="module")
 def google_api(google_oauth):
     """The Google API stand-in (tests/fakes/google_api.py), told about every token the OAuth stand-in issues."""
-    with run_google_api() as fake:
-        google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
-        try:
-            yield fake
-        finally:
-            google_oauth.on_issue = None
+    with run_linked_google_api(google_oauth) as fake:
+        yield fake
 
 
 def seed_single_user(directory: Path, google_oauth: GoogleOAuthStandIn, email: str = "solo@example.com") -> dict:
