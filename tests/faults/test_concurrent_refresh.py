@@ -93,7 +93,11 @@ def _code(mcp_url: str) -> tuple[dict, str, str, str, str]:
         return meta, client_id, callback["code"][0], verifier, found.resource_metadata["resource"]
 
 
-def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster, moto, google_oauth, s3_proxy):
+def test_an_authorization_code_exchanged_twice_at_once_is_refused_and_revokes_its_tokens(
+    cluster, moto, google_oauth, s3_proxy
+):
+    """RFC 6749 §4.1.2: a code presented twice is taken for stolen; the tokens it granted are revoked, as
+    when it is replayed later, also when the two exchanges overlap on two processes."""
     google_oauth.signed_in = "code-race@example.com"
     meta, client_id, code, verifier, resource = _code(cluster.mcp_url)
     # Deleting the used code takes S3 a second: both processes read it before either removed it.
@@ -114,13 +118,51 @@ def test_an_authorization_code_exchanged_twice_at_once_is_honoured_once(cluster,
             second = await http.post(cluster.servers[1].url("/google-workspace/token"), data=form)
             return await first, second
 
-    answers = asyncio.run(both())
-    statuses = sorted(a.status_code for a in answers)
+    first, second = asyncio.run(both())
     # FastMCP answers invalid_grant with 401 (the MCP spec's rule for invalid tokens).
-    assert statuses == [200, 401], [a.text for a in answers]
-    refused = next(a for a in answers if a.status_code == 401).json()
-    assert refused["error"] == "invalid_grant", refused
+    assert second.status_code == 401 and second.json()["error"] == "invalid_grant", second.text
+    if first.status_code == 200:  # answered before it learnt of the second: its tokens must be dead now
+        refused = rpc(cluster.mcp_url, first.json()["access_token"], call_tool("list_gmail_labels"))
+        assert refused.status_code == 401, refused.text
+    else:
+        assert first.status_code == 401 and first.json()["error"] == "invalid_grant", first.text
+    revoked = [e for e in cluster.log_events() if e.get("event") == "token_family_revoked"]
+    assert any("twice" in e.get("reason", "") for e in revoked), revoked
+    # Google's refresh token of that sign-in is revoked too.
+    with google_oauth.lock:
+        assert not [t for t, g in google_oauth.refresh_tokens.items() if g.email == "code-race@example.com"]
     # Claims are released once the exchange is over: they do not pile up in the bucket.
     bucket, _, prefix = cluster.token_store[len("s3://") :].partition("/")
     claims = moto.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/oauth/mcp-consumed-grants/")
     assert claims.get("KeyCount", 0) == 0, claims.get("Contents")
+
+
+def test_a_code_presented_while_its_first_exchange_is_finishing_revokes_the_tokens(cluster, google_oauth, s3_proxy):
+    """The other order: the first exchange has recorded the spent code and is releasing its claim (slowly)
+    when the second arrives; the second finds the record and revokes what the first was given."""
+    google_oauth.signed_in = "code-race-late@example.com"
+    meta, client_id, code, verifier, resource = _code(cluster.mcp_url)
+    s3_proxy.add("delay", method="DELETE", path="mcp-consumed-grants", seconds=2.0, times=1)
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CLIENT_REDIRECT,
+        "client_id": client_id,
+        "code_verifier": verifier,
+        "resource": resource,
+    }
+    mark = s3_proxy.mark()
+
+    async def both():
+        async with httpx2.AsyncClient(timeout=60) as http:
+            first = asyncio.create_task(http.post(cluster.servers[0].url("/google-workspace/token"), data=form))
+            while not s3_proxy.requests("DELETE", "mcp-consumed-grants", since=mark):
+                await asyncio.sleep(0.02)
+            second = await http.post(cluster.servers[1].url("/google-workspace/token"), data=form)
+            return await first, second
+
+    first, second = asyncio.run(both())
+    assert first.status_code == 200, first.text
+    assert second.status_code == 401 and second.json()["error"] == "invalid_grant", second.text
+    refused = rpc(cluster.mcp_url, first.json()["access_token"], call_tool("list_gmail_labels"))
+    assert refused.status_code == 401, refused.text

@@ -8,10 +8,12 @@ the same record at the same moment, so here:
   waits, then finds the refreshed token instead of refreshing again (with a rotating upstream a
   second refresh would fail and the user would be sent back to sign in);
 - an authorization code and a refresh token are consumed by an atomic create of a claim record
-  (S3 ``If-None-Match: *``): of two concurrent exchanges exactly one succeeds, the other gets
-  ``invalid_grant``. The claim is released when the exchange ends: after a success the grant is
-  gone from FastMCP's store (a later attempt fails there), after a failure (Google unavailable) the
-  client can retry with the same code or refresh token. So claims do not pile up in the bucket.
+  (S3 ``If-None-Match: *``): of two concurrent exchanges only one reaches Google, the other gets
+  ``invalid_grant``. A code presented twice is treated as stolen (RFC 6749 §4.1.2): the tokens it
+  granted are revoked too, whichever of the two exchanges notices (the proxy's hooks below). The
+  claim is released when the exchange ends: after a success the grant is gone from FastMCP's store
+  (a later attempt fails there), after a failure (Google unavailable) the client can retry with the
+  same code or refresh token. So claims do not pile up in the bucket.
 """
 
 from __future__ import annotations
@@ -68,11 +70,21 @@ class StoreCoordinatedProxy(OAuthProxy):
     async def exchange_authorization_code(self, client, authorization_code):
         claim = await self._claim("authorization code", authorization_code.code)
         if claim is None:
+            await self._code_contested(authorization_code.code)
             raise TokenError("invalid_grant", "authorization code already used")
         try:
-            return await super().exchange_authorization_code(client, authorization_code)
+            tokens = await super().exchange_authorization_code(client, authorization_code)
+            # Still under the claim, so a concurrent second exchange finds what this one recorded.
+            await self._code_exchanged(authorization_code.code, tokens)
+            return tokens
         finally:
             await self._release(claim)
+
+    async def _code_contested(self, code: str) -> None:
+        """Another exchange of ``code`` holds the claim (the proxy revokes what it issues)."""
+
+    async def _code_exchanged(self, code: str, tokens) -> None:
+        """``code`` was exchanged for ``tokens``; raise to refuse them after all."""
 
     async def exchange_refresh_token(self, client, refresh_token, scopes):
         claim = await self._claim("refresh token", refresh_token.token)

@@ -41,7 +41,13 @@ from fastmcp.server.auth.oauth_proxy.models import (
 from fastmcp.utilities import ui as fastmcp_ui
 from joserfc.errors import JoseError
 from key_value.aio.adapters.pydantic import PydanticAdapter
-from mcp.server.auth.provider import AuthorizationCode, AuthorizationParams, RefreshToken, RegistrationError
+from mcp.server.auth.provider import (
+    AuthorizationCode,
+    AuthorizationParams,
+    RefreshToken,
+    RegistrationError,
+    TokenError,
+)
 from mcp.server.auth.routes import cors_middleware
 from mcp.shared.auth import InvalidRedirectUriError, OAuthClientInformationFull, OAuthToken
 from pydantic import AnyUrl, BaseModel, PrivateAttr
@@ -51,7 +57,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from workspace_mcp_server.auth.consent import SECURITY_HEADERS, logo_data_uri, render_consent
-from workspace_mcp_server.auth.coordination import StoreCoordinatedProxy
+from workspace_mcp_server.auth.coordination import CLAIM_TTL, StoreCoordinatedProxy
 from workspace_mcp_server.auth.redirects import RedirectPolicy, RedirectRefused
 from workspace_mcp_server.auth.scopes import IDENTITY_SCOPES
 from workspace_mcp_server.auth.upstream import TokenEndpointClient
@@ -73,6 +79,12 @@ class SpentGrant(BaseModel):
 
     upstream_token_id: str
     spent_at: float
+
+
+class ContestedGrant(BaseModel):
+    """An authorization code a second exchange presented while the first held it."""
+
+    contested_at: float
 
 
 class PolicyClient(ProxyDCRClient):
@@ -177,6 +189,12 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
         )
         self._spent_codes = self._spent_store("mcp-spent-authorization-codes")
         self._spent_refresh_tokens = self._spent_store("mcp-spent-refresh-tokens")
+        self._contested_codes = PydanticAdapter[ContestedGrant](
+            key_value=self._client_storage,
+            pydantic_model=ContestedGrant,
+            default_collection="mcp-contested-authorization-codes",
+            raise_on_validation_error=True,
+        )
 
     def _spent_store(self, collection: str) -> PydanticAdapter[SpentGrant]:
         return PydanticAdapter[SpentGrant](
@@ -302,19 +320,34 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
                 await self.revoke_family(spent.upstream_token_id, "authorization code replayed")
         return code
 
+    async def _code_exchanged(self, code: str, tokens: OAuthToken) -> None:
+        """Record the spent code, then look for a second exchange of it that arrived meanwhile."""
+        family = await self._family_of(tokens.access_token, "access")
+        if family is None:
+            return
+        await self._spent_codes.put(
+            key=code, value=SpentGrant(upstream_token_id=family, spent_at=time.time()), ttl=self._refresh_lifetime
+        )
+        if await self._contested_codes.get(key=code) is not None:
+            await self.revoke_family(family, "authorization code presented twice at once")
+            raise TokenError(
+                "invalid_grant", "authorization code presented twice; the tokens issued for it are revoked"
+            )
+
+    async def _code_contested(self, code: str) -> None:
+        """A second exchange of a code another one holds: mark it, and revoke if the first already finished.
+        Each side writes its record before reading the other's, so at least one of them sees both."""
+        await self._contested_codes.put(key=code, value=ContestedGrant(contested_at=time.time()), ttl=CLAIM_TTL)
+        spent = await self._spent_codes.get(key=code)
+        if spent is not None:
+            await self.revoke_family(spent.upstream_token_id, "authorization code presented twice at once")
+
     async def exchange_authorization_code(self, client, authorization_code: AuthorizationCode) -> OAuthToken:
         marker = _requested_scopes.set(frozenset(authorization_code.scopes))
         try:
             tokens = await super().exchange_authorization_code(client, authorization_code)
         finally:
             _requested_scopes.reset(marker)
-        family = await self._family_of(tokens.access_token, "access")
-        if family is not None:
-            await self._spent_codes.put(
-                key=authorization_code.code,
-                value=SpentGrant(upstream_token_id=family, spent_at=time.time()),
-                ttl=self._refresh_lifetime,
-            )
         if isinstance(client, ProxyDCRClient) and client.cimd_document is None and client.client_id:
             # A sign-in renews the registration: it lives as long as the tokens it just got.
             await self._client_store.put(
