@@ -9,20 +9,38 @@ decision.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from modules import aws
 from modules.bucket import PrivateBucket, PrivateBucketProps
-from modules.config import EnvironmentSettings
+from modules.config import EdgeSettings, EnvironmentSettings
 from modules.load_balancer import LoadBalancer
 from modules.symbolic import both, choose_list, count, is_set, single, when
+
+
+@dataclass(frozen=True)
+class AccessLogsProps:
+    """What the access logs read: ``[edge]``, whether the stack creates the ALB, and the token bucket's
+    ``force_destroy`` (test environments empty both buckets on destroy)."""
+
+    edge: EdgeSettings
+    #: ``load_balancer.create`` (a Terraform bool expression in the module).
+    load_balancer_created: Any
+    force_destroy: bool = False
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> AccessLogsProps:
+        return cls(settings.edge, settings.load_balancer.create, settings.token_bucket.force_destroy)
 
 
 class AccessLogs(aws.Construct):
     """Declared with ``count`` of ``load_balancer.create && access_logs_bucket_name != ""``."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, load_balancer: LoadBalancer):
+    def __init__(self, scope: aws.Construct, id: str, props: AccessLogsProps, load_balancer: LoadBalancer):
         super().__init__(scope, id)
-        edge = settings.edge
-        enabled = both(settings.load_balancer.create, is_set(edge.access_logs_bucket_name))
+        edge = props.edge
+        enabled = both(props.load_balancer_created, is_set(edge.access_logs_bucket_name))
         self.enabled = enabled
         if not when(enabled):
             return
@@ -33,7 +51,7 @@ class AccessLogs(aws.Construct):
                 bucket_name=edge.access_logs_bucket_name,
                 noncurrent_version_expiration_days=1,
                 expiration_days=edge.access_logs_expiration_days,
-                force_destroy=settings.token_bucket.force_destroy,
+                force_destroy=props.force_destroy,
                 create=enabled,
             ),
         )

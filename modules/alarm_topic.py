@@ -11,16 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import AlarmSettings
 from modules.symbolic import conditional, count, single, symbolic, to_json, when
 
 
 class AlarmTopic(aws.Construct):
     """Declared with ``count(create)``; exposes ``arn`` (meaningful only when ``create`` holds)."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, create: Any):
+    def __init__(self, scope: aws.Construct, id: str, al: AlarmSettings, create: Any):
         super().__init__(scope, id)
-        al = settings.alarms
         account_id = aws.DataAwsCallerIdentity(self, "account", count=count(create))
         account = single(account_id, "account_id", create)
         from_our_alarms = {"StringEquals": {"aws:SourceAccount": account}}

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modules import aws
 from modules.alarm_topic import AlarmTopic
-from modules.config import EnvironmentSettings
+from modules.config import AlarmSettings, EnvironmentSettings
 from modules.symbolic import both, choose_list, choose_string, count, either, is_set, null, when
+
+
+@dataclass(frozen=True)
+class AlarmsProps:
+    """What the alarms read: their section and the names of the service they watch."""
+
+    alarms: AlarmSettings
+    cluster_name: str
+    service_name: str
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> AlarmsProps:
+        return cls(settings.alarms, settings.cluster.name, settings.service.name)
 
 
 class Alarms(aws.Construct):
@@ -15,17 +30,17 @@ class Alarms(aws.Construct):
         self,
         scope: aws.Construct,
         id: str,
-        settings: EnvironmentSettings,
+        props: AlarmsProps,
         *,
         target_group_arn_suffix: str,
         load_balancer_arn_suffix: str,
     ):
         super().__init__(scope, id)
-        al = settings.alarms
+        al = props.alarms
         enabled = al.enabled
         create_topic = both(enabled, is_set(al.create_sns_topic_name))
         if when(create_topic):
-            self.topic = AlarmTopic(self, "topic", settings, create_topic)
+            self.topic = AlarmTopic(self, "topic", al, create_topic)
         # An existing topic, or the created one, or none (no actions).
         self.topic_arn = choose_string(
             is_set(al.sns_topic_arn),
@@ -34,7 +49,7 @@ class Alarms(aws.Construct):
         )
         has_topic = either(is_set(al.sns_topic_arn), create_topic)
         actions = choose_list(has_topic, lambda: [self.topic_arn], lambda: [])
-        service = {"ClusterName": settings.cluster.name, "ServiceName": settings.service.name}
+        service = {"ClusterName": props.cluster_name, "ServiceName": props.service_name}
         target = {"TargetGroup": target_group_arn_suffix, "LoadBalancer": load_balancer_arn_suffix}
         specs = [
             ("cpu", "AWS/ECS", "CPUUtilization", "Average", al.cpu_threshold, service, "Service CPU is high"),
@@ -72,7 +87,7 @@ class Alarms(aws.Construct):
                 self,
                 key,
                 count=count(enabled),
-                alarm_name=f"{settings.service.name}-{key}",
+                alarm_name=f"{props.service_name}-{key}",
                 alarm_description=description,
                 namespace=namespace,
                 metric_name=metric,
@@ -94,7 +109,7 @@ class Alarms(aws.Construct):
             self,
             "running-tasks",
             count=count(running_tasks),
-            alarm_name=f"{settings.service.name}-running-tasks",
+            alarm_name=f"{props.service_name}-running-tasks",
             alarm_description="Fewer tasks run than the service wants (no data: Container Insights is off)",
             metric_query=aws.blocks(
                 {"id": "missing", "expression": "desired - running", "label": "Tasks missing", "return_data": True},

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import CapacityProviderSettings, ClusterSettings, EnvironmentSettings
 from modules.exec_audit import ExecuteCommandAudit
 from modules.symbolic import both, choose_string, count, count_unless, has_items, single, symbolic, unless, when
+
+
+@dataclass(frozen=True)
+class ClusterProps:
+    """What the cluster reads: its section and the service's capacity providers."""
+
+    cluster: ClusterSettings
+    #: The service's strategy (``[service]``): a created cluster offers Fargate Spot when it is not empty.
+    capacity_provider_strategy: tuple[CapacityProviderSettings, ...] = ()
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> ClusterProps:
+        return cls(settings.cluster, settings.service.capacity_provider_strategy)
 
 
 class Cluster(aws.Construct):
     """Exposes ``arn`` and ``name``. A created cluster logs ECS Exec sessions as ``exec_audit``
     says; a reused one cannot be configured here (``service.exec_reused_cluster_configured``)."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, exec_audit: ExecuteCommandAudit):
+    def __init__(self, scope: aws.Construct, id: str, props: ClusterProps, exec_audit: ExecuteCommandAudit):
         super().__init__(scope, id)
-        cluster = settings.cluster
+        cluster = props.cluster
         create = cluster.create
         self.name = cluster.name
         if when(create):
@@ -32,7 +47,7 @@ class Cluster(aws.Construct):
                 configuration=_exec_configuration(exec_audit),
             )
             _add_dynamic_exec_configuration(self.cluster, exec_audit)
-            spot = has_items(settings.service.capacity_provider_strategy)
+            spot = has_items(props.capacity_provider_strategy)
             if when(spot):
                 aws.EcsClusterCapacityProviders(
                     self,

@@ -507,7 +507,7 @@ def _type_name(tp: Any) -> str:
 def _convert(value: Any, tp: Any, where: str, source: str) -> Any:
     """Check ``value`` against the annotation ``tp`` and return the typed value."""
     origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(source, where, f"must be a table, got {value!r}")
         return _build(tp, value, where, source)

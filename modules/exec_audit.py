@@ -3,10 +3,27 @@ its transcript goes to an encrypted log group (``logging = OVERRIDE`` on the clu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modules import aws
 from modules.config import EnvironmentSettings
 from modules.keys import KeyRef
 from modules.symbolic import choose_string, count, single, symbolic, to_json, when
+
+
+@dataclass(frozen=True)
+class ExecuteCommandAuditProps:
+    """What the audit reads (the ``exec_*`` settings of ``[service]``)."""
+
+    #: ``service.enable_execute_command``: nothing exists without it.
+    enabled: bool
+    log_group_name: str
+    log_retention_in_days: int
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> ExecuteCommandAuditProps:
+        svc = settings.service
+        return cls(svc.enable_execute_command, svc.exec_log_group_name, svc.exec_log_retention_in_days)
 
 
 class ExecuteCommandAudit(aws.Construct):
@@ -15,10 +32,9 @@ class ExecuteCommandAudit(aws.Construct):
     ``execute_command_configuration`` block) and ``cluster_configuration_json`` (the same for
     ``aws ecs update-cluster --configuration`` on a reused cluster)."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
+    def __init__(self, scope: aws.Construct, id: str, props: ExecuteCommandAuditProps, key: KeyRef):
         super().__init__(scope, id)
-        svc = settings.service
-        self.enabled = svc.enable_execute_command
+        self.enabled = props.enabled
         self.key = key
         self.log_group = None
         if when(self.enabled):
@@ -26,8 +42,8 @@ class ExecuteCommandAudit(aws.Construct):
                 self,
                 "transcripts",
                 count=count(self.enabled),
-                name=svc.exec_log_group_name,
-                retention_in_days=svc.exec_log_retention_in_days,
+                name=props.log_group_name,
+                retention_in_days=props.log_retention_in_days,
                 kms_key_id=key.arn,
             )
         self.log_group_name = choose_string(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from modules import aws
 from modules.config import EnvironmentSettings
@@ -49,11 +50,11 @@ def ecr_repository_arn(image_repository: str) -> str | None:
     return _ECR_ARN.format(account=match[1], region=match[2], name=match[3])
 
 
-def ecr_repository(image_repository: str) -> tuple[object, str | None]:
-    """(is it an ECR repository?, its ARN); Terraform expressions for a variable."""
+def ecr_repository(image_repository: str) -> tuple[object, str]:
+    """(is it an ECR repository?, its ARN or ""); Terraform expressions for a variable."""
     if not symbolic(image_repository):
         arn = ecr_repository_arn(image_repository)
-        return arn is not None, arn
+        return arn is not None, arn or ""
     matches = aws.Op.gte(aws.Fn.length_of(aws.Fn.regexall(_ECR_PATTERN, image_repository)), 1)
     arn = aws.Fn.replace(image_repository, f"/{_ECR_PATTERN}/", _ECR_ARN.format(account="$1", region="$2", name="$3"))
     return matches, aws.Token.as_string(arn)
@@ -66,7 +67,7 @@ def boundary_arn(account_id: str, settings: EnvironmentSettings) -> str:
 
 
 def statement(sid: str, actions: list[str], resources: list[str] | str, condition: dict | None = None) -> dict:
-    result = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+    result: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
     if condition:
         result["Condition"] = condition
     return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import LogSettings
 from modules.keys import KeyRef
 from modules.symbolic import choose_string, null
 
@@ -11,9 +11,8 @@ from modules.symbolic import choose_string, null
 class LogGroup(aws.Construct):
     """Exposes ``log_group``, ``name`` and ``arn``."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
+    def __init__(self, scope: aws.Construct, id: str, logs: LogSettings, key: KeyRef):
         super().__init__(scope, id)
-        logs = settings.logs
         self.log_group = aws.CloudwatchLogGroup(
             self,
             "group",

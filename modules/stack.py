@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from modules import aws
-from modules.access_logs import AccessLogs
-from modules.alarms import Alarms
-from modules.cluster import Cluster
+from modules.access_logs import AccessLogs, AccessLogsProps
+from modules.alarms import Alarms, AlarmsProps
+from modules.cluster import Cluster, ClusterProps
 from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
 from modules.derived import DerivedValues
 from modules.discovery import ServiceDiscovery
 from modules.domain import Domain
-from modules.exec_audit import ExecuteCommandAudit
+from modules.exec_audit import ExecuteCommandAudit, ExecuteCommandAuditProps
 from modules.iam import RolesProps, TaskRoles
 from modules.image_repository import ImageRepository
 from modules.keys import StackKey
@@ -19,7 +19,7 @@ from modules.logs import LogGroup
 from modules.network import Network
 from modules.pipeline_roles import PipelineStack
 from modules.provider import BaseStack
-from modules.scaling import Scaling
+from modules.scaling import Scaling, ScalingProps
 from modules.secrets import Secrets
 from modules.service import Service
 from modules.state import StateStack, configure_s3_backend
@@ -43,11 +43,11 @@ class ServiceStack(BaseStack):
         """The constructs and outputs (shared with the Terraform module target)."""
         self.derived = derived = DerivedValues(self, settings)
         self.keys = StackKey(self, "kms", settings)
-        self.exec_audit = ExecuteCommandAudit(self, "exec", settings, self.keys.exec)
+        self.exec_audit = ExecuteCommandAudit(self, "exec", ExecuteCommandAuditProps.of(settings), self.keys.exec)
         self.image_repository = ImageRepository(self, "image-repository", settings)
         self.network = Network(self, "network", settings)
         derived.add_trusted_proxies(self.network.vpc_cidr)
-        self.cluster = Cluster(self, "cluster", settings, self.exec_audit)
+        self.cluster = Cluster(self, "cluster", ClusterProps.of(settings), self.exec_audit)
         self.load_balancer = LoadBalancer(
             self, "load-balancer", LoadBalancerProps.of(settings, derived.path_prefix), self.network
         )
@@ -55,8 +55,8 @@ class ServiceStack(BaseStack):
         derived.add_public_url(self.domain.public_host(self.load_balancer.dns_name))
         self.discovery = ServiceDiscovery(self, "discovery", settings, self.network)
         self.web_acl = WebAcl(self, "waf", settings, self.load_balancer, derived.path_prefix)
-        self.access_logs = AccessLogs(self, "access-logs", settings, self.load_balancer)
-        self.logs = LogGroup(self, "logs", settings, self.keys.logs)
+        self.access_logs = AccessLogs(self, "access-logs", AccessLogsProps.of(settings), self.load_balancer)
+        self.logs = LogGroup(self, "logs", settings.logs, self.keys.logs)
         self.secrets = Secrets(self, "secrets", settings, self.keys.secrets)
         self.token_bucket = TokenBucket(self, "token-bucket", settings, self.keys.bucket)
         self.roles = TaskRoles(
@@ -108,13 +108,15 @@ class ServiceStack(BaseStack):
             depends_on=self.load_balancer.rules,
         )
         self.scaling = (
-            Scaling(self, "scaling", settings, service=self.service.service) if when(settings.scaling.enabled) else None
+            Scaling(self, "scaling", ScalingProps.of(settings), service=self.service.service)
+            if when(settings.scaling.enabled)
+            else None
         )
         self.alarms = (
             Alarms(
                 self,
                 "alarms",
-                settings,
+                AlarmsProps.of(settings),
                 target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
                 load_balancer_arn_suffix=self.load_balancer.arn_suffix,
             )

@@ -60,6 +60,11 @@ FILES = ("versions.tf.json", "variables.tf.json", "main.tf.json", "outputs.tf.js
 # --------------------------------------------------------------------------- inputs
 
 
+def _is_dataclass(tp: Any) -> typing.TypeGuard[type]:
+    """A settings section (a dataclass), as opposed to a scalar, tuple or dict annotation."""
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
 @dataclass(frozen=True)
 class Input:
     """One module variable = one environment setting."""
@@ -129,10 +134,10 @@ def _terraform_type(tp: Any) -> str:
         return "map(string)"
     if origin is tuple:
         item = typing.get_args(tp)[0]
-        if dataclasses.is_dataclass(item):
+        if _is_dataclass(item):
             return f"list({_object_type(item)})"
         return f"list({_terraform_type(item)})"
-    if dataclasses.is_dataclass(tp):
+    if _is_dataclass(tp):
         return _object_type(tp)
     raise TypeError(f"no Terraform type for {tp}")  # pragma: no cover
 
@@ -160,7 +165,7 @@ def _walk(cls: type, instance: Any, path: list[str], section_doc: str) -> list[I
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
         value = getattr(instance, f.name)
-        if dataclasses.is_dataclass(tp):
+        if _is_dataclass(tp):
             found += _walk(
                 tp, value, [*path, f.name], (tp.__doc__ or "").strip().splitlines()[0] if tp.__doc__ else section_doc
             )
@@ -189,7 +194,7 @@ def module_inputs() -> list[Input]:
     found: list[Input] = []
     for f in dataclasses.fields(EnvironmentSettings):
         tp = hints[f.name]
-        if f.name in CALLER_SECTIONS or not dataclasses.is_dataclass(tp):
+        if f.name in CALLER_SECTIONS or not _is_dataclass(tp):
             continue
         doc = (tp.__doc__ or f.name).strip().splitlines()[0]
         if doc.startswith(f"{tp.__name__}("):  # dataclass's generated signature
@@ -235,11 +240,11 @@ def _attributes_type(cls: type, instance: Any, path: list[str], depth: int = 0) 
         if "_".join([*path, f.name]) in RENAMED:
             continue  # a variable of its own
         tp, value = hints[f.name], getattr(instance, f.name)
-        if dataclasses.is_dataclass(tp):
+        if _is_dataclass(tp):
             parts.append(f"{f.name} = optional({_attributes_type(tp, value, [*path, f.name], depth + 1)}, {{}})")
             continue
         item = typing.get_args(tp)[0] if typing.get_origin(tp) is tuple else None
-        if item is not None and dataclasses.is_dataclass(item):
+        if item is not None and _is_dataclass(item):
             element = _attributes_type(item, item(), [*path, f.name], depth + 1)
             type_ = f"list({element})"
         else:
@@ -259,7 +264,7 @@ def module_variables() -> list[Variable]:
     found: list[Variable] = []
     for f in dataclasses.fields(EnvironmentSettings):
         tp = hints[f.name]
-        if f.name in CALLER_SECTIONS or not dataclasses.is_dataclass(tp):
+        if f.name in CALLER_SECTIONS or not _is_dataclass(tp):
             continue
         members = tuple(item for item in inputs if item.variable == f.name)
         doc = (tp.__doc__ or "").strip().splitlines()[0] if tp.__doc__ else ""

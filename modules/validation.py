@@ -41,10 +41,10 @@ class Expr:
     def _bin(self, op: str, other: Any) -> Expr:
         return Binary(op, self, lit(other))
 
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other):
         return self._bin("==", other)
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other):
         return self._bin("!=", other)
 
     def __lt__(self, other):
@@ -703,7 +703,11 @@ def failure(rule_: Rule, settings: Any) -> tuple[str, str] | None:
         value = element
         if rule_.attribute:
             where, value = f"{where}.{rule_.attribute}", getattr(element, rule_.attribute)
-        text = _text(rule_.message, lambda e, element=element: str(e.py(settings, element)))
+
+        def render(expression: Expr, element: Any = element) -> str:
+            return str(expression.py(settings, element))
+
+        text = _text(rule_.message, render)
         return where, text + _python_value(value, rule_.got)
     return None
 
