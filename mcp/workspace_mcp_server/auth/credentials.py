@@ -21,6 +21,7 @@ from workspace_mcp_server.google.credentials import call_cache
 from workspace_mcp_server.logs import user_label, user_var
 from workspace_mcp_server.storage.blobs import StorageError
 from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue, UndecryptableStoreError
+from workspace_mcp_server.storage.lease import lease
 
 log = logging.getLogger("workspace_mcp_server.auth")
 
@@ -68,7 +69,7 @@ class SingleUserResolver:
                 return info
         return None
 
-    async def load_info(self) -> tuple[dict | None, bool]:
+    async def load_info(self) -> tuple[dict, bool]:
         """The stored credential, else the seed file's; the flag says it came from the seed."""
         try:
             info = await self.store.get(SINGLE_USER_KEY, collection=SINGLE_USER_COLLECTION)
@@ -81,7 +82,12 @@ class SingleUserResolver:
             ) from None
         if info is not None:
             return info, False
-        return await anyio.to_thread.run_sync(self._seed), True
+        seed = await anyio.to_thread.run_sync(self._seed)
+        if seed is None:
+            raise ToolError(
+                f"Not signed in: no stored Google credential and no *.json credentials file in {self.credentials_dir}"
+            )
+        return seed, True
 
     async def _save(self, info: dict) -> None:
         try:
@@ -89,11 +95,7 @@ class SingleUserResolver:
         except StorageError:
             raise ToolError("Token store error: credential not saved; the server log has the details") from None
 
-    def _credentials(self, info: dict | None) -> Credentials:
-        if info is None:
-            raise ToolError(
-                f"Not signed in: no stored Google credential and no *.json credentials file in {self.credentials_dir}"
-            )
+    def _credentials(self, info: dict) -> Credentials:
         try:
             parsed = Credentials.from_authorized_user_info(info)
         except ValueError as exc:
@@ -124,14 +126,33 @@ class SingleUserResolver:
             creds = self._credentials(info)
             user_var.set(user_label(info.get("account") or info.get("client_id"), None, self.log_user))
             if not creds.valid and creds.refresh_token:
-                await anyio.to_thread.run_sync(self._refresh, creds)
-                info = {**info, **json.loads(creds.to_json())}
-                await self._save(info)
+                info, creds = await self._refresh_shared(info, creds)
             elif seeded:  # from now on the store holds it; the file is only the seed
                 await self._save(info)
             if creds.valid and cache is not None:
                 cache[SINGLE_USER_KEY] = (info, copy.copy(creds))
             return creds
+
+    async def _refresh_shared(self, info: dict, creds: Credentials) -> tuple[dict, Credentials]:
+        """Refresh under the store's lease: another process (a second task, a rolling deploy) may be
+        refreshing the same credential, and a refresh token Google has just rotated would fail and be
+        taken for stolen. Whoever waited reads the store again and uses the other's result."""
+        try:
+            async with lease(self.store, f"refresh:{SINGLE_USER_KEY}"):
+                stored = await self.store.get(SINGLE_USER_KEY, collection=SINGLE_USER_COLLECTION)
+                if stored is not None:
+                    info, creds = stored, self._credentials(stored)
+                if not creds.valid and creds.refresh_token:
+                    await anyio.to_thread.run_sync(self._refresh, creds)
+                    info = {**info, **json.loads(creds.to_json())}
+                    await self._save(info)
+        except UndecryptableStoreError as exc:  # its message names no location
+            raise ToolError(f"Token store error: {exc}") from None
+        except StorageError:
+            raise ToolError(
+                "Token store error: the stored credential cannot be read; the server log has the details"
+            ) from None
+        return info, creds
 
     @staticmethod
     def _refresh(creds: Credentials) -> None:
