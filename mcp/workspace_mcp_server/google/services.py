@@ -42,6 +42,7 @@ SERVICES: tuple[Service, ...] = (
     _read_write("sheets", "Sheets", "sheets", "v4", s.SHEETS_READ, s.SHEETS_WRITE),
     _read_write("tasks", "Tasks", "tasks", "v1", s.TASKS_READ, s.TASKS_WRITE),
     _read_write("contacts", "Contacts (People API)", "people", "v1", s.CONTACTS_READ, s.CONTACTS_WRITE),
+    _read_write("slides", "Slides", "slides", "v1", s.SLIDES_READ, s.SLIDES_WRITE),
 )
 
 BY_NAME = {service.name: service for service in SERVICES}
