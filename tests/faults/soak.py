@@ -6,6 +6,8 @@ before and after. Used at a short, fixed size by tests/faults/test_soak.py and a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,15 +25,26 @@ class ProcessStats:
     rss_mib: float
     fds: int
     threads: int
+    sockets: int = 0  # of the fds: connections (pooled or in use), listening and socket pairs
+
+    @property
+    def other_fds(self) -> int:
+        """Files, pipes, event polls: no pool holds these, so they must not grow at all."""
+        return self.fds - self.sockets
 
 
 def process_stats(pid: int) -> ProcessStats:
     status = Path(f"/proc/{pid}/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    targets = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed while listed
+            targets.append(os.readlink(fd))
     return ProcessStats(
         rss_mib=int(fields["VmRSS"].split()[0]) / 1024,
-        fds=len(list(Path(f"/proc/{pid}/fd").iterdir())),
+        fds=len(targets),
         threads=int(fields["Threads"]),
+        sockets=sum(target.startswith("socket:") for target in targets),
     )
 
 

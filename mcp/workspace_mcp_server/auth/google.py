@@ -25,6 +25,8 @@ from workspace_mcp_server.config import GoogleEndpoints
 
 log = logging.getLogger("workspace_mcp_server.auth")
 
+# Idle connections the verifier keeps to tokeninfo (file descriptors; the soak's bound counts them).
+TOKENINFO_KEEPALIVE_CONNECTIONS = 20
 BASE_SCOPES = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
 _SCOPE_ALIASES = {
     "email": "https://www.googleapis.com/auth/userinfo.email",
@@ -56,7 +58,8 @@ class GoogleTokenVerifier(TokenVerifier):
         """
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
-            self._client = httpx2.AsyncClient(timeout=self.timeout_seconds)
+            limits = httpx2.Limits(max_keepalive_connections=TOKENINFO_KEEPALIVE_CONNECTIONS)
+            self._client = httpx2.AsyncClient(timeout=self.timeout_seconds, limits=limits)
             self._client_loop = loop
         return self._client
 
