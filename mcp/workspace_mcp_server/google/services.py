@@ -42,6 +42,14 @@ SERVICES: tuple[Service, ...] = (
     _read_write("sheets", "Sheets", "sheets", "v4", s.SHEETS_READ, s.SHEETS_WRITE),
     _read_write("tasks", "Tasks", "tasks", "v1", s.TASKS_READ, s.TASKS_WRITE),
     _read_write("contacts", "Contacts (People API)", "people", "v1", s.CONTACTS_READ, s.CONTACTS_WRITE),
+    _read_write("forms", "Forms", "forms", "v1", s.FORMS_BODY_READ, s.FORMS_BODY, s.FORMS_RESPONSES_READ),
+    Service(  # no scope implies another: reading, posting and reacting are granted one by one
+        "chat",
+        "Chat",
+        "chat",
+        "v1",
+        (s.CHAT_SPACES_READ, s.CHAT_MESSAGES_READ, s.CHAT_MESSAGES_CREATE, s.CHAT_REACTIONS_CREATE),
+    ),
     _read_write("slides", "Slides", "slides", "v1", s.SLIDES_READ, s.SLIDES_WRITE),
 )
 

@@ -89,7 +89,11 @@ def _routes() -> list[Route]:
                     regex, literal = "", 0
                     for piece in re.split(r"(\{\+?[^}]+\})", template):
                         if piece.startswith("{+"):
-                            regex += f"(?P<{_group(piece[2:-1])}>.+)"
+                            # A resource name (spaces/x/messages/y) routes by its declared pattern, as
+                            # Google does: people/x and contactGroups/x share one path template.
+                            pattern = spec["parameters"][piece[2:-1]].get("pattern", ".+")
+                            pattern = pattern.removeprefix("^").removesuffix("$")
+                            regex += f"(?P<{_group(piece[2:-1])}>{pattern})"
                         elif piece.startswith("{"):
                             regex += f"(?P<{_group(piece[1:-1])}>[^/]+)"
                         else:

@@ -1,0 +1,408 @@
+"""Forms tools: create a form, read its structure, add/update/delete questions, responses, publishing."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastmcp.tools import ToolResult
+
+from ..google.client import call
+from ..google.errors import UserError
+from ..google.scopes import FORMS_BODY, FORMS_BODY_READ, FORMS_RESPONSES_READ
+from .common import check_page_size, gather, page_note, respond, rfc3339
+from .registry import read, write
+
+Kind = Literal["short_text", "paragraph", "multiple_choice", "checkbox", "dropdown", "scale", "date", "time"]
+_CHOICE_TYPES = {"multiple_choice": "RADIO", "checkbox": "CHECKBOX", "dropdown": "DROP_DOWN"}
+_CHOICE_NAMES = {value: key.replace("_", " ") for key, value in _CHOICE_TYPES.items()}
+_ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
+_ITEM_ID = re.compile(r"[0-9a-f]{1,64}")
+
+
+def _forms(service: Any) -> Any:
+    return service.forms()
+
+
+def _form_id(form_id: str) -> str:
+    if not _ID.fullmatch(form_id):
+        raise UserError(f"form_id: {form_id!r} is not a form id (letters, digits, '-' and '_', as in the form's URL)")
+    return form_id
+
+
+def _zulu(field: str, value: str) -> str:
+    """RFC 3339 in UTC with a Z, the only form the responses filter takes."""
+    when = datetime.fromisoformat(rfc3339(field, value)).astimezone(UTC)
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def _what(form_id: str) -> str:
+    return f"form '{form_id}'"
+
+
+async def _get(form_id: str) -> dict:
+    return await call("forms", lambda s: _forms(s).get(formId=_form_id(form_id)), what=_what(form_id))
+
+
+def _question_kind(question: dict) -> str:
+    if "choiceQuestion" in question:
+        return _CHOICE_NAMES.get(question["choiceQuestion"].get("type", ""), "choice")
+    if "textQuestion" in question:
+        return "paragraph" if question["textQuestion"].get("paragraph") else "short text"
+    if "scaleQuestion" in question:
+        scale = question["scaleQuestion"]
+        labels = " / ".join(x for x in (scale.get("lowLabel"), scale.get("highLabel")) if x)
+        return f"scale {scale.get('low', 0)}-{scale.get('high', 0)}" + (f" ({labels})" if labels else "")
+    for key, name in (("dateQuestion", "date"), ("timeQuestion", "time"), ("ratingQuestion", "rating")):
+        if key in question:
+            return name
+    return "file upload" if "fileUploadQuestion" in question else "question"
+
+
+def _render_item(number: int, item: dict) -> str:
+    title = item.get("title", "")
+    if "questionItem" in item:
+        question = item["questionItem"].get("question", {})
+        flags = _question_kind(question) + (", required" if question.get("required") else "")
+        line = f"{number}. [{flags}] {title} (item={item.get('itemId')} question={question.get('questionId')})"
+        options = question.get("choiceQuestion", {}).get("options", [])
+        if options:
+            values = [("Other" if o.get("isOther") else o.get("value", "")) for o in options]
+            line += "\n   options: " + " | ".join(values)
+    elif "questionGroupItem" in item:
+        rows = [q.get("rowQuestion", {}).get("title", "") for q in item["questionGroupItem"].get("questions", [])]
+        line = f"{number}. [grid] {title} (item={item.get('itemId')}) rows: {' | '.join(rows)}"
+    else:
+        kind = next((k.removesuffix("Item") for k in item if k.endswith("Item")), "item")
+        kind = "section" if kind == "pageBreak" else kind
+        line = f"{number}. [{kind}] {title} (item={item.get('itemId')})"
+    if item.get("description"):
+        line += f"\n   {item['description']}"
+    return line
+
+
+def _render_form(form: dict) -> str:
+    info = form.get("info", {})
+    state = form.get("publishSettings", {}).get("publishState")
+    published = (
+        f"published={'yes' if state.get('isPublished') else 'no'}, "
+        f"accepting responses={'yes' if state.get('isAcceptingResponses') else 'no'}"
+        if state
+        else "publish settings: not available (legacy form)"
+    )
+    lines = [
+        f"{info.get('title', '')} (id={form.get('formId')}, file '{info.get('documentTitle', '')}')",
+        f"{published}; responder link: {form.get('responderUri', '-')}",
+    ]
+    if info.get("description"):
+        lines.append(info["description"])
+    items = form.get("items", [])
+    lines += [_render_item(index, item) for index, item in enumerate(items, 1)] or ["No questions yet."]
+    return "\n".join(lines)
+
+
+def _questions(form: dict) -> dict[str, str]:
+    """Question id -> title, grid rows as "Grid title / row"."""
+    titles = {}
+    for item in form.get("items", []):
+        if "questionItem" in item:
+            titles[item["questionItem"].get("question", {}).get("questionId", "")] = item.get("title", "")
+        for question in item.get("questionGroupItem", {}).get("questions", []):
+            row = question.get("rowQuestion", {}).get("title", "")
+            titles[question.get("questionId", "")] = f"{item.get('title', '')} / {row}"
+    return titles
+
+
+def _answer_text(answer: dict) -> str:
+    values = [a.get("value", "") for a in answer.get("textAnswers", {}).get("answers", [])]
+    values += [
+        f"file {a.get('fileName')} (id={a.get('fileId')})"
+        for a in answer.get("fileUploadAnswers", {}).get("answers", [])
+    ]
+    return ", ".join(values) or "(no answer)"
+
+
+def _answers(response: dict, titles: dict[str, str]) -> list[tuple[str, str]]:
+    """(question title, answer) in the form's order; answers to questions since deleted come last."""
+    answers = response.get("answers", {})
+    ordered = [(titles[qid], _answer_text(answers[qid])) for qid in titles if qid in answers]
+    ordered += [(f"(deleted question {qid})", _answer_text(a)) for qid, a in answers.items() if qid not in titles]
+    return ordered
+
+
+def _response_head(response: dict) -> str:
+    email = f" from {response['respondentEmail']}" if response.get("respondentEmail") else ""
+    return f"response {response.get('responseId')} submitted {response.get('lastSubmittedTime', '?')}{email}"
+
+
+def _locate(form: dict, item_id: str) -> tuple[int, dict]:
+    if not _ITEM_ID.fullmatch(item_id):
+        raise UserError(f"item_id: {item_id!r} is not an item id (hex digits; get_form lists them as item=...)")
+    for index, item in enumerate(form.get("items", [])):
+        if item.get("itemId") == item_id:
+            return index, item
+    raise UserError(f"item_id: form '{form.get('formId')}' has no item {item_id!r} (get_form lists the items)")
+
+
+def _options(kind: str, options: list[str] | None) -> list[dict]:
+    if kind not in _CHOICE_TYPES:
+        if options:
+            raise UserError(
+                f"options: only multiple_choice, checkbox and dropdown questions have options (kind={kind})"
+            )
+        return []
+    values = [value.strip() for value in options or []]
+    if not values:
+        raise UserError(f"options: a {kind} question needs at least one option")
+    if any(not value for value in values):
+        raise UserError("options: an option must not be empty")
+    duplicates = sorted({value for value in values if values.count(value) > 1})
+    if duplicates:
+        raise UserError(f"options: each option must be different (repeated: {', '.join(duplicates)})")
+    return [{"value": value} for value in values]
+
+
+def _scale(low: int, high: int, labels: list[str] | None) -> dict:
+    if low not in (0, 1) or not 2 <= high <= 10:
+        raise UserError(f"scale: the low end must be 0 or 1 and the high end 2 to 10 (got {low} to {high})")
+    if labels is not None and len(labels) != 2:
+        raise UserError("scale_labels: give two labels, for the low and the high end")
+    scale: dict[str, Any] = {"low": low, "high": high}
+    if labels:
+        scale.update({k: v for k, v in zip(("lowLabel", "highLabel"), labels, strict=True) if v})
+    return scale
+
+
+def _question(kind: str, required: bool, options: list[str] | None, scale: dict | None) -> dict:
+    question: dict[str, Any] = {"required": required}
+    choices = _options(kind, options)
+    if kind in _CHOICE_TYPES:
+        question["choiceQuestion"] = {"type": _CHOICE_TYPES[kind], "options": choices}
+    elif kind in ("short_text", "paragraph"):
+        question["textQuestion"] = {"paragraph": kind == "paragraph"}
+    elif kind == "scale":
+        question["scaleQuestion"] = scale
+    elif kind == "date":
+        question["dateQuestion"] = {"includeYear": True}
+    else:
+        question["timeQuestion"] = {"duration": False}
+    return question
+
+
+async def _update(form: dict, requests: list[dict]) -> dict:
+    """One batchUpdate based on the revision just read: a concurrent edit makes it fail, never misplace."""
+    body = {"requests": requests, "writeControl": {"requiredRevisionId": form["revisionId"]}}
+    form_id = form["formId"]
+    return await call("forms", lambda s: _forms(s).batchUpdate(formId=form_id, body=body), what=_what(form_id))
+
+
+@write("core", FORMS_BODY)
+async def create_form(
+    title: str, document_title: str | None = None, description: str | None = None, published: bool = True
+) -> ToolResult:
+    """Create an empty form; add questions with add_form_question.
+
+    Args:
+        document_title: the file name in Drive (default: title).
+        published: False keeps it unpublished (no responses) until set_form_publish_settings.
+    """
+    if not title.strip():
+        raise UserError("title: must not be empty")
+    info = {"title": title, **({"documentTitle": document_title} if document_title else {})}
+    form = await call("forms", lambda s: _forms(s).create(body={"info": info}, unpublished=not published))
+    if description:
+        request = {"updateFormInfo": {"info": {"description": description}, "updateMask": "description"}}
+        await _update(form, [request])
+        form["info"]["description"] = description
+    return respond("Created " + _render_form(form), form)
+
+
+@read("core", FORMS_BODY_READ)
+async def get_form(form_id: str) -> ToolResult:
+    """A form's title, publish state and items: question ids, kinds, options, required flags."""
+    form = await _get(form_id)
+    return respond(_render_form(form), form)
+
+
+@write("core", FORMS_BODY)
+async def add_form_question(
+    form_id: str,
+    title: str,
+    kind: Kind = "short_text",
+    options: list[str] | None = None,
+    required: bool = False,
+    description: str | None = None,
+    index: int | None = None,
+    scale_low: int = 1,
+    scale_high: int = 5,
+    scale_labels: list[str] | None = None,
+) -> ToolResult:
+    """Add a question.
+
+    Args:
+        options: the choices (multiple_choice, checkbox, dropdown).
+        index: 0-based position (default: last).
+        scale_labels: [low label, high label] (scale).
+    """
+    if not title.strip():
+        raise UserError("title: must not be empty")
+    if kind != "scale" and (scale_labels or (scale_low, scale_high) != (1, 5)):
+        raise UserError(f"scale_low, scale_high, scale_labels: only for scale questions (kind={kind})")
+    scale = _scale(scale_low, scale_high, scale_labels) if kind == "scale" else None
+    question = _question(kind, required, options, scale)
+    form = await _get(form_id)
+    count = len(form.get("items", []))
+    position = count if index is None else index
+    if not 0 <= position <= count:
+        raise UserError(f"index: must be between 0 and {count} (the form has {count} items; got {index})")
+    item = {
+        "title": title,
+        "questionItem": {"question": question},
+        **({"description": description} if description else {}),
+    }
+    result = await _update(form, [{"createItem": {"item": item, "location": {"index": position}}}])
+    created = result.get("replies", [{}])[0].get("createItem", {})
+    text = f"Added {kind} question {title!r} at position {position + 1} (item={created.get('itemId')}"
+    return respond(text + f" question={', '.join(created.get('questionId', []))}).", created)
+
+
+@write("extended", FORMS_BODY)
+async def update_form_question(
+    form_id: str,
+    item_id: str,
+    title: str | None = None,
+    description: str | None = None,
+    required: bool | None = None,
+    options: list[str] | None = None,
+) -> ToolResult:
+    """Change a question's title, description, required flag or options; other fields stay.
+
+    Args:
+        options: replaces all choices (choice questions only).
+    """
+    form = await _get(form_id)
+    index, current = _locate(form, item_id)
+    item: dict[str, Any] = {}
+    mask: list[str] = []
+    if title is not None:
+        if not title.strip():
+            raise UserError("title: must not be empty")
+        item["title"], mask = title, [*mask, "title"]
+    if description is not None:
+        item["description"], mask = description, [*mask, "description"]
+    if required is not None or options is not None:
+        question = current.get("questionItem", {}).get("question")
+        if question is None:
+            raise UserError(f"item {item_id} is not a question: only title and description can change")
+        changed: dict[str, Any] = {}
+        if required is not None:
+            changed["required"] = required
+            mask.append("questionItem.question.required")
+        if options is not None:
+            if "choiceQuestion" not in question:
+                raise UserError(f"options: item {item_id} is a {_question_kind(question)} question, without options")
+            changed["choiceQuestion"] = {"options": _options("multiple_choice", options)}
+            mask.append("questionItem.question.choiceQuestion.options")
+        item["questionItem"] = {"question": changed}
+    if not mask:
+        raise UserError("Nothing to change: give title, description, required or options")
+    request = {"updateItem": {"item": item, "location": {"index": index}, "updateMask": ",".join(mask)}}
+    await _update(form, [request])
+    return respond(f"Updated item {item_id} ({', '.join(m.rsplit('.', 1)[-1] for m in mask)}).", {"itemId": item_id})
+
+
+@write("complete", FORMS_BODY, destructive=True)
+async def delete_form_item(form_id: str, item_id: str) -> ToolResult:
+    """Delete a question or other item from a form (its collected answers are no longer shown)."""
+    form = await _get(form_id)
+    index, item = _locate(form, item_id)
+    await _update(form, [{"deleteItem": {"location": {"index": index}}}])
+    return respond(f"Deleted item {item_id} ({item.get('title', '')!r}).", {"itemId": item_id})
+
+
+@read("core", FORMS_RESPONSES_READ, FORMS_BODY_READ)
+async def list_form_responses(
+    form_id: str, submitted_after: str | None = None, page_size: int = 50, page_token: str | None = None
+) -> ToolResult:
+    """List a form's responses with answers by question title.
+
+    Args:
+        submitted_after: ISO date-time (UTC if no offset).
+    """
+    check_page_size(page_size, 5000)
+    since = _zulu("submitted_after", submitted_after) if submitted_after else None
+    listing, form = await gather(
+        [
+            call(
+                "forms",
+                lambda s: (
+                    _forms(s)
+                    .responses()
+                    .list(
+                        formId=_form_id(form_id),
+                        pageSize=page_size,
+                        pageToken=page_token,
+                        filter=f"timestamp >= {since}" if since else None,
+                    )
+                ),
+                what=_what(form_id),
+            ),
+            _get(form_id),
+        ]
+    )
+    titles = _questions(form)
+    responses, token = listing.get("responses", []), listing.get("nextPageToken")
+    lines = []
+    for response in responses:
+        answers = "; ".join(f"{q}: {a}" for q, a in _answers(response, titles))
+        lines.append(f"{_response_head(response)}\n   {answers}")
+    text = "\n".join(lines) or "No responses."
+    return respond(text + page_note(token), {"responses": responses, "nextPageToken": token})
+
+
+@read("extended", FORMS_RESPONSES_READ, FORMS_BODY_READ)
+async def get_form_response(form_id: str, response_id: str) -> ToolResult:
+    """One response, each answer under its question's title."""
+    if not _ID.fullmatch(response_id):
+        raise UserError(f"response_id: {response_id!r} is not a response id")
+    response, form = await gather(
+        [
+            call(
+                "forms",
+                lambda s: _forms(s).responses().get(formId=_form_id(form_id), responseId=response_id),
+                what=f"response '{response_id}' of form '{form_id}'",
+            ),
+            _get(form_id),
+        ]
+    )
+    answers = _answers(response, _questions(form))
+    body = "\n".join(f"{q}\n   {a}" for q, a in answers) or "(no answers)"
+    return respond(f"{_response_head(response)}\n{body}", response)
+
+
+@write("extended", FORMS_BODY)
+async def set_form_publish_settings(
+    form_id: str, published: bool, accepting_responses: bool | None = None
+) -> ToolResult:
+    """Publish or unpublish a form, and open or close it for responses.
+
+    Args:
+        accepting_responses: default: same as published.
+    """
+    accepting = published if accepting_responses is None else accepting_responses
+    if accepting and not published:
+        raise UserError("accepting_responses: an unpublished form cannot accept responses; publish it too")
+    body = {
+        "publishSettings": {"publishState": {"isPublished": published, "isAcceptingResponses": accepting}},
+        "updateMask": "publish_state",
+    }
+    result = await call(
+        "forms", lambda s: _forms(s).setPublishSettings(formId=_form_id(form_id), body=body), what=_what(form_id)
+    )
+    state = result.get("publishSettings", {}).get("publishState", {})
+    text = (
+        f"Form {form_id}: published={'yes' if state.get('isPublished') else 'no'}, "
+        f"accepting responses={'yes' if state.get('isAcceptingResponses') else 'no'}."
+    )
+    return respond(text, result)
