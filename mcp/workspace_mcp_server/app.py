@@ -26,11 +26,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
 from workspace_mcp_server import __version__
 from workspace_mcp_server.auth.credentials import MultiUserResolver, SingleUserResolver
 from workspace_mcp_server.config import Settings
-from workspace_mcp_server.google.credentials import call_scope, set_credentials_resolver
+from workspace_mcp_server.google.credentials import CredentialsResolver, call_scope, set_credentials_resolver
 from workspace_mcp_server.http.limits import (
     BodyLimitMiddleware,
     ClientAddressMiddleware,
@@ -108,10 +109,13 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
         from workspace_mcp_server.auth.redirects import RedirectPolicy
         from workspace_mcp_server.auth.scopes import ToolScopeMiddleware
 
+        client_id, client_secret = settings.client_id, settings.client_secret
+        if client_id is None or client_secret is None:  # Settings.from_env refuses OAuth 2.1 without them
+            raise ValueError("OAuth 2.1 mode needs GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET")
         auth = build_google_proxy(
             endpoints=settings.google,
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
+            client_id=client_id,
+            client_secret=client_secret,
             public_url=settings.public_url,
             scopes=tool_scopes(settings),
             storage=store,
@@ -123,7 +127,7 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
         )
         if settings.internal_client_ids:
             accept_internal_callers_of(auth, settings)
-        resolver = MultiUserResolver(settings.log_user)
+        resolver: CredentialsResolver = MultiUserResolver(settings.log_user)
         # A token sees and calls only the tools its scopes allow.
         middleware.append(ToolScopeMiddleware({spec.name: spec.scopes for spec in settings.tool_selection.tools()}))
     else:
@@ -179,7 +183,7 @@ def open_store(settings: Settings) -> EncryptedKeyValue:
     return EncryptedKeyValue(open_blob_store(settings.token_store), TokenCipher(settings.encryption_keys))
 
 
-def build_app(settings: Settings) -> Starlette:
+def build_app(settings: Settings) -> ASGIApp:
     store = open_store(settings)
     blobs = store.blobs
     mcp = build_mcp(settings, store)
@@ -223,7 +227,7 @@ def build_app(settings: Settings) -> Starlette:
         aliases[MCP_PATH] = endpoint
     limits = settings.http
     oauth_paths = {f"{prefix}{path}": group for path, group in OAUTH_RATE_GROUPS.items()}
-    wrapped = BodyLimitMiddleware(
+    wrapped: ASGIApp = BodyLimitMiddleware(
         app, lambda path: MCP_MAX_BODY_BYTES if path == endpoint else limits.oauth_max_body_bytes
     )
     wrapped = RateLimitMiddleware(wrapped, oauth_paths, limits.rate_limits)

@@ -12,9 +12,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+
+if TYPE_CHECKING:  # built by their own packages, which import this module
+    from workspace_mcp_server.http.settings import HttpSettings
+    from workspace_mcp_server.tools.selection import ToolSelection
 
 DEFAULT_PORT = 8000
 DEFAULT_BASE_URI = "http://localhost"
@@ -29,9 +34,9 @@ GOOGLE_ENDPOINT_DEFAULTS = {
 }
 
 # OAuth lifetimes (seconds) chosen for a company deployment, and the range each may be set to.
-LIFETIME_DEFAULTS = {
-    # Unset: the lifetime of Google's access token behind it (1 h), so ours never outlives it.
-    "WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME": None,
+# Unset: the lifetime of Google's access token behind it (1 h), so ours never outlives it.
+ACCESS_TOKEN_LIFETIME = "WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME"
+LIFETIME_DEFAULTS: dict[str, int] = {
     "WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME": 30 * 86400,  # a sign-in lasts at most 30 days
     "WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME": 30 * 86400,  # after registration or the last sign-in
     # How long a task reuses a token check (Google's answer, store reads): the longest another task
@@ -44,6 +49,7 @@ LIFETIME_RANGES = {
     "WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME": (300, 365 * 86400),
     "WORKSPACE_MCP_AUTH_CACHE_TTL": (0, 300),
 }
+_Default = TypeVar("_Default", int, None)
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -86,13 +92,13 @@ class Settings:
     log_user: str
     transport: str
     google: GoogleEndpoints
-    # Which tools are served (workspace_mcp_server.tools.selection.ToolSelection).
-    tool_selection: object = field(default=None, compare=False)
-    # Body caps, rate limits, trusted proxies, origins, stop timeout (workspace_mcp_server.http.settings).
-    http: object = field(default=None, compare=False)
+    # Which tools are served.
+    tool_selection: ToolSelection = field(compare=False)
+    # Body caps, rate limits, trusted proxies, origins, stop timeout.
+    http: HttpSettings = field(compare=False)
     # OAuth front door (workspace_mcp_server.auth): redirect patterns beyond loopback, lifetimes in seconds.
     allowed_redirect_uris: tuple[str, ...] = ()
-    access_token_lifetime: int | None = LIFETIME_DEFAULTS["WORKSPACE_MCP_ACCESS_TOKEN_LIFETIME"]
+    access_token_lifetime: int | None = None
     refresh_token_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_REFRESH_TOKEN_LIFETIME"]
     client_registration_lifetime: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_CLIENT_REGISTRATION_LIFETIME"]
     auth_cache_ttl: int = LIFETIME_DEFAULTS["WORKSPACE_MCP_AUTH_CACHE_TTL"]
@@ -173,7 +179,11 @@ class Settings:
             http=_http_settings(env, public_url),
             allowed_redirect_uris=_redirect_patterns(env),
             internal_client_ids=_internal_client_ids(env, oauth21, prefix, base_uri, public_url),
-            **{name.removeprefix("WORKSPACE_MCP_").lower(): _lifetime(env, name) for name in LIFETIME_DEFAULTS},
+            access_token_lifetime=_lifetime(env, ACCESS_TOKEN_LIFETIME, None),
+            **{
+                name.removeprefix("WORKSPACE_MCP_").lower(): _lifetime(env, name, default)
+                for name, default in LIFETIME_DEFAULTS.items()
+            },
         )
 
 
@@ -305,11 +315,11 @@ def _allowed_hosts(env, public_url: str, base_uri: str) -> frozenset[str]:
     return frozenset(h.lower() for h in hosts if h)
 
 
-def _lifetime(env, name: str) -> int | None:
+def _lifetime(env, name: str, default: _Default) -> int | _Default:
     """A duration: seconds, or a number with s/m/h/d (``3600``, ``60m``, ``1h``, ``30d``)."""
     raw = env.get(name, "").strip().lower()
     if not raw:
-        return LIFETIME_DEFAULTS[name]
+        return default
     match = _DURATION.match(raw)
     low, high = LIFETIME_RANGES[name]
     if not match:

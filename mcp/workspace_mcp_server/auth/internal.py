@@ -90,7 +90,7 @@ class InternalTokenVerifier(TokenVerifier):
             )
             return None
         reason = self._refusal(info)
-        if reason:
+        if reason or info is None:
             log.info("internal caller token refused: %s", reason, extra={"event": "internal_token_refused"})
             return None
         return AccessToken(

@@ -26,11 +26,10 @@ import logging
 import secrets
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx2
-from fastmcp.server.auth.auth import AccessToken
 from fastmcp.server.auth.oauth_proxy.consent import _MAX_CSRF_TOKENS, _consent_state_base_name
 from fastmcp.server.auth.oauth_proxy.models import (
     HTTP_TIMEOUT_SECONDS,
@@ -42,6 +41,8 @@ from fastmcp.utilities import ui as fastmcp_ui
 from joserfc.errors import JoseError
 from key_value.aio.adapters.pydantic import PydanticAdapter
 from mcp.server.auth.provider import (
+    # What FastMCP's OAuthProxy.load_access_token returns (the SDK's, without FastMCP's claims).
+    AccessToken,
     AuthorizationCode,
     AuthorizationParams,
     RefreshToken,
@@ -53,7 +54,7 @@ from mcp.shared.auth import InvalidRedirectUriError, OAuthClientInformationFull,
 from pydantic import AnyUrl, BaseModel, PrivateAttr
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from workspace_mcp_server.auth.consent import SECURITY_HEADERS, logo_data_uri, render_consent
@@ -64,6 +65,7 @@ from workspace_mcp_server.auth.upstream import TokenEndpointClient
 from workspace_mcp_server.http.middleware import StorageErrorMiddleware
 
 log = logging.getLogger("workspace_mcp_server.auth")
+_AnyResponse = TypeVar("_AnyResponse", bound=Response)
 
 # FastMCP's own pages (unregistered client, callback errors) show a logo fetched from
 # gofastmcp.com; point them at the inlined one so no page loads anything from a third party.
@@ -118,7 +120,7 @@ class _ExpiringAdapter(PydanticAdapter):
         await super().put(key, value, collection=collection, ttl=self._ttl if ttl is None else ttl)
 
 
-def _secure_html(response: Response) -> Response:
+def _secure_html(response: _AnyResponse) -> _AnyResponse:
     if response.headers.get("content-type", "").startswith("text/html") or 300 <= response.status_code < 400:
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
@@ -270,7 +272,9 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
         requested = _requested_scopes.get()
         return [s for s in scopes if requested is None or s in requested]
 
-    async def load_access_token(self, token: str) -> AccessToken | None:  # type: ignore[override]
+    # FastMCP's OAuthProxy returns the SDK's AccessToken where its provider protocol names FastMCP's subclass
+    # (fastmcp carries the same ignore on the method this overrides).
+    async def load_access_token(self, token: str) -> AccessToken | None:  # type: ignore[override]  # as FastMCP's own
         validated = await super().load_access_token(token)
         if validated is None:
             return None
@@ -307,7 +311,7 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
                     data={"token": upstream},
                     auth=(self._upstream_client_id, self._upstream_client_secret.get_secret_value())
                     if self._upstream_client_secret is not None
-                    else None,
+                    else httpx2.USE_CLIENT_DEFAULT,  # the client's: no authentication
                 )
         except httpx2.HTTPError as exc:
             log.warning("Google revocation failed: %s", type(exc).__name__, extra={"event": "upstream_revoke_error"})
@@ -456,7 +460,7 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
 
     # --- consent page ----------------------------------------------------------------------
 
-    async def _handle_consent(self, request: Request) -> Response:
+    async def _handle_consent(self, request: Request) -> HTMLResponse | RedirectResponse:
         if request.method == "POST":
             refusal = self._cross_site_refusal(request)
             if refusal is not None:
@@ -464,7 +468,7 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
             return _secure_html(await self._submit_consent(request))
         return _secure_html(await self._show_consent_page(request))
 
-    def _cross_site_refusal(self, request: Request) -> Response | None:
+    def _cross_site_refusal(self, request: Request) -> HTMLResponse | None:
         """A consent form may only be submitted from the consent page itself."""
         origin = request.headers.get("origin")
         own = urlsplit(str(self.base_url))
@@ -482,8 +486,8 @@ class WorkspaceOAuthProxy(StoreCoordinatedProxy):
             )
         )
 
-    async def _show_consent_page(self, request: Request) -> Response:
-        txn_id = request.query_params.get("txn_id")
+    async def _show_consent_page(self, request: Request) -> HTMLResponse | RedirectResponse:
+        txn_id = request.query_params.get("txn_id", "")
         txn = await self._transaction_store.get(key=txn_id) if txn_id else None
         if txn is None:
             return HTMLResponse(

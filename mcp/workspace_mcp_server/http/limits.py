@@ -242,8 +242,8 @@ class OriginCheckMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         origin = header(scope, b"origin")
-        allowed = origin is None or origin.strip().lower() in self.allowed
-        if allowed or not self._checked(scope["method"], scope["path"]):
+        unchecked = not self._checked(scope["method"], scope["path"])
+        if origin is None or unchecked or origin.strip().lower() in self.allowed:
             return await self.app(scope, receive, send)
         shown = origin[:100]
         log.warning(

@@ -7,6 +7,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 from workspace_mcp_server.config import is_ip_literal
 from workspace_mcp_server.logs import request_id_var, user_label, user_var
@@ -30,7 +31,7 @@ def _hostname(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-async def send_json(send, status: int, body: dict, extra_headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def send_json(send, status: int, body: dict, extra_headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra_headers]})

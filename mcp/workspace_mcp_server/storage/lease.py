@@ -112,6 +112,7 @@ class SharedLock:
         # The lease only needs releasing; the exception (if any) propagates from here. Passing it in
         # would make contextlib set its __traceback__, which fails for frozen exceptions such as the
         # MCP SDK's TokenError (an invalid_grant inside the lock became a 500).
+        assert self._lease is not None, "__aexit__ follows a successful __aenter__"
         try:
             await self._lease.__aexit__(None, None, None)
         finally:
