@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -218,3 +219,29 @@ def zone(name: str):
 def header(headers: list[dict[str, str]], name: str) -> str:
     lowered = name.lower()
     return next((h.get("value", "") for h in headers if h.get("name", "").lower() == lowered), "")
+
+
+def blob_result(text: str, data: bytes, mime_type: str, uri: str, info: dict[str, Any]) -> ToolResult:
+    """Binary content as an MCP embedded resource (base64 blob with its MIME type) after a line describing it."""
+    from mcp.types import BlobResourceContents, EmbeddedResource, TextContent
+
+    blob = BlobResourceContents(uri=uri, mime_type=mime_type, blob=base64.b64encode(data).decode())
+    return ToolResult(
+        content=[TextContent(type="text", text=text), EmbeddedResource(type="resource", resource=blob)],
+        structured_content=info,
+    )
+
+
+def decode_base64(field: str, value: str) -> bytes:
+    """Standard or URL-safe base64 (padding optional, whitespace ignored); a UserError says what is wrong."""
+    compact = re.sub(r"\s+", "", value)
+    stray = re.search(r"[^A-Za-z0-9+/=_-]", compact)
+    if stray:
+        raise UserError(f"{field}: not base64 (found {stray[0]!r} at character {stray.start()})")
+    compact = compact.rstrip("=").replace("-", "+").replace("_", "/")
+    if len(compact) % 4 == 1:
+        raise UserError(f"{field}: not base64 (a length of {len(compact)} characters is impossible: truncated?)")
+    try:
+        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except ValueError as why:
+        raise UserError(f"{field}: not base64 ({why})") from None

@@ -1,4 +1,4 @@
-"""Contacts tools (People API): search, list, get, create, update, delete, contact groups."""
+"""Contacts tools (People API): search, list, get, create, update, delete; contact groups and their members."""
 
 from __future__ import annotations
 
@@ -208,3 +208,124 @@ async def list_contact_groups(page_size: int = 100, page_token: str | None = Non
         lambda g: f"{g.get('formattedName') or g.get('name')} ({g['resourceName']}, {g.get('memberCount', 0)} members)",
         "No contact groups.",
     )
+
+
+def _group_name(value: str) -> str:
+    if not re.fullmatch(r"contactGroups/[A-Za-z0-9_]+", value):
+        raise UserError(f"resource_name: expected contactGroups/<id> from list_contact_groups (got {value!r})")
+    return value
+
+
+def _label(value: str) -> str:
+    label = value.strip()
+    if not label or len(label) > 200 or not label.isprintable():
+        raise UserError(f"name: a group name is 1-200 printable characters (got {value!r})")
+    return label
+
+
+def _members(field: str, names: list[str] | None) -> list[str]:
+    bad = [n for n in names or [] if not re.fullmatch(r"people/[A-Za-z0-9_]+", n)]
+    if bad:
+        raise UserError(f"{field}: expected people/<id> resource names (got {bad[0]!r})")
+    return list(dict.fromkeys(names or []))
+
+
+def _group_line(group: dict) -> str:
+    kind = "system" if group.get("groupType") == "SYSTEM_CONTACT_GROUP" else "user"
+    return (
+        f"{group.get('formattedName') or group.get('name')} ({group['resourceName']}, {kind} group, "
+        f"{group.get('memberCount', 0)} members, etag={group.get('etag')})"
+    )
+
+
+@read("extended", CONTACTS_READ)
+async def get_contact_group(resource_name: str, max_members: int = 100) -> ToolResult:
+    """Get a contact group with its members' resource names (up to max_members, at most 1000)."""
+    name = _group_name(resource_name)
+    if not 1 <= max_members <= 1000:
+        raise UserError(f"max_members: must be between 1 and 1000 (got {max_members})")
+    group = await call(
+        "people",
+        lambda s: s.contactGroups().get(resourceName=name, maxMembers=max_members),
+        what=f"contact group '{name}'",
+    )
+    members = group.get("memberResourceNames", [])
+    more = len(members) < group.get("memberCount", 0)
+    text = _group_line(group) + ("\nMembers: " + ", ".join(members) if members else "\nNo members.")
+    return respond(text + ("\n(more members than max_members)" if more else ""), group)
+
+
+@write("extended", CONTACTS_WRITE)
+async def create_contact_group(name: str) -> ToolResult:
+    """Create a contact group (label)."""
+    body = {"contactGroup": {"name": _label(name)}}
+    group = await call("people", lambda s: s.contactGroups().create(body=body))
+    return respond("Created " + _group_line(group), group)
+
+
+@write("extended", CONTACTS_WRITE)
+async def rename_contact_group(resource_name: str, name: str, etag: str | None = None) -> ToolResult:
+    """Rename a user contact group. etag (from get_contact_group) makes it fail if the group changed since."""
+    group_name, label = _group_name(resource_name), _label(name)
+    if etag is None:
+        current = await call(
+            "people", lambda s: s.contactGroups().get(resourceName=group_name), what=f"contact group '{group_name}'"
+        )
+        etag = current.get("etag")
+    body = {"contactGroup": {"resourceName": group_name, "etag": etag, "name": label}, "updateGroupFields": "name"}
+    try:
+        group = await call(
+            "people",
+            lambda s: s.contactGroups().update(resourceName=group_name, body=body),
+            what=f"contact group '{group_name}'",
+        )
+    except UserError as failure:
+        if "etag" in str(failure).lower():
+            raise UserError(
+                f"etag: {group_name} changed since etag {etag!r} was read; get_contact_group gives the current one"
+            ) from None
+        raise
+    return respond("Renamed to " + _group_line(group), group)
+
+
+@write("complete", CONTACTS_WRITE, destructive=True)
+async def delete_contact_group(resource_name: str, delete_contacts: bool = False) -> ToolResult:
+    """Delete a user contact group; its contacts stay unless delete_contacts is true."""
+    name = _group_name(resource_name)
+    await call(
+        "people",
+        lambda s: s.contactGroups().delete(resourceName=name, deleteContacts=delete_contacts),
+        what=f"contact group '{name}'",
+    )
+    return respond(f"Deleted contact group {name}" + (" and its contacts." if delete_contacts else " (contacts kept)."))
+
+
+@write("extended", CONTACTS_WRITE)
+async def modify_contact_group_members(
+    resource_name: str, add: list[str] | None = None, remove: list[str] | None = None
+) -> ToolResult:
+    """Add and/or remove contacts (people/<id>) in a contact group."""
+    name = _group_name(resource_name)
+    to_add, to_remove = _members("add", add), _members("remove", remove)
+    if not to_add and not to_remove:
+        raise UserError("add/remove: give at least one contact")
+    if len(to_add) + len(to_remove) > 1000:
+        raise UserError("add/remove: at most 1000 contacts per call")
+    if set(to_add) & set(to_remove):
+        raise UserError(f"add/remove: {sorted(set(to_add) & set(to_remove))[0]} is in both")
+    body = {"resourceNamesToAdd": to_add, "resourceNamesToRemove": to_remove}
+    result = await call(
+        "people",
+        lambda s: s.contactGroups().members().modify(resourceName=name, body=body),
+        what=f"contact group '{name}'",
+    )
+    missing = result.get("notFoundResourceNames", [])
+    kept = result.get("canNotRemoveLastContactGroupResourceNames", [])
+    added = [n for n in to_add if n not in missing]
+    removed = [n for n in to_remove if n not in missing and n not in kept]
+    lines = [f"Updated {name}: added {len(added)}, removed {len(removed)}."]
+    if missing:
+        lines.append(f"Not found (skipped): {', '.join(missing)}")
+    if kept:
+        lines.append(f"Not removed (a contact must stay in at least one group): {', '.join(kept)}")
+    return respond("\n".join(lines), {"added": added, "removed": removed, "notFound": missing, "notRemoved": kept})

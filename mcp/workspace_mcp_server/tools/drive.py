@@ -1,16 +1,19 @@
-"""Drive tools: search, read content, create/upload, move, copy, rename, trash, sharing."""
+"""Drive tools: search, read content, create/upload (binary, resumable), download, move, copy, rename, trash,
+sharing."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal
+from urllib.parse import quote as url_quote
 
 from fastmcp.tools import ToolResult
 
-from ..google.client import call
+from ..google.client import call, client
 from ..google.errors import UserError
 from ..google.scopes import DRIVE_READ, DRIVE_WRITE
-from .common import check_page_size, email_address, page_note, paged, respond
+from .common import blob_result, check_page_size, decode_base64, email_address, page_note, paged, respond
 from .drive_query import QuerySyntaxError, parse, quote, words_query
 from .registry import read, write
 
@@ -138,7 +141,7 @@ async def get_drive_file_content(file_id: str) -> ToolResult:
         )
     else:
         return respond(
-            f"{describe(item)}\nBinary content is not shown; open {item.get('webViewLink', 'it in Drive')}.", item
+            f"{describe(item)}\nBinary content is not shown here; download_drive_file returns its bytes.", item
         )
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
     note = ""
@@ -306,3 +309,263 @@ async def list_shared_drives(page_size: int = 50, page_token: str | None = None)
     check_page_size(page_size, 100)
     listing = await call("drive", lambda s: s.drives().list(pageSize=page_size, pageToken=page_token))
     return paged(listing, "drives", lambda d: f"{d['name']} (id={d['id']})", "No shared drives.")
+
+
+# ---- binary upload (Drive's resumable protocol) and download ----------------------------------------------
+CHUNK_UNIT = 256 * 1024  # Drive: every chunk but the last is a multiple of 256 KiB
+PART_HINT = 2 * 1024 * 1024  # a part whose base64 fits the MCP endpoint's 4 MiB request limit with room to spare
+EXPORT_LIMIT = "10 MB"
+EXPORT_FORMATS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/x-vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "html": "text/html",
+    "rtf": "application/rtf",
+    "epub": "application/epub+zip",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "svg": "image/svg+xml",
+}
+ExportFormat = Literal[
+    "pdf",
+    "docx",
+    "xlsx",
+    "pptx",
+    "odt",
+    "ods",
+    "odp",
+    "csv",
+    "tsv",
+    "txt",
+    "md",
+    "html",
+    "rtf",
+    "epub",
+    "png",
+    "jpeg",
+    "svg",
+]
+_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,512}")
+
+
+class _SessionRequest:
+    """One request of a resumable upload session, executed by ``call`` like a discovery request.
+
+    Every step may be sent again: a chunk that failed is followed by a status query (``Content-Range:
+    bytes */total``) and only the bytes Google lacks are sent, so ``call``'s retries resume, never duplicate.
+    """
+
+    method = "PUT"  # how ``call`` judges a retry: repeatable (see above)
+
+    def __init__(
+        self, uri: str, total: int, offset: int = 0, data: bytes = b"", start: dict | None = None, ask: bool = False
+    ):
+        self.uri, self.total, self.offset, self.data, self.start = uri, total, offset, data, start
+        self.methodId = "drive.files.create (resumable upload)"
+        self.failed = ask  # ask Google what it holds before sending (a continued or failed part)
+
+    def _send(self, http: Any, method: str, uri: str, body: bytes | None, headers: dict) -> tuple[Any, bytes]:
+        import httplib2
+        from google_auth_httplib2 import AuthorizedHttp
+        from googleapiclient.errors import HttpError
+
+        plain = httplib2.Http(timeout=60)
+        plain.follow_redirects = False  # 308 means Resume Incomplete here, not a redirect
+        response, content = AuthorizedHttp(http.credentials, http=plain).request(
+            uri, method=method, body=body, headers=headers
+        )
+        if response.status not in (200, 201, 308):
+            raise HttpError(response, content, uri=uri)
+        return response, content
+
+    def committed(self, http: Any) -> int | dict:
+        """Bytes Google holds (from the 308's Range header), or the file when the upload is complete."""
+        response, content = self._send(
+            http, "PUT", self.uri, b"", {"Content-Range": f"bytes */{self.total}", "Content-Length": "0"}
+        )
+        if response.status != 308:
+            return json.loads(content)
+        found = re.fullmatch(r"bytes=0-(\d+)", response.get("range", ""))
+        return int(found[1]) + 1 if found else 0
+
+    def execute(self, http: Any, num_retries: int = 0) -> dict:
+        if self.start is not None:  # open the session; a repeat only leaves an unused session that expires
+            response, _ = self._send(
+                http, "POST", self.uri, json.dumps(self.start["metadata"]).encode(), self.start["headers"]
+            )
+            return {"location": response.get("location", "")}
+        if self.failed or not self.data:
+            held = self.committed(http)
+            if isinstance(held, dict):
+                return {"file": held}
+            if held > self.offset + len(self.data) or held < self.offset:
+                return {"received": held}
+            self.data, self.offset = self.data[held - self.offset :], held
+        if self.offset + len(self.data) < self.total:  # not the last chunk: whole 256 KiB units only
+            self.data = self.data[: len(self.data) - len(self.data) % CHUNK_UNIT]
+        if not self.data:
+            return {"received": self.offset}
+        self.failed = True  # until Google answers for this chunk
+        last = self.offset + len(self.data) - 1
+        response, content = self._send(
+            http,
+            "PUT",
+            self.uri,
+            self.data,
+            {"Content-Range": f"bytes {self.offset}-{last}/{self.total}", "Content-Length": str(len(self.data))},
+        )
+        self.failed = False
+        if response.status == 308:
+            found = re.fullmatch(r"bytes=0-(\d+)", response.get("range", ""))
+            return {"received": int(found[1]) + 1 if found else 0}
+        return {"file": json.loads(content)}
+
+
+def _upload_root() -> str:
+    return (client().settings.root_url or "https://www.googleapis.com/") + "upload/drive/v3/files"
+
+
+@write("core", DRIVE_WRITE)
+async def upload_drive_file(
+    content_base64: str,
+    name: str | None = None,
+    mime_type: str = "application/octet-stream",
+    folder_id: str | None = None,
+    total_size: int | None = None,
+    upload_id: str | None = None,
+    offset: int = 0,
+) -> ToolResult:
+    """Upload a binary file from base64 content (Drive's resumable upload). A file larger than one request
+    allows (~2 MB per part): give total_size and the first part, then call again with the upload_id and offset
+    the reply gives, parts of multiples of 262144 bytes except the last. A failed part is resumed where it broke.
+    """
+    data = decode_base64("content_base64", content_base64)
+    if upload_id is None:
+        if not name or not name.strip():
+            raise UserError("name: required to start an upload")
+        if offset:
+            raise UserError("offset: a new upload starts at 0 (give upload_id to continue one)")
+        total = len(data) if total_size is None else total_size
+        if total < len(data):
+            raise UserError(f"total_size: {total} is less than the {len(data)} bytes given")
+    else:
+        if not _UPLOAD_ID.fullmatch(upload_id):
+            raise UserError(f"upload_id: {upload_id!r} is not an upload id from upload_drive_file")
+        if total_size is None:
+            raise UserError("total_size: give the file's total size with upload_id")
+        total = total_size
+    if offset < 0 or offset + len(data) > total:
+        raise UserError(f"offset: bytes {offset}..{offset + len(data)} do not fit a file of {total} bytes")
+    if offset + len(data) < total and len(data) % CHUNK_UNIT:
+        raise UserError(
+            f"content_base64: a part other than the last must be a multiple of {CHUNK_UNIT} bytes "
+            f"(got {len(data)}; e.g. {PART_HINT} bytes per part)"
+        )
+    params = "uploadType=resumable&supportsAllDrives=true&fields=" + url_quote(FIELDS)
+    opened = None
+    if upload_id is None:
+        metadata: dict[str, Any] = {"name": name, "mimeType": mime_type}
+        if folder_id:
+            metadata["parents"] = [folder_id]
+        headers = {
+            "Content-Type": "application/json; charset=UTF-8",
+            "X-Upload-Content-Type": mime_type,
+            "X-Upload-Content-Length": str(total),
+        }
+        opened = await call(
+            "drive",
+            lambda s: _SessionRequest(
+                f"{_upload_root()}?{params}", total, start={"metadata": metadata, "headers": headers}
+            ),
+            what=f"folder '{folder_id}'" if folder_id else None,
+        )
+        found = re.search(r"[?&]upload_id=([A-Za-z0-9_-]+)", opened["location"])
+        if not found:
+            raise UserError("Google did not open an upload session (no session URI in its answer); try again")
+        upload_id = found[1]
+    uri = f"{_upload_root()}?{params}&upload_id={upload_id}"
+    continuing = opened is None
+    result = await call(
+        "drive",
+        lambda s: _SessionRequest(uri, total, offset, data, ask=continuing),
+        what=f"upload '{upload_id}' (sessions expire after a week; start again)",
+    )
+    if "file" in result:
+        item = result["file"]
+        return respond(f"Uploaded {describe(item)}", {**item, "complete": True})
+    received = result["received"]
+    if received < offset:
+        raise UserError(
+            f"offset: Google has the first {received} bytes of upload {upload_id}, not {offset}: "
+            f"send again from offset={received}"
+        )
+    return respond(
+        f"Received {received} of {total} bytes. Continue with upload_id={upload_id}, offset={received}, "
+        f"total_size={total}.",
+        {"upload_id": upload_id, "offset": received, "total_size": total, "complete": False},
+    )
+
+
+@read("core", DRIVE_READ)
+async def download_drive_file(
+    file_id: str, export_format: ExportFormat | None = None, offset: int = 0, max_bytes: int = 1_048_576
+) -> ToolResult:
+    """Download a file's bytes as an embedded resource (base64 with its MIME type), max_bytes (at most 4 MB)
+    from offset; the reply gives the next offset for larger files. Google Docs/Sheets/Slides are exported to
+    export_format (default pdf; Drive exports at most 10 MB)."""
+    if not 1 <= max_bytes <= 4 * 1024 * 1024:
+        raise UserError(f"max_bytes: must be between 1 and {4 * 1024 * 1024} (got {max_bytes})")
+    if offset < 0:
+        raise UserError(f"offset: must be 0 or more (got {offset})")
+    item = await file_metadata(file_id)
+    mime = item.get("mimeType", "")
+    what = f"file '{file_id}'"
+    if mime == FOLDER:
+        raise UserError(f"file_id: {item.get('name')!r} is a folder; list_drive_folder lists its files")
+    if mime.startswith("application/vnd.google-apps."):
+        if mime not in EXPORTS:
+            raise UserError(f"file_id: {item.get('name')!r} ({mime}) has no content Drive can export")
+        target = EXPORT_FORMATS[export_format or "pdf"]
+        try:
+            exported = await call("drive", lambda s: _files(s).export(fileId=file_id, mimeType=target), what=what)
+        except UserError as failure:
+            if "too large to be exported" in str(failure) or "exportSizeLimitExceeded" in str(failure):
+                raise UserError(
+                    f"{item.get('name')!r} is too large to export: Drive exports at most {EXPORT_LIMIT}. Read it with "
+                    "the Docs/Sheets/Slides tools, or try a more compact format (txt, csv)."
+                ) from None
+            raise
+        content = exported if isinstance(exported, bytes) else str(exported).encode()
+        total, mime, part = len(content), target, content[offset : offset + max_bytes]
+    else:
+        if export_format:
+            raise UserError(f"export_format: only Google Docs/Sheets/Slides are exported; {mime} downloads as is")
+        total = int(item.get("size") or 0)
+        part = b""
+        if offset < total:
+            last = min(offset + max_bytes, total) - 1
+
+            def ranged(service: Any) -> Any:
+                request = _files(service).get_media(fileId=file_id, **ALL_DRIVES)
+                request.headers["Range"] = f"bytes={offset}-{last}"
+                return request
+
+            part = await call("drive", ranged, what=what)
+    if offset > total or (offset == total and total):
+        raise UserError(f"offset: {offset} is past the end of {item.get('name')!r} ({total} bytes)")
+    end = offset + len(part)
+    more = f" Next part: offset={end}." if end < total else ""
+    info = {"id": file_id, "name": item.get("name"), "mimeType": mime, "size": total, "offset": offset}
+    info |= {"bytes": len(part), "nextOffset": end if end < total else None}
+    uri = item.get("webViewLink") or f"https://drive.google.com/file/d/{file_id}/view"
+    return blob_result(
+        f"{item.get('name')} ({mime}): bytes {offset}-{end - 1} of {total}.{more}", part, mime, uri, info
+    )

@@ -19,7 +19,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -32,9 +32,10 @@ from workspace_mcp_server.google.services import APIS  # every API the tools cal
 class ApiError(Exception):
     """Raised by a handler: becomes Google's JSON error body."""
 
-    def __init__(self, status: int, message: str, reason: str = "", headers: dict | None = None):
+    def __init__(self, status: int, message: str, reason: str = "", headers: dict | None = None, status_name: str = ""):
         super().__init__(message)
         self.status, self.message, self.reason, self.headers = status, message, reason, headers or {}
+        self.status_name = status_name  # the canonical code when not the usual one for ``status`` (FAILED_PRECONDITION)
 
 
 @dataclass
@@ -70,6 +71,22 @@ class Ctx:
     body: Any
     media: bytes | None = None
     media_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    token: str | None = None
+
+
+@dataclass
+class Reply:
+    """A handler's answer with its own status and headers (308 Resume Incomplete, 206 Partial Content ...)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+# Requests to a resumable upload session URI (``upload_id`` in the query) are not discovery methods: each
+# upload path maps to a handler(fake, method, path, query, headers, body, token) of the service owning it.
+SESSIONS: dict[str, Callable[..., Any]] = {}
 
 
 def _routes() -> list[Route]:
@@ -185,6 +202,7 @@ class GoogleApiFake:
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.tokens: dict[str, set[str]] = {}
+        self.api_keys: set[str] = set()  # keys the API-key methods accept (a service's seeder adds them)
         self.failures: list[dict] = []
         self.lock = threading.RLock()
         self.state: dict[str, Any] = {}
@@ -239,6 +257,12 @@ class GoogleApiFake:
         with self.lock:
             self.requests.append(record)
         try:
+            if "upload_id" in query and parts.path in SESSIONS:
+                with self.lock:
+                    result = SESSIONS[parts.path](self, method, parts.path, query, headers, body, token)
+                status, out_headers, payload = self._encode(result)
+                record.status = status
+                return status, out_headers, payload
             route, path_params = self._match(method, parts.path)
             record.method_id = route.method_id
             ctx = self._check(route, path_params, query, headers, body, token)
@@ -255,7 +279,8 @@ class GoogleApiFake:
                 "code": exc.status,
                 "message": exc.message,
                 "errors": [{"message": exc.message, "reason": exc.reason or "error", "domain": "global"}],
-                "status": {
+                "status": exc.status_name
+                or {
                     400: "INVALID_ARGUMENT",
                     401: "UNAUTHENTICATED",
                     403: "PERMISSION_DENIED",
@@ -304,7 +329,9 @@ class GoogleApiFake:
         for name, info in declared.items():
             if info.get("required") and name not in params:
                 raise self._violation(400, f"{route.method_id}: required parameter {name!r} missing")
-        if token is None or token not in self.tokens:
+        if not spec.get("scopes"):  # an API-key method (Custom Search): judged by its key, never by a token
+            self._check_key(route.method_id, params, token)
+        elif token is None or token not in self.tokens:
             raise ApiError(401, "Request had invalid authentication credentials.", "authError")
         accepted = set(spec.get("scopes", []))
         if accepted and not accepted & self.tokens[token]:
@@ -315,17 +342,13 @@ class GoogleApiFake:
                 {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(sorted(accepted))}"'},
             )
         content_type = headers.get("content-type", "")
-        ctx = Ctx(route.method_id, params, None)
-        if route.upload:
+        ctx = Ctx(route.method_id, params, None, headers=headers, token=token)
+        if route.upload and params.get("uploadType") == "resumable":
+            ctx.body = json.loads(body) if body else {}  # the session's metadata; the bytes follow in PUTs
+        elif route.upload:
             if params.get("uploadType") != "multipart":
-                raise self._violation(400, f"{route.method_id}: only uploadType=multipart is emulated")
-            message = email.message_from_bytes(
-                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body, policy=email.policy.HTTP
-            )
-            parts = list(message.iter_parts())
-            ctx.body = json.loads(parts[0].get_content())
-            ctx.media = parts[1].get_payload(decode=True)
-            ctx.media_type = parts[1].get_content_type()
+                raise self._violation(400, f"{route.method_id}: only uploadType=multipart and resumable are emulated")
+            ctx.body, ctx.media, ctx.media_type = _multipart(content_type, body)
         elif body:
             if "json" not in content_type:
                 raise self._violation(400, f"{route.method_id}: body is not JSON ({content_type})")
@@ -338,6 +361,19 @@ class GoogleApiFake:
                 raise ApiError(400, "Invalid JSON payload received. " + "; ".join(problems[:5]), "invalid")
         return ctx
 
+    def _check_key(self, method_id: str, params: dict, token: str | None) -> None:
+        if "key" not in params:  # Google's answer to a request carrying only a bearer token, or nothing
+            raise ApiError(
+                403,
+                "Method doesn't allow unregistered callers (callers without established identity). "
+                "Please use API Key or other form of API consumer identity to call this API.",
+                "forbidden",
+            )
+        if token is not None:  # stricter than Google: a user's token has no business reaching an API-key API
+            raise self._violation(400, f"{method_id}: a user's OAuth token was sent along with an API key")
+        if params["key"] not in self.api_keys:
+            raise ApiError(400, "API key not valid. Please pass a valid API key.", "keyInvalid")
+
     def _injected(self, method_id: str) -> None:
         for failure in self.failures:
             if failure["method_id"] == method_id and failure["times"] > 0:
@@ -347,11 +383,37 @@ class GoogleApiFake:
 
     @staticmethod
     def _encode(result: Any) -> tuple[int, dict, bytes]:
+        if isinstance(result, Reply):
+            return result.status, result.headers, result.body
         if result is None:
             return 204, {}, b""
         if isinstance(result, tuple):  # (bytes, content type) for media downloads
             return 200, {"Content-Type": result[1]}, result[0]
         return 200, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(result).encode()
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[Any, bytes, str]:
+    """A multipart/related upload: JSON metadata, then the media part's bytes exactly as sent."""
+    head = email.message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n", policy=email.policy.HTTP)
+    boundary = head.get_param("boundary")
+    if head.get_content_type() != "multipart/related" or not boundary:
+        raise ApiError(400, f"Upload body must be multipart/related with a boundary (got {content_type})", "badContent")
+    delimiter = b"--" + str(boundary).encode()
+    # Delimiters as RFC 2046 writes them (CRLF) or as google-api-python-client does (LF), which Google accepts.
+    pieces = re.split(rb"\r?\n" + re.escape(delimiter), body) if body.startswith(delimiter) else []
+    if len(pieces) != 3 or not pieces[2].startswith(b"--"):
+        raise ApiError(400, "Upload body must hold exactly a metadata part and a media part", "badContent")
+    parts = []
+    for piece in (pieces[0][len(delimiter) :], pieces[1]):
+        found = re.match(rb"\r?\n(.*?)\r?\n\r?\n", piece, re.S)
+        if not found:
+            raise ApiError(400, "Upload part without headers", "badContent")
+        parsed = email.message_from_bytes(found[1] + b"\r\n\r\n", policy=email.policy.HTTP)
+        data = piece[found.end() :]
+        if (parsed.get("Content-Transfer-Encoding") or "binary").lower() == "base64":
+            data = base64.b64decode(data)
+        parts.append((parsed.get_content_type(), data))
+    return json.loads(parts[0][1] or b"{}"), parts[1][1], parts[1][0]
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -5,11 +5,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .core import SEEDERS, ApiError, Ctx, GoogleApiFake, check_address, get_or_404, handles, not_found, page
+from .core import (
+    SEEDERS,
+    SESSIONS,
+    ApiError,
+    Ctx,
+    GoogleApiFake,
+    Reply,
+    check_address,
+    get_or_404,
+    handles,
+    not_found,
+    page,
+)
 
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
+GOOGLE_SLIDES = "application/vnd.google-apps.presentation"
 
 
 # What Drive imports into each editor type (about.get importFormats, the parts that matter here).
@@ -60,7 +73,10 @@ def add_file(
 
 
 def _seed_drive(fake: GoogleApiFake) -> None:
-    fake.state["files"], fake.state["permissions"] = {}, {}
+    fake.state["files"], fake.state["permissions"], fake.state["upload_sessions"] = {}, {}, {}
+    # Tests append byte counts here: the next session PUT is cut off after that many bytes (503); what arrived is
+    # kept in whole 256 KiB units, and the client must ask how much before it resumes.
+    fake.state["upload_cuts"] = []
     fake.state["drives"] = [{"id": f"sd{i}", "name": f"Team {i}", "kind": "drive#drive"} for i in range(1, 4)]
     add_file(fake, "folder1", "Projects", FOLDER)
     add_file(fake, "txt1", "plan.txt", "text/plain", b"Step 1: plan\nStep 2: ship\n", ["folder1"])
@@ -242,24 +258,80 @@ def _drive_get(fake: GoogleApiFake, ctx: Ctx) -> Any:
                 "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
                 "fileNotDownloadable",
             )
-        return item["content"], item["mimeType"]
+        return _ranged(item["content"], item["mimeType"], ctx.headers.get("range"))
     return _file_out(item)
+
+
+def _ranged(content: bytes, mime: str, spec: str | None) -> Any:
+    """alt=media with an optional single ``Range: bytes=a-b`` (RFC 9110): 206 with Content-Range, or 416."""
+    if spec is None:
+        return content, mime
+    found = re.fullmatch(r"bytes=(\d+)-(\d*)", spec)
+    if not found:
+        raise ApiError(400, f"Unsupported Range header {spec!r} (one bytes=first-last range)", "badRequest")
+    first = int(found[1])
+    last = min(int(found[2]) if found[2] else len(content) - 1, len(content) - 1)
+    if first >= len(content) or (found[2] and int(found[2]) < first):
+        return Reply(416, {"Content-Range": f"bytes */{len(content)}"}, b"")
+    headers = {"Content-Type": mime, "Content-Range": f"bytes {first}-{last}/{len(content)}"}
+    return Reply(206, headers, content[first : last + 1])
+
+
+# What Drive exports each editor type to (about.get exportFormats, the common ones).
+EXPORTS = {
+    GOOGLE_DOC: {
+        "application/pdf",
+        "text/plain",
+        "text/html",
+        "text/markdown",
+        "application/rtf",
+        "application/epub+zip",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    },
+    GOOGLE_SHEET: {
+        "application/pdf",
+        "text/csv",
+        "text/tab-separated-values",
+        "application/x-vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    },
+    GOOGLE_SLIDES: {
+        "application/pdf",
+        "text/plain",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "image/png",
+        "image/jpeg",
+        "image/svg+xml",
+    },
+}
+EXPORT_LIMIT = 10 * 1024 * 1024  # files.export answers 403 exportSizeLimitExceeded past 10 MB
 
 
 @handles("drive.files.export")
 def _drive_export(fake: GoogleApiFake, ctx: Ctx) -> Any:
     item = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
+    target = ctx.params["mimeType"]
+    if item["mimeType"] not in EXPORTS:
+        raise ApiError(403, "Export only supports Docs Editors files.", "fileNotExportable")
+    if target not in EXPORTS[item["mimeType"]]:
+        raise ApiError(400, f"The requested conversion is not supported: {target}", "badRequest")
     if item["mimeType"] == GOOGLE_SHEET:
         values = fake.state.get("sheet_values", {}).get((item["id"], "Sheet1"), [])
         return "\n".join(",".join(map(str, row)) for row in values).encode(), "text/csv"
-    return item["content"], ctx.params["mimeType"]
+    if len(item["content"]) > EXPORT_LIMIT:
+        raise ApiError(403, "This file is too large to be exported.", "exportSizeLimitExceeded")
+    return item["content"], target
 
 
 @handles("drive.files.create")
-def _drive_create(fake: GoogleApiFake, ctx: Ctx) -> dict:
+def _drive_create(fake: GoogleApiFake, ctx: Ctx) -> Any:
     body = ctx.body or {}
     for parent in body.get("parents", []):
         get_or_404(fake.state["files"], parent, "file")
+    if ctx.params.get("uploadType") == "resumable":
+        return _start_session(fake, ctx)
     target = body.get("mimeType")
     if ctx.media is not None and target in IMPORTS and ctx.media_type not in IMPORTS[target]:
         raise fake.refuse(ctx.method_id, f"cannot convert {ctx.media_type} to {target} (import from {IMPORTS[target]})")
@@ -337,3 +409,84 @@ def _drive_unshare(fake: GoogleApiFake, ctx: Ctx) -> None:
 def _drive_drives(fake: GoogleApiFake, ctx: Ctx) -> dict:
     chunk, token = page(fake.state["drives"], ctx.params, "pageSize", 10)
     return {"drives": chunk, **({"nextPageToken": token} if token else {})}
+
+
+# ---- resumable uploads, as https://developers.google.com/drive/api/guides/manage-uploads#resumable says ----
+CHUNK_UNIT = 256 * 1024  # every chunk but the last is a multiple of this
+UPLOAD_PATH = "/upload/drive/v3/files"
+
+
+def _start_session(fake: GoogleApiFake, ctx: Ctx) -> Reply:
+    declared = ctx.headers.get("x-upload-content-length")
+    if declared is not None and not declared.isdigit():
+        raise fake.refuse(ctx.method_id, f"X-Upload-Content-Length {declared!r} is not a byte count")
+    upload_id = fake.new_id("upl")
+    fake.state["upload_sessions"][upload_id] = {
+        "token": ctx.token,
+        "metadata": ctx.body or {},
+        "mime": ctx.headers.get("x-upload-content-type") or (ctx.body or {}).get("mimeType"),
+        "total": int(declared) if declared is not None else None,
+        "received": bytearray(),
+        "file": None,
+    }
+    location = f"http://{ctx.headers.get('host', '127.0.0.1')}{UPLOAD_PATH}?uploadType=resumable&upload_id={upload_id}"
+    return Reply(200, {"Location": location, "Content-Length": "0"})
+
+
+def _session_put(fake: GoogleApiFake, method: str, path: str, query: dict, headers: dict, body: bytes, token) -> Any:
+    what = f"PUT {path} (resumable upload)"
+    session = fake.state["upload_sessions"].get(query["upload_id"][-1])
+    if method != "PUT":
+        raise fake.refuse(what, f"{method} to a session URI; chunks and status queries are PUTs")
+    if session is None or session["token"] != token:  # expired, unknown, or another user's session
+        raise ApiError(404, "The upload session has expired or does not exist; start a new upload.", "notFound")
+    spec = headers.get("content-range", "")
+    received = session["received"]
+    status = re.fullmatch(r"bytes \*/(\d+|\*)", spec)
+    chunk = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+|\*)", spec)
+    if status:
+        if body:
+            raise fake.refuse(what, "a status query (Content-Range: bytes */total) has an empty body")
+        if session["file"] is not None:
+            return _file_out(session["file"])
+        return Reply(308, {"Range": f"bytes=0-{len(received) - 1}"} if received else {})
+    if not chunk:
+        raise fake.refuse(what, f"Content-Range {spec!r} is neither 'bytes first-last/total' nor 'bytes */total'")
+    if session["file"] is not None:
+        raise fake.refuse(what, "the upload is complete already")
+    first, last, total_text = int(chunk[1]), int(chunk[2]), chunk[3]
+    total = None if total_text == "*" else int(total_text)
+    if first != len(received):
+        raise fake.refuse(what, f"chunk starts at {first}, but {len(received)} bytes were received: ask first")
+    if last - first + 1 != len(body):
+        raise fake.refuse(what, f"Content-Range covers {last - first + 1} bytes but the body has {len(body)}")
+    known = session["total"]
+    if total is not None and known is not None and total != known:
+        raise fake.refuse(what, f"total {total} differs from the {known} bytes announced")
+    session["total"] = known = total if total is not None else known
+    final = known is not None and last + 1 == known
+    if known is not None and last + 1 > known:
+        raise fake.refuse(what, f"chunk ends at byte {last}, past the {known} bytes announced")
+    if not final and len(body) % CHUNK_UNIT:
+        raise fake.refuse(what, f"a chunk other than the last must be a multiple of 256 KiB (got {len(body)} bytes)")
+    cuts = fake.state["upload_cuts"]
+    if cuts:  # Google keeps what arrived of a cut chunk in whole 256 KiB units
+        kept = cuts.pop(0)
+        received += body[: kept - kept % CHUNK_UNIT]
+        raise ApiError(503, "Backend Error (the chunk was cut off)", "backendError")
+    received += body
+    if not final:
+        return Reply(308, {"Range": f"bytes=0-{len(received) - 1}"})
+    metadata = session["metadata"]
+    session["file"] = add_file(
+        fake,
+        fake.new_id("file"),
+        metadata.get("name", "Untitled"),
+        metadata.get("mimeType") or session["mime"] or "application/octet-stream",
+        bytes(received),
+        metadata.get("parents") or None,
+    )
+    return _file_out(session["file"])
+
+
+SESSIONS[UPLOAD_PATH] = _session_put

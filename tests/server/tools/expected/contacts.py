@@ -9,6 +9,11 @@ TOOLS = {
     "update_contact": ("extended", "destructive"),
     "delete_contact": ("complete", "destructive"),
     "list_contact_groups": ("extended", "read"),
+    "get_contact_group": ("extended", "read"),
+    "create_contact_group": ("extended", "write"),
+    "rename_contact_group": ("extended", "write"),
+    "delete_contact_group": ("complete", "destructive"),
+    "modify_contact_group_members": ("extended", "write"),
 }
 SCOPES = ("contacts",)
 READ_ONLY_SCOPES = ("contacts.readonly",)

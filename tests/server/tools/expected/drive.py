@@ -17,6 +17,8 @@ TOOLS = {
     "share_drive_file": ("extended", "write"),
     "remove_drive_permission": ("complete", "destructive"),
     "list_shared_drives": ("complete", "read"),
+    "upload_drive_file": ("core", "write"),
+    "download_drive_file": ("core", "read"),
 }
 SCOPES = ("drive",)
 READ_ONLY_SCOPES = ("drive.readonly",)
