@@ -55,11 +55,10 @@ async def _check_type(editor: Editor, file_id: str) -> dict:
     )
     if found.get("mimeType") != editor.mime_type:
         other = _BY_MIME.get(found.get("mimeType", ""))
-        hint = f"; use the {other.noun}_comment tools" if other else ""
-        raise UserError(
-            f"file_id: '{file_id}' ({found.get('name')}) is a {other.kind if other else found.get('mimeType')}, "
-            f"not a {editor.kind}{hint}"
-        )
+        named = f"file_id: '{file_id}' ({found.get('name')})"
+        if other:
+            raise UserError(f"{named} is a {other.kind}, not a {editor.kind}; use the {other.noun}_comment tools")
+        raise UserError(f"{named} is not a {editor.kind} (its type is {found.get('mimeType')})")
     return found
 
 

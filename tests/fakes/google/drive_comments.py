@@ -103,7 +103,11 @@ def _comments_list(fake: GoogleApiFake, ctx: Ctx) -> dict:
     size = int(ctx.params.get("pageSize") or 20)
     if not 1 <= size <= 100:
         raise ApiError(400, f"Invalid value '{size}'. Values must be within the range: [1, 100]", "invalid")
-    threads = [c for c in _threads(fake, ctx.params["fileId"]) if ctx.params.get("includeDeleted") or not c["deleted"]]
+    threads = [
+        c
+        for c in _threads(fake, ctx.params["fileId"])
+        if ctx.params.get("includeDeleted") == "true" or not c["deleted"]
+    ]
     chunk, token = page(threads, ctx.params, "pageSize", 20)
     listing: dict[str, Any] = {"kind": "drive#commentList", "comments": chunk}
     if token:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import uuid
 from typing import Any
 
 from googleapiclient.discovery_cache import get_static_doc
@@ -39,6 +40,10 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 NEW_ID = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9_\-:]{4,49}")
 REQUEST_KINDS = frozenset(json.loads(get_static_doc("slides", "v1"))["schemas"]["Request"]["properties"])
 THUMBNAIL_WIDTHS = {"LARGE": 1600, "MEDIUM": 800, "SMALL": 200, "THUMBNAIL_SIZE_UNSPECIFIED": 800}
+
+
+def _generated() -> str:
+    return "g" + uuid.uuid4().hex[:20]
 
 
 def _bad(message: str) -> ApiError:
@@ -92,7 +97,19 @@ def _seed_slides(fake: GoogleApiFake) -> None:
                     {"objectId": "image1", "kind": "image"},
                 ],
             ),
-            _slide(fake, "slide3", "BLANK", [_shape("s3_box", "Thanks 🎉 all")]),
+            _slide(
+                fake,
+                "slide3",
+                "BLANK",
+                [
+                    _shape("s3_box", "Thanks 🎉 all"),
+                    {
+                        "objectId": "group1",
+                        "kind": "group",
+                        "children": [_shape("g_box1", "Grouped note"), {"objectId": "g_img1", "kind": "image"}],
+                    },
+                ],
+            ),
         ],
     )
     add_deck(fake, "deck2", "Team offsite", [_slide(fake, "d2_slide1", "TITLE", [])])
@@ -152,6 +169,8 @@ def _element_json(element: dict) -> dict:
                 for r, row in enumerate(cells)
             ],
         }
+    elif element["kind"] == "group":
+        out["elementGroup"] = {"children": [_element_json(child) for child in element["children"]]}
     else:
         out["image"] = {"contentUrl": f"https://lh3.googleusercontent.com/{element['objectId']}", "imageProperties": {}}
     return out
@@ -238,6 +257,15 @@ def _thumbnail(fake: GoogleApiFake, ctx: Ctx) -> dict:
     return {"width": width, "height": width * 9 // 16, "contentUrl": url}
 
 
+def _walk(elements: list[dict]) -> list[tuple[list[dict], dict]]:
+    """(the list holding it, element) for every element, inside groups too."""
+    found = []
+    for element in elements:
+        found.append((elements, element))
+        found += _walk(element.get("children", []))
+    return found
+
+
 class _Edit:
     """Applies a batch to a copy of the deck; the copy replaces the deck only when every request worked."""
 
@@ -248,7 +276,7 @@ class _Edit:
         found = set()
         for slide in self.deck["slides"]:
             found |= {slide["objectId"], slide["notesPageId"], slide["notes"]["objectId"]}
-            found |= {element["objectId"] for element in slide["elements"]}
+            found |= {element["objectId"] for _, element in _walk(slide["elements"])}
         return found
 
     def new_id(self, value: Any, field: str) -> str:
@@ -263,7 +291,7 @@ class _Edit:
         for slide in self.deck["slides"]:
             if slide["objectId"] == object_id:
                 return None, slide
-            for element in [*slide["elements"], slide["notes"]]:
+            for _, element in [*_walk(slide["elements"]), ([], slide["notes"])]:
                 if element["objectId"] == object_id:
                     return slide, element
         raise _bad(f"The object ({object_id}) could not be found.")
@@ -273,7 +301,7 @@ class _Edit:
         if "objectId" not in args:
             raise _bad(f"{kind}: objectId is required.")
         slide, element = self.find(args["objectId"])
-        if slide is None or element["kind"] == "image":
+        if slide is None or element["kind"] in ("image", "group"):
             raise _bad(f"{kind}: the object ({args['objectId']}) cannot hold text.")
         location = args.get("cellLocation")
         if element["kind"] == "table":
@@ -305,7 +333,7 @@ class _Edit:
         return handler(args)
 
     def _createSlide(self, args: dict) -> dict:  # noqa: N802 - named after the request kind
-        slide_id = self.new_id(args["objectId"], "createSlide.objectId") if "objectId" in args else f"gen_{id(args)}"
+        slide_id = self.new_id(args["objectId"], "createSlide.objectId") if "objectId" in args else _generated()
         reference = args.get("slideLayoutReference", {"predefinedLayout": "BLANK"})
         layout = reference.get("predefinedLayout") or str(reference.get("layoutId", "")).removeprefix("layout_")
         if layout not in LAYOUTS:
@@ -380,7 +408,7 @@ class _Edit:
         for slide in self.deck["slides"]:
             if pages and slide["objectId"] not in pages:
                 continue
-            for element in slide["elements"]:
+            for _, element in _walk(slide["elements"]):
                 places = ["text"] if element["kind"] == "shape" else []
                 if element["kind"] == "table":
                     places = [(r, c) for r, row in enumerate(element["cells"]) for c in range(len(row))]
@@ -397,7 +425,8 @@ class _Edit:
         elif target is slide["notes"]:
             raise _bad(f"deleteObject: the speaker notes placeholder ({target['objectId']}) cannot be deleted.")
         else:
-            slide["elements"].remove(target)
+            holder = next(elements for elements, element in _walk(slide["elements"]) if element is target)
+            holder.remove(target)
         return {}
 
 

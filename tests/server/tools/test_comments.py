@@ -83,7 +83,11 @@ async def test_resolve_without_a_note_sends_only_the_action(mcp, google_api):
             "doc1",
             "'doc1' (Design doc) is a Google Doc, not a Google Sheets spreadsheet; use the doc",
         ),
-        ("list_slide_comments", "pdf1", "'pdf1' (scan.pdf) is a application/pdf, not a Google Slides presentation"),
+        (
+            "list_slide_comments",
+            "pdf1",
+            "'pdf1' (scan.pdf) is not a Google Slides presentation (its type is application/pdf)",
+        ),
         ("list_doc_comments", "nofile", "Not found: file 'nofile'"),
     ],
 )

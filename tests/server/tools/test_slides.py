@@ -28,9 +28,13 @@ def slides_of(google_api, deck_id: str) -> list[dict]:
 
 
 def element(google_api, deck_id: str, object_id: str) -> dict:
-    return next(
-        e for s in slides_of(google_api, deck_id) for e in [*s["elements"], s["notes"]] if e["objectId"] == object_id
-    )
+    pending = [e for s in slides_of(google_api, deck_id) for e in [*s["elements"], s["notes"]]]
+    while pending:
+        found = pending.pop()
+        if found["objectId"] == object_id:
+            return found
+        pending += found.get("children", [])
+    raise AssertionError(f"no element {object_id}")
 
 
 async def test_list_and_read_a_deck_with_its_structure(mcp, google_api):
@@ -54,6 +58,14 @@ async def test_list_and_read_a_deck_with_its_structure(mcp, google_api):
     assert second["elements"][2] == {"objectId": "table1", "kind": "TABLE", "rows": [["Item", "Cost"], ["Disk", "10"]]}
     assert second["elements"][3] == {"objectId": "image1", "kind": "IMAGE"}
     assert third["elements"][0]["text"] == "Thanks 🎉 all"
+    assert third["elements"][1] == {
+        "objectId": "group1",
+        "kind": "GROUP",
+        "children": [
+            {"objectId": "g_box1", "kind": "TEXT_BOX", "text": "Grouped note"},
+            {"objectId": "g_img1", "kind": "IMAGE"},
+        ],
+    }
     rendered = result.content[0].text
     for line in (
         "Quarterly review (id=deck1, 3 slides)",
@@ -63,6 +75,7 @@ async def test_list_and_read_a_deck_with_its_structure(mcp, google_api):
         "[TABLE id=table1]\n    Item | Cost\n    Disk | 10",
         "[IMAGE id=image1]",
         "[TEXT_BOX id=s3_box] Thanks 🎉 all",
+        "[GROUP id=group1]\n    [TEXT_BOX id=g_box1] Grouped note\n    [IMAGE id=g_img1]",
         "Welcome everyone\n    Keep it short",
     ):
         assert line in rendered
@@ -144,6 +157,9 @@ async def test_replace_text_everywhere_or_on_some_slides(mcp, google_api, deck):
     )
     assert caseless.structured_content["occurrencesChanged"] == 1
     assert element(google_api, deck, "s2_title")["text"] == "Figures"
+    grouped = await call(mcp, "replace_presentation_text", presentation_id=deck, find="Grouped", replace="Boxed")
+    assert grouped.structured_content["occurrencesChanged"] == 1
+    assert element(google_api, deck, "g_box1")["text"] == "Boxed note"
     elsewhere = await call(
         mcp, "replace_presentation_text", presentation_id=deck, find="Q1", replace="Q2", slide_ids=["slide3"]
     )
@@ -176,6 +192,8 @@ async def test_insert_text_in_shapes_cells_and_notes(mcp, google_api, deck):
     await call(mcp, "insert_slide_text", presentation_id=deck, object_id=notes_id, text="Mention costs")
     assert element(google_api, deck, notes_id)["text"] == "Mention costs"
     await call(mcp, "insert_slide_text", presentation_id=deck, object_id="s1_sub", text="Q1 2025", replace=True)
+    await call(mcp, "insert_slide_text", presentation_id=deck, object_id="g_box1", text="Still ", index=0)
+    assert element(google_api, deck, "g_box1")["text"] == "Still Grouped note"
     assert element(google_api, deck, "s1_sub")["text"] == "Q1 2025"
 
 
@@ -186,6 +204,7 @@ async def test_insert_text_in_shapes_cells_and_notes(mcp, google_api, deck):
         ({"object_id": "table1", "row": 2, "column": 0}, "(2, 0) is outside the 2x2 table"),
         ({"object_id": "s2_title", "row": 0, "column": 0}, "'s2_title' is a shape, not a table"),
         ({"object_id": "image1"}, "'image1' is not a shape or table (IMAGE)"),
+        ({"object_id": "group1"}, "'group1' is not a shape or table (GROUP)"),
         ({"object_id": "ghost"}, "no shape or table 'ghost'"),
         ({"object_id": "s2_title", "index": 8}, "index: must be between 0 and 7"),
         ({"object_id": "s2_title", "index": 1, "replace": True}, "index: not used with replace=true"),
