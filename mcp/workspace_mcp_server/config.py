@@ -10,7 +10,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
@@ -390,7 +390,17 @@ def _tool_selection(env):
     from workspace_mcp_server.tools.selection import ToolSelection
 
     try:
-        GoogleApiSettings.from_env(env)
-        return ToolSelection.from_env(env)
+        google = GoogleApiSettings.from_env(env)
+        selection = ToolSelection.from_env(env)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    missing = google.missing_search_variables()
+    if "search" in selection.services and missing:
+        # Named on purpose: refuse to start. Implied by "every service": serve the others without search.
+        if (env.get("WORKSPACE_MCP_SERVICES") or "").strip():
+            raise ConfigError(
+                f"{missing[0]}: required when WORKSPACE_MCP_SERVICES includes search "
+                f"(set {' and '.join(missing)}, or leave search out)"
+            )
+        selection = replace(selection, services=tuple(s for s in selection.services if s != "search"))
+    return selection

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 from fastmcp.exceptions import ToolError
@@ -87,23 +88,29 @@ class GoogleClient:
         http = getattr(self._local, "http", None)
         if http is None:
             http = self._local.http = _no_resend_http()(timeout=HTTP_TIMEOUT)
+        if credentials is None:  # an API-key request: no Authorization header at all
+            return request.execute(http=http, num_retries=0)
         return request.execute(http=AuthorizedHttp(credentials, http=http), num_retries=0)
 
-    async def call(self, api: str, build: Callable[[Any], Any], what: str | None) -> Any:
+    async def call(self, api: str, build: Callable[[Any], Any], what: str | None, api_key: str | None = None) -> Any:
         import httplib2
         from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
 
-        credentials = await current_credentials()
+        # An API-key API (Custom Search) is called as the server's project, never with the caller's token.
+        credentials = None if api_key else await current_credentials()
         built: list[Any] = []
 
         def attempt_once() -> Any:
             # Building and the first execution share one thread hop; retries reuse the request.
             if not built:
                 try:
-                    built.append(build(self.service(api)))
+                    request = build(self.service(api))
                 except (TypeError, ValueError) as exc:  # the client library's own parameter validation
                     raise _InvalidArgument(str(exc)) from None
+                if api_key:
+                    request.uri += ("&" if "?" in request.uri else "?") + urlencode({"key": api_key})
+                built.append(request)
             return self._execute(built[0], credentials)
 
         started = time.monotonic()
@@ -118,6 +125,8 @@ class GoogleClient:
                 method_id = built[0].methodId
                 status = int(exc.resp.status)
                 message, reasons = errors.error_details(status, exc.content)
+                if api_key:  # the key is a secret: never echoed, whatever an error body says
+                    message = message.replace(api_key, "[API key]")
                 retryable = errors.is_retryable(status, reasons)
                 if (
                     retryable
@@ -314,9 +323,10 @@ def client() -> GoogleClient:
     return _client or configure(GoogleApiSettings.from_env(os.environ))
 
 
-async def call(api: str, build: Callable[[Any], Any], *, what: str | None = None) -> Any:
+async def call(api: str, build: Callable[[Any], Any], *, what: str | None = None, api_key: str | None = None) -> Any:
     """Build a request from ``api``'s shared service object and execute it as the caller.
 
-    ``what`` names the item for a not-found error, e.g. "message '18c2...'".
+    ``what`` names the item for a not-found error, e.g. "message '18c2...'". ``api_key``: send the
+    request with this key (a ``key`` query parameter) and without the caller's credentials.
     """
-    return await client().call(api, build, what)
+    return await client().call(api, build, what, api_key)

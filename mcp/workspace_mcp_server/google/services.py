@@ -51,6 +51,23 @@ SERVICES: tuple[Service, ...] = (
         (s.CHAT_SPACES_READ, s.CHAT_MESSAGES_READ, s.CHAT_MESSAGES_CREATE, s.CHAT_REACTIONS_CREATE),
     ),
     _read_write("slides", "Slides", "slides", "v1", s.SLIDES_READ, s.SLIDES_WRITE),
+    Service(
+        "apps_script",
+        "Apps Script",
+        "script",
+        "v1",
+        (
+            s.SCRIPT_PROJECTS_READ,
+            s.SCRIPT_PROJECTS,
+            s.SCRIPT_DEPLOYMENTS_READ,
+            s.SCRIPT_DEPLOYMENTS,
+            s.SCRIPT_METRICS,
+            s.SCRIPT_PROCESSES,
+        ),
+        ((s.SCRIPT_PROJECTS, s.SCRIPT_PROJECTS_READ), (s.SCRIPT_DEPLOYMENTS, s.SCRIPT_DEPLOYMENTS_READ)),
+    ),
+    # No OAuth scopes: the Custom Search JSON API takes the server's API key, never a user's token.
+    Service("search", "Programmable Search", "customsearch", "v1"),
 )
 
 BY_NAME = {service.name: service for service in SERVICES}

@@ -16,6 +16,8 @@ from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 from fastmcp.exceptions import ToolError
 
+from tests.fakes.google.search import ENGINE_ID as SEARCH_ENGINE_ID
+from tests.fakes.google.search import SEARCH_API_KEY
 from tests.fakes.google_api import GoogleApiFake, run_google_api
 from tests.fakes.server_process import run_server
 from tests.server.conftest import single_user_env
@@ -49,6 +51,8 @@ def tools_env(credentials_dir: Path, google_api: GoogleApiFake, **extra: str) ->
         **single_user_env(credentials_dir),
         "WORKSPACE_MCP_SERVICES": "",
         "GOOGLE_API_ROOT_URL": google_api.root_url,
+        "GOOGLE_SEARCH_API_KEY": SEARCH_API_KEY,
+        "GOOGLE_SEARCH_ENGINE_ID": SEARCH_ENGINE_ID,
         **extra,
     }
 
