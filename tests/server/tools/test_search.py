@@ -8,12 +8,15 @@ import urllib.error
 import urllib.request
 
 import pytest
+from fastmcp import Client, FastMCP
 
 from tests.fakes.google.search import ENGINE_ID, SEARCH_API_KEY
 from tests.server.conftest import single_user_env
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
 from workspace_mcp_server.config import ConfigError, Settings
 from workspace_mcp_server.google.settings import GoogleApiSettings
+from workspace_mcp_server.tools import register_tools
+from workspace_mcp_server.tools.selection import ToolSelection
 
 pytestmark = pytest.mark.anyio
 
@@ -156,3 +159,13 @@ def test_settings_validate_without_echoing_the_key():
     settings = GoogleApiSettings.from_env({"GOOGLE_SEARCH_API_KEY": f" {SEARCH_API_KEY} "})
     assert settings.search_api_key == SEARCH_API_KEY and SEARCH_API_KEY not in repr(settings)
     assert settings.missing_search_variables() == ["GOOGLE_SEARCH_ENGINE_ID"]
+
+
+async def test_unconfigured_search_tool_explains_itself():
+    """Registered without its variables (only possible in-process): a clear error, no request."""
+    mcp = FastMCP("unconfigured")
+    register_tools(mcp, ToolSelection(services=("search",)), GoogleApiSettings(search_engine_id=ENGINE_ID))
+    async with Client(mcp) as client:
+        result = await client.call_tool("search_custom", {"query": "widget"}, raise_on_error=False)
+    assert result.is_error
+    assert result.content[0].text == "Search is not configured: set GOOGLE_SEARCH_API_KEY on the server."
