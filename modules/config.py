@@ -69,6 +69,7 @@ DERIVED_VARIABLES = (
     "WORKSPACE_MCP_TOKEN_STORE",
     "WORKSPACE_MCP_TRUSTED_PROXIES",
     "WORKSPACE_MCP_INTERNAL_CLIENT_IDS",
+    "GOOGLE_SEARCH_ENGINE_ID",
 )
 # Injected as ECS secrets; never allowed as plain environment variables.
 SECRET_VARIABLES = (
@@ -76,6 +77,7 @@ SECRET_VARIABLES = (
     "GOOGLE_OAUTH_CLIENT_SECRET",
     "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY",
     "GOOGLE_MCP_CREDENTIALS_DIR",
+    "GOOGLE_SEARCH_API_KEY",
 )
 
 
@@ -392,6 +394,15 @@ class InternalCallerSettings:
 
 
 @dataclass(frozen=True)
+class SearchSettings:
+    """Google Programmable Search for the web search tool: the engine id here, its API key in the app secret."""
+
+    #: The Programmable Search Engine id (the server's GOOGLE_SEARCH_ENGINE_ID); empty: no web search.
+    #: When set, the app secret must hold the key GOOGLE_SEARCH_API_KEY too, or the task cannot start.
+    engine_id: str = ""
+
+
+@dataclass(frozen=True)
 class StateSettings:
     """S3 backend (encrypt + native lockfile) and the bootstrap stack's bucket."""
 
@@ -452,6 +463,7 @@ class EnvironmentSettings:
     scaling: ScalingSettings = field(default_factory=ScalingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     internal_callers: InternalCallerSettings = field(default_factory=InternalCallerSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     domain: DomainSettings = field(default_factory=DomainSettings)
     edge: EdgeSettings = field(default_factory=EdgeSettings)
     state: StateSettings = field(default_factory=StateSettings)

@@ -15,6 +15,7 @@ from modules.symbolic import (
     choose_string,
     count,
     has_items,
+    is_set,
     is_unset,
     null,
     optional_items,
@@ -30,13 +31,17 @@ APP_SECRET_KEYS = (
     "GOOGLE_OAUTH_CLIENT_SECRET",
     "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY",
 )
+#: Key of the app secret with the web search tool's API key: injected only with ``[search] engine_id``
+#: (ECS refuses to start a task when a key it injects is missing from the secret).
+SEARCH_API_KEY = "GOOGLE_SEARCH_API_KEY"
 #: Plain-string secret (the reference's GOOGLE_MCP_CREDENTIALS_DIR).
 CREDENTIALS_DIR_VARIABLE = "GOOGLE_MCP_CREDENTIALS_DIR"
 
 
 class Secrets(aws.Construct):
     """Exposes ``app_secret_arn``, ``credentials_dir_secret_arn``, ``arns`` (what the
-    execution role may read), ``kms_key_arn`` and ``container_secrets`` (name -> valueFrom).
+    execution role may read), ``kms_key_arn``, ``container_secrets`` (name -> valueFrom) and
+    ``optional_container_secrets`` (name -> (flag, valueFrom)).
     """
 
     def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
@@ -61,6 +66,9 @@ class Secrets(aws.Construct):
         self.arns = [self.app_secret_arn, self.credentials_dir_secret_arn]
         self.container_secrets = {key: f"{self.app_secret_arn}:{key}::" for key in APP_SECRET_KEYS}
         self.container_secrets[CREDENTIALS_DIR_VARIABLE] = self.credentials_dir_secret_arn
+        self.optional_container_secrets = {
+            SEARCH_API_KEY: (is_set(settings.search.engine_id), f"{self.app_secret_arn}:{SEARCH_API_KEY}::")
+        }
 
     def _given_or_created(self, arn: str, id: str, name: str, description: str, settings: EnvironmentSettings) -> str:
         create = is_unset(arn)

@@ -86,6 +86,7 @@ class ServiceStack(BaseStack):
             derived=derived,
             log_group_name=self.logs.name,
             container_secrets=self.secrets.container_secrets,
+            optional_secrets=self.secrets.optional_container_secrets,
         )
         self.task_definition = TaskDefinition(
             self,

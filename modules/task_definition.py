@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from modules import aws
 from modules.config import EnvironmentSettings
 from modules.derived import DerivedValues
-from modules.symbolic import conditional, has_items, symbolic, text, to_json
+from modules.symbolic import conditional, has_items, is_set, optional_items, symbolic, text, to_json
 
 INTERNAL_CLIENT_IDS = "WORKSPACE_MCP_INTERNAL_CLIENT_IDS"
+SEARCH_ENGINE_ID = "GOOGLE_SEARCH_ENGINE_ID"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def container_environment(settings: EnvironmentSettings, derived: DerivedValues)
         "WORKSPACE_MCP_TOKEN_STORE": derived.token_store_uri,
         "WORKSPACE_MCP_TRUSTED_PROXIES": derived.trusted_proxies,
         **internal_callers(settings),
+        **web_search(settings),
         **settings.task.environment,
     }
 
@@ -73,6 +75,12 @@ def internal_callers(settings: EnvironmentSettings) -> dict[str, str]:
     """The server's allow-list of internal callers' OAuth clients, only when there is one."""
     ids = settings.internal_callers.client_ids
     return {INTERNAL_CLIENT_IDS: ",".join(ids)} if ids and not symbolic(ids) else {}
+
+
+def web_search(settings: EnvironmentSettings) -> dict[str, str]:
+    """The Programmable Search Engine id, only when web search is configured."""
+    engine_id = settings.search.engine_id
+    return {SEARCH_ENGINE_ID: engine_id} if engine_id and not symbolic(engine_id) else {}
 
 
 def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> list[dict]:
@@ -85,9 +93,20 @@ def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> l
     )
     ids = settings.internal_callers.client_ids
     internal = conditional(has_items(ids), {INTERNAL_CLIENT_IDS: aws.Fn.join(",", ids)}, {}) if symbolic(ids) else {}
-    merged = aws.Token.as_any_map(aws.Fn.merge([computed, internal, settings.task.environment]))
+    engine_id = settings.search.engine_id
+    search = conditional(is_set(engine_id), {SEARCH_ENGINE_ID: engine_id}, {}) if symbolic(engine_id) else {}
+    merged = aws.Token.as_any_map(aws.Fn.merge([computed, internal, search, settings.task.environment]))
     # Terraform iterates a map in key order: sorted, like the stacks.
     return aws.TerraformIterator.from_map(merged).for_expression_for_list("{name = key, value = val}")
+
+
+def secret_list(always: dict[str, str], optional: dict[str, tuple[object, str]]) -> list[dict]:
+    """``[{name, valueFrom}]`` sorted by name; an optional one only where its flag holds."""
+    items: list[tuple[object, str, str]] = [(True, name, ref) for name, ref in always.items()]
+    items += [(flag, name, ref) for name, (flag, ref) in optional.items()]
+    return optional_items(
+        (flag, {"name": name, "valueFrom": ref}) for flag, name, ref in sorted(items, key=lambda item: item[1])
+    )
 
 
 def health_check_command(settings: EnvironmentSettings) -> list[str]:
@@ -102,7 +121,9 @@ def build_container_definition(
     derived: DerivedValues,
     log_group_name: str,
     container_secrets: dict[str, str],
+    optional_secrets: dict[str, tuple[object, str]] | None = None,
 ) -> ContainerDefinition:
+    """``optional_secrets``: name -> (flag, valueFrom), injected only where the flag holds."""
     task = settings.task
     hc = task.health_check
     return ContainerDefinition(
@@ -111,7 +132,7 @@ def build_container_definition(
         essential=True,
         portMappings=[{"containerPort": task.container_port, "hostPort": task.container_port, "protocol": "tcp"}],
         environment=environment_list(settings, derived),
-        secrets=[{"name": name, "valueFrom": ref} for name, ref in sorted(container_secrets.items())],
+        secrets=secret_list(container_secrets, optional_secrets or {}),
         logConfiguration={
             "logDriver": "awslogs",
             "options": {

@@ -662,6 +662,13 @@ RULES: tuple[Rule, ...] = (
         'needs MCP_ENABLE_OAUTH21 = "true" in task.environment',
         when=set_(F("internal_callers.client_ids")),
     ),
+    # Web search: the engine id is plain configuration; its API key is a key of the app secret.
+    pattern(
+        "search.engine_id",
+        "[A-Za-z0-9][A-Za-z0-9:_-]{0,127}",
+        "is not a Programmable Search Engine id (letters, digits, ':', '_', '-')",
+        when=set_(F("search.engine_id")),
+    ),
     # The state backend.
     pattern("state.bucket", _BUCKET, "is not a valid S3 bucket name", python_only=_CALLER),
     between("state.noncurrent_version_expiration_days", 1, python_only=_CALLER),

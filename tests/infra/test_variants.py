@@ -52,6 +52,8 @@ base = 1
 enabled = false
 [alarms]
 create_sns_topic_name = "busyb-google-workspace-mcp-alarms"
+[search]
+engine_id = "a1b2c3d4e5f6g7h8i"
 """,
     # Everything created, with an HTTPS listener and a Spot-capable cluster.
     "create": f"""
@@ -113,6 +115,10 @@ def test_existing_secrets_execution_role_and_bucket_are_used(reuse):
     secrets = {s["name"]: s["valueFrom"] for s in reuse.container()["secrets"]}
     assert secrets["GOOGLE_OAUTH_CLIENT_ID"] == f"{SECRET_ARN}:GOOGLE_OAUTH_CLIENT_ID::"
     assert secrets["GOOGLE_MCP_CREDENTIALS_DIR"] == DIR_SECRET_ARN
+    # Web search: the key from the existing app secret's JSON, the engine id as plain configuration.
+    assert secrets["GOOGLE_SEARCH_API_KEY"] == f"{SECRET_ARN}:GOOGLE_SEARCH_API_KEY::"
+    environment = {e["name"]: e["value"] for e in reuse.container()["environment"]}
+    assert environment["GOOGLE_SEARCH_ENGINE_ID"] == "a1b2c3d4e5f6g7h8i"
     assert reuse.outputs["app_secret_arn"]["value"] == SECRET_ARN
     assert reuse.json["variable"]["image_tag"]["default"] == "0123abc"
 

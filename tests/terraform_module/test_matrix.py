@@ -129,6 +129,8 @@ base = 1
 enabled = false
 [alarms]
 enabled = false
+[search]
+engine_id = "017576662512468239146:omuauf_lfve"
 """,
         "https://mcp.busyb.ai/google-workspace",
     ),
@@ -144,6 +146,8 @@ create_sns_topic_name = "busyb-google-workspace-mcp-alarms"
 email_subscriptions = ["ops@busyb.ai", "oncall@busyb.ai"]
 [internal_callers]
 client_ids = ["1234567890-coreagent.apps.googleusercontent.com"]
+[search]
+engine_id = "a1b2c3d4e5f6g7h8i"
 """,
         "https://google-workspace.busyb.ai/google-workspace",
     ),
@@ -314,3 +318,23 @@ def test_server_trusts_forwarded_for_from_the_vpc_only(matrix, name):
         assert environment["WORKSPACE_MCP_TRUSTED_PROXIES"] == expected, side
         proxies = server_settings(environment).http.trusted_proxies
         assert proxies == (ipaddress.ip_network(expected),), side
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_web_search_only_where_configured(matrix, name):
+    """With ``[search] engine_id`` the engine id is plain and the API key comes from the app secret's
+    JSON key; without it neither exists (ECS would refuse to start on a key the secret lacks)."""
+    run, key = matrix["run"], matrix["keys"][name]
+    engine_id = re.search(r'engine_id = "([^"]+)"', MATRIX[name][0])
+    for side in ("stack", "module"):
+        (task,) = [v for a, v in run.resources.items() if a.startswith(f"module.{side}_{key}.aws_ecs_task_definition.")]
+        (container,) = json.loads(task["container_definitions"])
+        environment = {item["name"]: item["value"] for item in container["environment"]}
+        secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
+        assert [item["name"] for item in container["secrets"]] == sorted(secrets), side
+        app_secret = secrets["GOOGLE_OAUTH_CLIENT_ID"].removesuffix(":GOOGLE_OAUTH_CLIENT_ID::")
+        if engine_id:
+            assert environment["GOOGLE_SEARCH_ENGINE_ID"] == engine_id[1], side
+            assert secrets["GOOGLE_SEARCH_API_KEY"] == f"{app_secret}:GOOGLE_SEARCH_API_KEY::", side
+        else:
+            assert "GOOGLE_SEARCH_ENGINE_ID" not in environment and "GOOGLE_SEARCH_API_KEY" not in secrets, side
