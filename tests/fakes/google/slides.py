@@ -50,17 +50,17 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, f"Invalid requests: {message}", "badRequest")
 
 
-def _shape(object_id: str, text: str = "", placeholder: str | None = None, shape_type: str = "TEXT_BOX") -> dict:
+def make_shape(object_id: str, text: str = "", placeholder: str | None = None, shape_type: str = "TEXT_BOX") -> dict:
     return {"objectId": object_id, "kind": "shape", "shapeType": shape_type, "placeholder": placeholder, "text": text}
 
 
-def _slide(fake: GoogleApiFake, object_id: str, layout: str, elements: list[dict], notes: str = "") -> dict:
+def make_slide(fake: GoogleApiFake, object_id: str, layout: str, elements: list[dict], notes: str = "") -> dict:
     return {
         "objectId": object_id,
         "layout": layout,
         "elements": elements,
         "notesPageId": f"{object_id}:notes",
-        "notes": _shape(fake.new_id("notes_body_"), notes, "BODY"),
+        "notes": make_shape(fake.new_id("notes_body_"), notes, "BODY"),
     }
 
 
@@ -79,40 +79,40 @@ def _seed_slides(fake: GoogleApiFake) -> None:
         "deck1",
         "Quarterly review",
         [
-            _slide(
+            make_slide(
                 fake,
                 "slide1",
                 "TITLE",
-                [_shape("s1_title", "Q1 review", "CENTERED_TITLE"), _shape("s1_sub", "March 2025", "SUBTITLE")],
+                [make_shape("s1_title", "Q1 review", "CENTERED_TITLE"), make_shape("s1_sub", "March 2025", "SUBTITLE")],
                 "Welcome everyone\nKeep it short",
             ),
-            _slide(
+            make_slide(
                 fake,
                 "slide2",
                 "TITLE_AND_BODY",
                 [
-                    _shape("s2_title", "Numbers", "TITLE"),
-                    _shape("s2_body", "Revenue up\nCosts down", "BODY"),
+                    make_shape("s2_title", "Numbers", "TITLE"),
+                    make_shape("s2_body", "Revenue up\nCosts down", "BODY"),
                     table,
                     {"objectId": "image1", "kind": "image"},
                 ],
             ),
-            _slide(
+            make_slide(
                 fake,
                 "slide3",
                 "BLANK",
                 [
-                    _shape("s3_box", "Thanks 🎉 all"),
+                    make_shape("s3_box", "Thanks 🎉 all"),
                     {
                         "objectId": "group1",
                         "kind": "group",
-                        "children": [_shape("g_box1", "Grouped note"), {"objectId": "g_img1", "kind": "image"}],
+                        "children": [make_shape("g_box1", "Grouped note"), {"objectId": "g_img1", "kind": "image"}],
                     },
                 ],
             ),
         ],
     )
-    add_deck(fake, "deck2", "Team offsite", [_slide(fake, "d2_slide1", "TITLE", [])])
+    add_deck(fake, "deck2", "Team offsite", [make_slide(fake, "d2_slide1", "TITLE", [])])
     add_comment(fake, "deck1", "Add a chart here", quoted="Numbers")
 
 
@@ -228,8 +228,8 @@ def _create(fake: GoogleApiFake, ctx: Ctx) -> dict:
     if deck_id in fake.state["presentations"]:
         raise ApiError(409, f"A presentation with id {deck_id} already exists.", "alreadyExists")
     slide_id = fake.new_id("slide_")
-    placeholders = [_shape(f"{slide_id}_{i}", "", kind) for i, kind in enumerate(LAYOUTS["TITLE"])]
-    slides = [_slide(fake, slide_id, "TITLE", placeholders)]
+    placeholders = [make_shape(f"{slide_id}_{i}", "", kind) for i, kind in enumerate(LAYOUTS["TITLE"])]
+    slides = [make_slide(fake, slide_id, "TITLE", placeholders)]
     deck = add_deck(fake, deck_id, ctx.body.get("title") or "Untitled presentation", slides)
     return _deck_json(deck)
 
@@ -351,13 +351,13 @@ class _Edit:
         elements, seen = [], {}
         for number, placeholder in enumerate(LAYOUTS[layout]):
             index = seen[placeholder] = seen.get(placeholder, -1) + 1
-            elements.append(_shape(mapped.get((placeholder, index), f"{slide_id}_p{number}"), "", placeholder))
+            elements.append(make_shape(mapped.get((placeholder, index), f"{slide_id}_p{number}"), "", placeholder))
         slide = {
             "objectId": slide_id,
             "layout": layout,
             "elements": elements,
             "notesPageId": f"{slide_id}:notes",
-            "notes": _shape(f"{slide_id}:notes_body", "", "BODY"),
+            "notes": make_shape(f"{slide_id}:notes_body", "", "BODY"),
         }
         self.deck["slides"].insert(position, slide)
         return {"createSlide": {"objectId": slide_id}}
@@ -369,7 +369,7 @@ class _Edit:
         if slide is not None:
             raise _bad(f"createShape: {page_id} is not a page.")
         _, page = self.find(page_id)
-        page["elements"].append(_shape(shape_id, "", None, args.get("shapeType", "TEXT_BOX")))
+        page["elements"].append(make_shape(shape_id, "", None, args.get("shapeType", "TEXT_BOX")))
         return {"createShape": {"objectId": shape_id}}
 
     def _insertText(self, args: dict) -> dict:  # noqa: N802

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
+import anyio
 import pytest
 
-from tests.fakes.google.slides import add_deck
+from tests.fakes.google.slides import add_deck, make_shape, make_slide
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error
 from workspace_mcp_server.google import scopes
 
@@ -314,3 +315,30 @@ async def test_the_stand_in_refuses_what_google_refuses(google_api):
     status, body = send({"requests": [{"createSlide": {"objectId": "fine_id", "insertionIndex": 5}}]})
     assert status == 400 and "out of range" in body
     assert [s["objectId"] for s in google_api.state["presentations"]["deck2"]["slides"]] == ["d2_slide1"]
+
+
+async def test_a_huge_deck_is_truncated_not_dropped(mcp, google_api):
+    with google_api.lock:
+        slides = [
+            make_slide(google_api, f"big{n:03d}", "BLANK", [make_shape(f"big{n:03d}_box", "x" * 2000)])
+            for n in range(80)
+        ]
+        add_deck(google_api, "huge1", "Huge", slides)
+    result = await call(mcp, "get_presentation", presentation_id="huge1")
+    assert result.content[0].text.startswith("Huge (id=huge1, 80 slides)")
+    assert "[truncated: showing" in result.content[0].text
+    assert result.structured_content is None or result.structured_content.get("truncated")
+
+
+async def test_concurrent_slide_additions_both_land(mcp, google_api, deck):
+    added: list[str] = []
+
+    async def add(title: str) -> None:
+        result = await call(mcp, "add_slide", presentation_id=deck, layout="TITLE_ONLY", title=title)
+        added.append(result.structured_content["objectId"])
+
+    async with anyio.create_task_group() as group:
+        for title in ("Left", "Right"):
+            group.start_soon(add, title)
+    ids = [s["objectId"] for s in slides_of(google_api, deck)]
+    assert len(set(added)) == 2 and set(added) <= set(ids) and len(ids) == 5
