@@ -67,6 +67,11 @@ def tool_error(
 ) -> ToolError:
     """The ToolError a user sees for a Google API failure (a UserError unless Google itself failed)."""
     target = what or "the requested item"
+    if "chat app not found" in message.lower():  # Chat's answer (404) when the Cloud project has no Chat app
+        return UserError(
+            "Google Chat API: the server's Google Cloud project has no Chat app configured; an administrator must "
+            f"configure one (Chat API > Configuration), even for calls made as you. Google said: {message}"
+        )
     if status == 404:
         return UserError(f"Not found: {target} does not exist or is not visible to you.")
     if status == 403 and (reasons & SCOPE_REASONS or "scope" in message.lower()):
