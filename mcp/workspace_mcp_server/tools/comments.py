@@ -4,8 +4,7 @@
 that service's module, so it follows that service's selection (disabling slides removes slide comments).
 """
 
-from __future__ import annotations
-
+# No postponed annotations: the tools are registered under another module, so their types are resolved here.
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
