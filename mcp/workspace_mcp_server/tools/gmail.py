@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
+import io
+import mimetypes
 import re
 from typing import Any
 
 from fastmcp.tools import ToolResult
+from pydantic import BaseModel
 
 from ..google.client import call
 from ..google.errors import UserError
@@ -15,7 +18,9 @@ from ..google.scopes import GMAIL_READ, GMAIL_SETTINGS, GMAIL_WRITE
 from .common import (
     ATEXT,
     Mailbox,
+    blob_result,
     check_page_size,
+    decode_base64,
     email_address,
     gather,
     header,
@@ -282,6 +287,44 @@ def header_block(
     return out
 
 
+class Attachment(BaseModel):
+    filename: str
+    content_base64: str
+    mime_type: str | None = None  # default: guessed from the filename
+
+
+ATTACHMENTS_LIMIT = 25 * 1024 * 1024  # Gmail: at most 25 MB of attachments per message
+_MIME_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
+
+
+def attachment_parts(attachments: list[Attachment] | None) -> list[tuple[str, str, str, bytes]]:
+    """(filename, maintype, subtype, bytes) per attachment, checked: base64 decodes, the filename is a bare
+    name on one line, the MIME type is type/subtype, and the total stays under Gmail's 25 MB."""
+    parts, total = [], 0
+    for index, item in enumerate(attachments or []):
+        field = f"attachments[{index}]"
+        name = item.filename.strip()
+        if not name or name in (".", "..") or not name.isprintable():
+            raise UserError(f"{field}.filename: {item.filename!r} must be a printable name on one line (no CR/LF)")
+        if "/" in name or "\\" in name:
+            raise UserError(f"{field}.filename: give the file's name without folders (got {item.filename!r})")
+        if len(name.encode()) > 255:
+            raise UserError(f"{field}.filename: at most 255 bytes (got {len(name.encode())})")
+        mime = item.mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if not _MIME_TYPE.fullmatch(mime):
+            raise UserError(f"{field}.mime_type: expected type/subtype such as application/pdf (got {mime!r})")
+        data = decode_base64(f"{field}.content_base64", item.content_base64)
+        total += len(data)
+        if total > ATTACHMENTS_LIMIT:
+            raise UserError(
+                f"attachments: {total} bytes and counting; Gmail sends at most 25 MB of attachments "
+                "(share large files from Drive and send the link)"
+            )
+        maintype, subtype = mime.lower().split("/")
+        parts.append((name, maintype, subtype, data))
+    return parts
+
+
 def build_raw(
     recipients: dict[str, list[Mailbox]],
     subject: str,
@@ -289,8 +332,10 @@ def build_raw(
     html_body: bool = False,
     in_reply_to: str | None = None,
     references: list[str] | tuple[str, ...] = (),
+    attachments: list[tuple[str, str, str, bytes]] | None = None,
 ) -> bytes:
-    """An RFC 5322 message (CRLF line endings, lines under 998 octets) for the Gmail API's ``raw``."""
+    """An RFC 5322 message (CRLF line endings, lines under 998 octets) for the Gmail API's ``raw``; with
+    attachments a multipart/mixed one (non-ASCII filenames RFC 2231-encoded by the email package)."""
     import email.policy
     from email.message import EmailMessage
 
@@ -302,6 +347,8 @@ def build_raw(
         content.add_alternative(text, subtype="html")
     else:
         content.set_content(text)
+    for name, maintype, subtype, data in attachments or []:
+        content.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return header_block(recipients, subject, in_reply_to, list(references)) + content.as_bytes()
 
 
@@ -314,6 +361,7 @@ async def _mime(
     html_body: bool,
     reply_to_message_id: str | None,
     keep: dict | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> dict:
     """The Gmail API message resource ({raw, threadId}) for a new message or a reply.
 
@@ -324,6 +372,7 @@ async def _mime(
     if not recipients["To"]:
         raise UserError("to: at least one recipient is required")
     no_line_breaks("subject", subject)
+    files = attachment_parts(attachments)
     resource: dict[str, Any] = {}
     in_reply_to, references = None, []
     if reply_to_message_id:
@@ -355,9 +404,46 @@ async def _mime(
         references = msg_ids(keep.get("references", ""))
         if keep.get("threadId"):
             resource["threadId"] = keep["threadId"]
-    raw = build_raw(recipients, subject, body, html_body, in_reply_to, references)
+    raw = build_raw(recipients, subject, body, html_body, in_reply_to, references, files)
     resource["raw"] = base64.urlsafe_b64encode(raw).decode()
     return resource
+
+
+# Past this the message goes as media to the /upload endpoint (message/rfc822 bytes) instead of base64url in
+# a JSON body: Google's upload guide puts simple requests at about 5 MB, and base64url adds a third.
+SIMPLE_BODY_LIMIT = 5 * 1024 * 1024
+
+
+def _as_upload(resource: dict) -> tuple[dict, Any]:
+    """(metadata, media) for a message too large for a JSON body: the raw bytes as message/rfc822 media."""
+    if len(resource["raw"]) <= SIMPLE_BODY_LIMIT - 64 * 1024:  # room for the JSON around it
+        return resource, None
+    from googleapiclient.http import MediaIoBaseUpload
+
+    raw = base64.urlsafe_b64decode(resource["raw"])
+    metadata = {key: value for key, value in resource.items() if key != "raw"}
+    return metadata, MediaIoBaseUpload(io.BytesIO(raw), mimetype="message/rfc822", resumable=False)
+
+
+async def _send(resource: dict) -> dict:
+    metadata, media = _as_upload(resource)
+    return await call("gmail", lambda s: _users(s).messages().send(userId="me", body=metadata, media_body=media))
+
+
+async def _save_draft(resource: dict, draft_id: str | None = None) -> dict:
+    """drafts.create, or drafts.update of ``draft_id``; large messages go through the upload endpoint."""
+    metadata, media = _as_upload(resource)
+    drafts = lambda s: _users(s).drafts()  # noqa: E731
+    if draft_id is None:
+        return await call(
+            "gmail", lambda s: drafts(s).create(userId="me", body={"message": metadata}, media_body=media)
+        )
+    body = {"id": draft_id, "message": metadata}
+    return await call(
+        "gmail",
+        lambda s: drafts(s).update(userId="me", id=draft_id, body=body, media_body=media),
+        what=f"draft '{draft_id}'",
+    )
 
 
 @write("core", GMAIL_WRITE)
@@ -369,15 +455,17 @@ async def send_gmail_message(
     bcc: str | None = None,
     html: bool = False,
     reply_to_message_id: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> ToolResult:
     """Send an email. To reply in a thread give reply_to_message_id (subject may then be empty).
 
     Args:
         to: comma-separated addresses, e.g. "Ann <ann@x.com>, bo@y.org".
         html: body is HTML (a plain-text part is added).
+        attachments: files as base64 (25 MB in all; one request carries about 3 MB).
     """
-    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id)
-    sent = await call("gmail", lambda s: _users(s).messages().send(userId="me", body=message))
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, attachments=attachments)
+    sent = await _send(message)
     return respond(
         f"Sent message {sent['id']} in thread {sent.get('threadId')}.",
         {"id": sent["id"], "threadId": sent.get("threadId")},
@@ -458,10 +546,11 @@ async def create_gmail_draft(
     bcc: str | None = None,
     html: bool = False,
     reply_to_message_id: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> ToolResult:
     """Create a draft (same arguments as send_gmail_message)."""
-    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id)
-    draft = await call("gmail", lambda s: _users(s).drafts().create(userId="me", body={"message": message}))
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, attachments=attachments)
+    draft = await _save_draft(message)
     return respond(f"Created draft {draft['id']}.", {"id": draft["id"], "messageId": draft["message"]["id"]})
 
 
@@ -493,8 +582,9 @@ async def update_gmail_draft(
     bcc: str | None = None,
     html: bool = False,
     reply_to_message_id: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> ToolResult:
-    """Replace a draft's recipients, subject and body (a reply draft stays in its thread)."""
+    """Replace a draft's recipients, subject, body and attachments (a reply draft stays in its thread)."""
     keep = None
     if not reply_to_message_id:
         current = await call(
@@ -509,12 +599,8 @@ async def update_gmail_draft(
             "in_reply_to": header(headers, "In-Reply-To"),
             "references": header(headers, "References"),
         }
-    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, keep)
-    draft = await call(
-        "gmail",
-        lambda s: _users(s).drafts().update(userId="me", id=draft_id, body={"id": draft_id, "message": message}),
-        what=f"draft '{draft_id}'",
-    )
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, keep, attachments)
+    draft = await _save_draft(message, draft_id)
     return respond(f"Updated draft {draft['id']}.", {"id": draft["id"]})
 
 
@@ -530,27 +616,39 @@ async def send_gmail_draft(draft_id: str) -> ToolResult:
 
 
 @read("extended", GMAIL_READ)
-async def get_gmail_attachment(message_id: str, attachment_id: str) -> ToolResult:
-    """Get an attachment's content: text as text, other types as base64."""
+async def get_gmail_attachment(
+    message_id: str, attachment_id: str, offset: int = 0, max_bytes: int = 1_048_576
+) -> ToolResult:
+    """Get an attachment: text types as text, others as an embedded resource (base64 with its MIME type);
+    max_bytes (at most 4 MB) from offset, the reply gives the next offset."""
+    if not 1 <= max_bytes <= 4 * 1024 * 1024:
+        raise UserError(f"max_bytes: must be between 1 and {4 * 1024 * 1024} (got {max_bytes})")
+    if offset < 0:
+        raise UserError(f"offset: must be 0 or more (got {offset})")
     message = await _get_message(message_id)
     _, attachments = _body_and_attachments(message.get("payload", {}))
     meta = next((a for a in attachments if a["attachmentId"] == attachment_id), None)
     if meta is None:
-        raise UserError(f"Not found: attachment '{attachment_id}' is not in message '{message_id}'")
+        listed = ", ".join(f"{a['filename']} ({a['attachmentId']})" for a in attachments) or "none"
+        raise UserError(f"Not found: attachment '{attachment_id}' is not in message '{message_id}' (it has: {listed})")
     part = await call(
         "gmail",
         lambda s: _users(s).messages().attachments().get(userId="me", messageId=message_id, id=attachment_id),
         what=f"attachment '{attachment_id}'",
     )
     content = _b64decode(part.get("data", ""))
-    info = {"filename": meta["filename"], "mimeType": meta["mimeType"], "size": len(content)}
+    if offset and offset >= len(content):
+        raise UserError(f"offset: {offset} is past the end of {meta['filename']!r} ({len(content)} bytes)")
+    piece = content[offset : offset + max_bytes]
+    end = offset + len(piece)
+    info = {"filename": meta["filename"], "mimeType": meta["mimeType"], "size": len(content), "offset": offset}
+    info |= {"bytes": len(piece), "nextOffset": end if end < len(content) else None}
+    more = f" Next part: offset={end}." if end < len(content) else ""
+    head = f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes): bytes {offset}-{end - 1}.{more}"
     if _TEXT_TYPES.match(meta["mimeType"]):
-        return respond(
-            f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes):\n\n" + content.decode("utf-8", "replace"),
-            info,
-        )
-    encoded = base64.b64encode(content).decode()
-    return respond(f"{meta['filename']} ({meta['mimeType']}, {len(content)} bytes), base64:\n{encoded}", info)
+        return respond(f"{head}\n\n" + piece.decode("utf-8", "replace"), info)
+    uri = f"https://mail.google.com/mail/u/0/#all/{message_id}"
+    return blob_result(head, piece, meta["mimeType"], uri, info)
 
 
 @read("complete", GMAIL_READ)

@@ -345,9 +345,13 @@ class GoogleApiFake:
         ctx = Ctx(route.method_id, params, None, headers=headers, token=token)
         if route.upload and params.get("uploadType") == "resumable":
             ctx.body = json.loads(body) if body else {}  # the session's metadata; the bytes follow in PUTs
+        elif route.upload and params.get("uploadType") == "media":  # the bytes alone, no metadata
+            ctx.body, ctx.media, ctx.media_type = {}, body, content_type.split(";")[0].strip().lower()
         elif route.upload:
             if params.get("uploadType") != "multipart":
-                raise self._violation(400, f"{route.method_id}: only uploadType=multipart and resumable are emulated")
+                raise self._violation(
+                    400, f"{route.method_id}: only uploadType=media, multipart and resumable are emulated"
+                )
             ctx.body, ctx.media, ctx.media_type = _multipart(content_type, body)
         elif body:
             if "json" not in content_type:
