@@ -1,4 +1,5 @@
-"""Docs tools: read as text/markdown, create, insert/replace/delete text, find-and-replace, tables."""
+"""Docs tools: read as text/markdown, create, insert/replace/delete text, find-and-replace, tables, Markdown both
+ways (docs_markdown), suggested edits."""
 
 from __future__ import annotations
 
@@ -11,15 +12,11 @@ from ..google.errors import UserError
 from ..google.scopes import DOCS_READ, DOCS_WRITE, DRIVE_READ
 from .comments import comment_tools
 from .common import respond
+from .docs_markdown import ORDERED_GLYPHS, Plan, document_markdown, index_units, plan_requests
 from .drive import list_of_type
 from .registry import read, write
 
-ORDERED_GLYPHS = {"DECIMAL", "ZERO_DECIMAL", "ALPHA", "UPPER_ALPHA", "ROMAN", "UPPER_ROMAN"}
-
-
-def index_units(text: str) -> int:
-    """How far ``text`` moves Docs indexes: UTF-16 code units (an emoji outside the BMP counts 2)."""
-    return len(text.encode("utf-16-le")) // 2
+__all__ = ["index_units"]  # the UTF-16 index arithmetic lives in docs_markdown; other tools import it from here
 
 
 def _documents(service: Any) -> Any:
@@ -100,10 +97,13 @@ def _end_index(document: dict) -> int:
     return content[-1].get("endIndex", 1) if content else 1
 
 
-async def _batch(document_id: str, requests: list[dict]) -> dict:
+async def _batch(document_id: str, requests: list[dict], revision: str | None = None) -> dict:
+    body: dict[str, Any] = {"requests": requests}
+    if revision:  # refused by Google if someone else edited the document since it was read
+        body["writeControl"] = {"requiredRevisionId": revision}
     return await call(
         "docs",
-        lambda s: _documents(s).batchUpdate(documentId=document_id, body={"requests": requests}),
+        lambda s: _documents(s).batchUpdate(documentId=document_id, body=body),
         what=f"document '{document_id}'",
     )
 
@@ -224,3 +224,120 @@ async def batch_update_doc(document_id: str, requests: list[dict[str, Any]]) -> 
 
 
 list_doc_comments, add_doc_comment, reply_to_doc_comment, resolve_doc_comment = comment_tools(__name__, "doc")
+
+
+SUGGESTION_MODES = {
+    "hide": "PREVIEW_WITHOUT_SUGGESTIONS",
+    "accept": "PREVIEW_SUGGESTIONS_ACCEPTED",
+    "inline": "SUGGESTIONS_INLINE",
+}
+
+
+@read("core", DOCS_READ)
+async def get_doc_as_markdown(
+    document_id: str, tab_id: str | None = None, suggestions: Literal["hide", "accept", "inline"] = "hide"
+) -> ToolResult:
+    """Read a Google Doc as Markdown (headings, styles, links, nested lists, tables, images, footnotes; every tab,
+    each after a <!-- tab: title (id) --> line). suggestions: pending suggested edits hidden, accepted or inline."""
+    document = await _get(document_id, includeTabsContent=True, suggestionsViewMode=SUGGESTION_MODES[suggestions])
+    markdown = document_markdown(document, tab_id)
+    info = {"documentId": document_id, "title": document.get("title"), "revisionId": document.get("revisionId")}
+    return respond(markdown, info)
+
+
+def _written(plan: Plan, document_id: str, title: str | None) -> dict[str, Any]:
+    return {
+        "documentId": document_id,
+        "title": title,
+        "paragraphs": plan.paragraphs,
+        "tables": plan.tables,
+        "lists": plan.lists,
+        "requests": len(plan.requests),
+    }
+
+
+@write("core", DOCS_WRITE)
+async def create_doc_from_markdown(title: str, markdown: str) -> ToolResult:
+    """Create a Google Doc from Markdown (CommonMark + tables, ~~strike~~; raw HTML stays literal text; images
+    only from public https URLs; at most 200,000 characters)."""
+    plan = plan_requests(markdown)  # every refusal happens before anything is created
+    document = await call("docs", lambda s: _documents(s).create(body={"title": title}))
+    document_id = document["documentId"]
+    try:
+        await _batch(document_id, plan.requests, document.get("revisionId"))
+    except Exception as exc:
+        raise UserError(f"Created document {document_id} but could not write its content (it is empty): {exc}") from exc
+    return respond(f"Created document {title!r} (id={document_id}) from Markdown.", _written(plan, document_id, title))
+
+
+@write("extended", DOCS_WRITE, destructive=True)
+async def replace_doc_with_markdown(document_id: str, markdown: str) -> ToolResult:
+    """Replace a Google Doc's whole body (first tab) with Markdown, in one all-or-nothing update (same Markdown as
+    create_doc_from_markdown)."""
+    plan = plan_requests(markdown)
+    document = await _get(document_id)
+    end = _end_index(document)
+    reset: list[dict[str, Any]] = [{"deleteContentRange": {"range": {"startIndex": 1, "endIndex": end - 1}}}]
+    if end - 1 <= 1:
+        reset = []
+    whole = {"startIndex": 1, "endIndex": 2}  # the paragraph left: drop its styles so nothing is inherited
+    reset += [
+        {"updateParagraphStyle": {"range": whole, "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"}, "fields": "*"}},
+        {"deleteParagraphBullets": {"range": whole}},
+        {"updateTextStyle": {"range": whole, "textStyle": {}, "fields": "*"}},
+    ]
+    await _batch(document_id, reset + plan.requests, document.get("revisionId"))
+    return respond(
+        f"Replaced the content of {document_id} with Markdown.", _written(plan, document_id, document.get("title"))
+    )
+
+
+def _suggestion_runs(content: list[dict], tab: str, found: dict[str, dict]) -> None:
+    for element in content:
+        for row in element.get("table", {}).get("tableRows", []):
+            for cell in row.get("tableCells", []):
+                _suggestion_runs(cell.get("content", []), tab, found)
+        for item in element.get("paragraph", {}).get("elements", []):
+            run = item.get("textRun", {})
+            marks = [("inserted", i) for i in run.get("suggestedInsertionIds", [])]
+            marks += [("deleted", i) for i in run.get("suggestedDeletionIds", [])]
+            marks += [("styleChanged", i) for i in run.get("suggestedTextStyleChanges", {})]
+            for kind, suggestion_id in marks:
+                entry = found.setdefault(
+                    suggestion_id, {"id": suggestion_id, "tab": tab, "startIndex": item.get("startIndex")}
+                )
+                entry[kind] = entry.get(kind, "") + run.get("content", "")
+                entry["endIndex"] = item.get("endIndex")
+
+
+@read("extended", DOCS_READ)
+async def list_doc_suggestions(document_id: str) -> ToolResult:
+    """List a Google Doc's pending suggested edits: id, inserted/deleted text, indexes, tab."""
+    document = await _get(document_id, includeTabsContent=True, suggestionsViewMode="SUGGESTIONS_INLINE")
+    found: dict[str, dict] = {}
+    tabs = list(document.get("tabs", []))
+    while tabs:
+        tab = tabs.pop(0)
+        tabs[:0] = tab.get("childTabs", [])
+        title = tab.get("tabProperties", {}).get("title", "")
+        _suggestion_runs(tab.get("documentTab", {}).get("body", {}).get("content", []), title, found)
+    lines = []
+    for entry in found.values():
+        change = " and ".join(
+            f"{kind} {entry[kind]!r}" for kind in ("deleted", "inserted", "styleChanged") if kind in entry
+        )
+        lines.append(
+            f"- {entry['id']}: {change} (indexes {entry['startIndex']}-{entry['endIndex']}, tab {entry['tab']})"
+        )
+    text = "\n".join(lines) if lines else "No pending suggestions."
+    return respond(text, {"suggestions": list(found.values())})
+
+
+@write("complete", DOCS_WRITE, destructive=True)
+async def resolve_doc_suggestion(
+    document_id: str, suggestion_id: str, action: Literal["accept", "reject"]
+) -> ToolResult:
+    """Accept or reject one pending suggested edit (ids from list_doc_suggestions); needs edit access."""
+    request = {f"{action}Suggestion": {"suggestionId": suggestion_id}}
+    await _batch(document_id, [request])
+    return respond(f"{action.capitalize()}ed suggestion {suggestion_id} in {document_id}.")

@@ -1,0 +1,284 @@
+"""Docs as Markdown both ways, and suggested edits, through a real server against the Docs stand-in.
+
+The stand-in applies every batchUpdate request to a model of the document that counts indexes as Google does
+(UTF-16 code units, table structure, the tabs createParagraphBullets removes), so the main referee is the round
+trip: Markdown -> document -> Markdown. markdown-it (the parser CommonMark's authors test against) is the second
+referee: the HTML it renders from what we read back must equal the HTML of what we wrote.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from markdown_it import MarkdownIt
+
+from tests.fakes.google.docs import CHART, review_document
+from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
+from workspace_mcp_server.tools.docs_markdown import MAX_MARKDOWN_CHARS
+
+pytestmark = pytest.mark.anyio
+
+# The canonical form get_doc_as_markdown writes: what goes in comes back byte for byte.
+SAMPLE = """# Release plan 🚀
+
+Intro with *italic **bold inside** still italic*, ~~gone~~, `make test` and [the docs](https://example.com/d?a=1&b=2).
+
+## Steps
+
+1. Prepare 🎉 the *branch*
+   1. Nested **step**
+   2. Another
+2. Ship it
+
+- Top
+  - Middle
+    - Deep 😀 item
+- Back to top
+
+Text right after the list.
+
+| Name | Notes |
+| --- | --- |
+| pipe \\| here | **bold** 🎉 |
+| empty |  |
+
+### After the table
+
+> A quoted line
+
+---
+
+```
+def main():
+    return "`x`"
+```
+
+Line one\\
+line two with a tab\there.
+
+---
+
+| Last | Table |
+| --- | --- |
+| a | b |"""
+
+MD = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+async def _document(google_api, document_id: str) -> dict:
+    """documents.get straight from the stand-in (Google's wire format), as an independent reader."""
+    status, _, payload = google_api.handle(
+        "GET", f"/v1/documents/{document_id}", {"authorization": f"Bearer {ACCESS_TOKEN}"}, b""
+    )
+    assert status == 200
+    return json.loads(payload)
+
+
+async def _create(mcp, markdown: str, title: str = "From Markdown") -> str:
+    created = await call(mcp, "create_doc_from_markdown", title=title, markdown=markdown)
+    return created.structured_content["documentId"]
+
+
+async def test_round_trip_rich_sample(mcp, google_api):
+    before = len(google_api.calls("docs.documents.batchUpdate"))
+    document_id = await _create(mcp, SAMPLE)
+    assert len(google_api.calls("docs.documents.batchUpdate")) == before + 1  # one all-or-nothing write
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == SAMPLE
+    # markdown-it's own tokens against the paragraph styles and bullets the document holds
+    tokens = MD.parse(SAMPLE)
+    headings = [(int(t.tag[1]), tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    paragraphs = [
+        e["paragraph"] for e in (await _document(google_api, document_id))["body"]["content"] if "paragraph" in e
+    ]
+
+    def plain(paragraph: dict) -> str:
+        return "".join(e.get("textRun", {}).get("content", "") for e in paragraph["elements"]).rstrip("\n")
+
+    assert headings == [
+        (int(p["paragraphStyle"]["namedStyleType"][-1]), plain(p))
+        for p in paragraphs
+        if p["paragraphStyle"]["namedStyleType"].startswith("HEADING_")
+    ]
+    items = [t.level for t in tokens if t.type == "list_item_open"]
+    bullets = [p["bullet"]["nestingLevel"] for p in paragraphs if "bullet" in p]
+    assert [(level - min(items)) // 2 for level in items] == bullets == [0, 1, 1, 0, 0, 1, 2, 0]
+    assert not any(plain(p).startswith("\t") for p in paragraphs)  # the nesting tabs were consumed
+
+
+async def test_round_trip_normalizes_to_the_same_html(mcp):
+    source = (
+        "Setext title\n============\n\n__strong__ and _em_ with a soft\nbreak; <b>not html</b> &amp; `a``b`\n\n"
+        "    indented code\n\n* star\n* list\n\n+ plus\n\n3) paren\n\n***\n\nA [link with **bold**](https://e.org)"
+    )
+    document_id = await _create(mcp, source)
+    first = await text(mcp, "get_doc_as_markdown", document_id=document_id)
+    assert MD.render(first).replace('<ol start="3">', "<ol>") == MD.render(source).replace(
+        '<ol start="3">', "<ol>"
+    ).replace("soft\nbreak", "soft break")
+    assert "\\<b\\>not html\\</b\\>" in first  # raw HTML stays literal text
+    again = await _create(mcp, first)
+    assert await text(mcp, "get_doc_as_markdown", document_id=again) == first
+
+
+async def test_requests_count_utf16_units(mcp, google_api):
+    await _create(mcp, "🎉 **b** [l](https://e.com)")
+    requests = google_api.calls("docs.documents.batchUpdate")[-1].json()["requests"]
+    assert requests == [
+        {"insertText": {"location": {"index": 1}, "text": "🎉 b l"}},
+        {"updateTextStyle": {"range": {"startIndex": 4, "endIndex": 5}, "textStyle": {"bold": True}, "fields": "bold"}},
+        {
+            "updateTextStyle": {
+                "range": {"startIndex": 6, "endIndex": 7},
+                "textStyle": {"link": {"url": "https://e.com"}},
+                "fields": "link",
+            }
+        },
+    ]
+
+
+async def test_table_indexes_follow_the_documented_layout(mcp, google_api):
+    """Google's table guide: a 2x2 table at S has cell paragraphs at S+3, S+5, S+8, S+10 when empty."""
+    document_id = await _create(mcp, "| A | B |\n| --- | --- |\n| C | D |")
+    requests = google_api.calls("docs.documents.batchUpdate")[-1].json()["requests"]
+    assert requests[0] == {"insertTable": {"location": {"index": 1}, "rows": 2, "columns": 2}}
+    assert [(r["insertText"]["location"]["index"], r["insertText"]["text"]) for r in requests[1:]] == [
+        (5, "A"),
+        (8, "B"),  # S+5 after one unit of text
+        (12, "C"),
+        (15, "D"),
+    ]
+    table = next(e for e in (await _document(google_api, document_id))["body"]["content"] if "table" in e)
+    assert (table["startIndex"], table["endIndex"]) == (2, 2 + 2 + 2 * (1 + 2 * 2) + 4)
+    # the stand-in refuses what Google refuses: text at the table's start, half a table deleted
+    for requests, message in [
+        ([{"insertText": {"location": {"index": 2}, "text": "x"}}], "inside the bounds of an existing paragraph"),
+        ([{"deleteContentRange": {"range": {"startIndex": 3, "endIndex": 9}}}], "part of a table"),
+        ([{"deleteContentRange": {"range": {"startIndex": 1, "endIndex": 2}}}], "newline before a table"),
+    ]:
+        assert message in await error(mcp, "batch_update_doc", document_id=document_id, requests=requests)
+    assert "| A | B |" in await text(mcp, "get_doc_as_markdown", document_id=document_id)
+
+
+async def test_replace_resets_styles_lists_and_tables(mcp, google_api):
+    document_id = await _create(mcp, "| x | y |\n| --- | --- |\n| 1 | 2 |\n\n- **bold item**\n  - nested")
+    revision = (await _document(google_api, document_id))["revisionId"]
+    replaced = await call(mcp, "replace_doc_with_markdown", document_id=document_id, markdown="Plain *text*")
+    assert replaced.structured_content["paragraphs"] == 1
+    body = google_api.calls("docs.documents.batchUpdate")[-1].json()
+    assert body["writeControl"] == {"requiredRevisionId": revision}  # nobody's edit in between is overwritten
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == "Plain *text*"
+    last = (await _document(google_api, document_id))["body"]["content"][-1]["paragraph"]
+    assert "bullet" not in last and last["paragraphStyle"]["namedStyleType"] == "NORMAL_TEXT"
+    await call(mcp, "replace_doc_with_markdown", document_id=document_id, markdown=SAMPLE)
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == SAMPLE
+
+
+async def test_replace_is_all_or_nothing(mcp, google_api):
+    document_id = await _create(mcp, "# Keep me\n\n- as is")
+    google_api.fail("docs.documents.batchUpdate", 400, message="Invalid requests[7]: simulated")
+    assert "simulated" in await error(mcp, "replace_doc_with_markdown", document_id=document_id, markdown="New")
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == "# Keep me\n\n- as is"
+    message = await error(mcp, "replace_doc_with_markdown", document_id="docreadonly", markdown="# Mine now")
+    assert "Permission denied on document 'docreadonly'" in message
+    assert await text(mcp, "get_doc_as_markdown", document_id="docreadonly") == "Do not touch."
+
+
+@pytest.mark.parametrize(
+    "markdown, message",
+    [
+        ("", "markdown: is empty"),
+        ("  \n\n ", "markdown: is empty"),
+        ("x" * (MAX_MARKDOWN_CHARS + 1), f"over the limit of {MAX_MARKDOWN_CHARS}"),
+        ("![cat](http://example.com/cat.png)", "only https:// images"),
+        ("![local](cat.png)", "only https:// images"),
+        ("|" + " c |" * 21 + "\n|" + " - |" * 21, "more than 20 columns"),
+    ],
+)
+async def test_refused_before_any_write(mcp, google_api, markdown, message):
+    before = len(google_api.requests)
+    assert message in await error(mcp, "create_doc_from_markdown", title="No", markdown=markdown)
+    assert message in await error(mcp, "replace_doc_with_markdown", document_id="doc1", markdown=markdown)
+    assert len(google_api.requests) == before  # refused before Google was asked anything
+
+
+async def test_unsafe_and_unusual_input_stays_text(mcp, google_api):
+    source = "<script>alert(1)</script>\n\n[x](javascript:alert(1)) \u0007bell\ue000private **end**"
+    document_id = await _create(mcp, source)
+    body = await _document(google_api, document_id)
+    runs = [e["textRun"] for c in body["body"]["content"] if "paragraph" in c for e in c["paragraph"]["elements"]]
+    assert "<script>alert(1)</script>" in "".join(r["content"] for r in runs)
+    assert not any("link" in r.get("textStyle", {}) for r in runs)  # markdown-it refuses javascript: links
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == (
+        "\\<script\\>alert(1)\\</script\\>\n\n\\[x\\](javascript:alert(1)) bellprivate **end**"
+    )
+
+
+async def test_https_image_is_inserted(mcp, google_api):
+    document_id = await _create(mcp, "See ![chart](https://example.com/c.png) **now**")
+    requests = google_api.calls("docs.documents.batchUpdate")[-1].json()["requests"]
+    assert requests[:3] == [
+        {"insertText": {"location": {"index": 1}, "text": "See "}},
+        {"insertInlineImage": {"location": {"index": 5}, "uri": "https://example.com/c.png"}},
+        {"insertText": {"location": {"index": 6}, "text": " now"}},
+    ]
+    assert requests[3]["updateTextStyle"]["range"] == {"startIndex": 7, "endIndex": 10}
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == (
+        "See ![image](https://example.com/c.png) **now**"
+    )
+
+
+async def test_create_reports_a_failed_write(mcp, google_api):
+    google_api.fail("docs.documents.batchUpdate", 403, message="The caller does not have permission")
+    message = await error(mcp, "create_doc_from_markdown", title="Half", markdown="# Title")
+    assert "but could not write its content (it is empty)" in message and "does not have permission" in message
+
+
+async def test_read_tabs_footnotes_images_and_suggestion_modes(mcp):
+    hidden = await text(mcp, "get_doc_as_markdown", document_id="docreview")
+    assert hidden == (
+        "<!-- tab: Notes (t.0) -->\n\n# Review notes\n\n"
+        "Read [*the guide*](https://example.com/guide), run `make test` and ~~old~~\\*literal\\* [^1]\n\n---\n\n"
+        f"Chart: ![Q3 chart]({CHART})\n\nThe budget is **large** today.\n\n[^1]: See the appendix.\n\n"
+        "<!-- tab: Appendix (t.1) -->\n\nMore here."
+    )
+    accepted = await text(mcp, "get_doc_as_markdown", document_id="docreview", suggestions="accept", tab_id="t.0")
+    assert accepted.endswith("The budget is **small**.\n\n[^1]: See the appendix.") and "<!--" not in accepted
+    inline = await text(mcp, "get_doc_as_markdown", document_id="docreview", suggestions="inline", tab_id="t.0")
+    assert "**largesmall** today." in inline
+    assert await text(mcp, "get_doc_as_markdown", document_id="docreview", tab_id="t.1") == "More here."
+    assert "tab_id: the document has no tab 't.9'" in await error(
+        mcp, "get_doc_as_markdown", document_id="docreview", tab_id="t.9"
+    )
+    assert "document 'nodoc'" in await error(mcp, "get_doc_as_markdown", document_id="nodoc")
+    assert await text(mcp, "get_doc_as_markdown", document_id="doc1") == (
+        "# Design\n\nThe plan is **simple**.\n\n- First point\n  - Nested point\n\n1. Step one\n\n"
+        "| Name | Cost |\n| --- | --- |\n| Disk | 10 |\n\n## Goals\n\nShip it."
+    )
+
+
+async def test_list_and_resolve_suggestions(mcp, google_api):
+    google_api.state["documents"]["docsuggest"] = copy.deepcopy(review_document())
+    listed = await call(mcp, "list_doc_suggestions", document_id="docsuggest")
+    found = {s["id"]: s for s in listed.structured_content["suggestions"]}
+    assert found["suggest.swap"]["deleted"] == "large" and found["suggest.swap"]["inserted"] == "small"
+    assert found["suggest.cut"] == {
+        "id": "suggest.cut",
+        "tab": "Notes",
+        "deleted": " today",
+        "startIndex": found["suggest.cut"]["startIndex"],
+        "endIndex": found["suggest.cut"]["startIndex"] + 6,
+    }
+    assert "suggest.swap: deleted 'large' and inserted 'small'" in listed.content[0].text
+    await call(mcp, "resolve_doc_suggestion", document_id="docsuggest", suggestion_id="suggest.swap", action="accept")
+    await call(mcp, "resolve_doc_suggestion", document_id="docsuggest", suggestion_id="suggest.cut", action="reject")
+    assert (await text(mcp, "get_doc_as_markdown", document_id="docsuggest", tab_id="t.0")).endswith(
+        "The budget is **small** today.\n\n[^1]: See the appendix."
+    )
+    assert await text(mcp, "list_doc_suggestions", document_id="docsuggest") == "No pending suggestions."
+    assert "no suggestion 'suggest.cut'" in await error(
+        mcp, "resolve_doc_suggestion", document_id="docsuggest", suggestion_id="suggest.cut", action="accept"
+    )
+    message = await error(mcp, "list_doc_suggestions", document_id="docreadonly")
+    assert "Permission denied on document 'docreadonly'" in message
