@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
@@ -213,7 +214,12 @@ async def create_form(
     form = await call("forms", lambda s: _forms(s).create(body={"info": info}, unpublished=not published))
     if description:
         request = {"updateFormInfo": {"info": {"description": description}, "updateMask": "description"}}
-        await _update(form, [request])
+        try:
+            await _update(form, [request])
+        except ToolError as failure:  # the form exists: say so rather than leave it unmentioned
+            raise UserError(
+                f"Created form {form['formId']} ({title!r}) but could not set its description: {failure}"
+            ) from None
         form["info"]["description"] = description
     return respond("Created " + _render_form(form), form)
 

@@ -48,6 +48,17 @@ def _seed_forms(fake: GoogleApiFake) -> None:
         _question("1000000b", "Favourite colour", {"choiceQuestion": choice}),
         _question("1000000c", "How satisfied are you?", {"scaleQuestion": {"low": 1, "high": 5, "lowLabel": "Not"}}),
         _question("1000000d", "Visit date", {"dateQuestion": {"includeYear": True}}),
+        {
+            "itemId": "0000000e",
+            "title": "Rate each",
+            "questionGroupItem": {
+                "grid": {"columns": {"type": "RADIO", "options": [{"value": "Good"}, {"value": "Bad"}]}},
+                "questions": [
+                    {"questionId": "2000000a", "rowQuestion": {"title": "Food"}},
+                    {"questionId": "2000000b", "rowQuestion": {"title": "Venue"}},
+                ],
+            },
+        },
     ]
     form = {
         "formId": "form1",
@@ -65,6 +76,8 @@ def _seed_forms(fake: GoogleApiFake) -> None:
             "1000000a": {"questionId": "1000000a", "textAnswers": {"answers": [{"value": name}]}},
             "1000000b": {"questionId": "1000000b", "textAnswers": {"answers": [{"value": ["Red", "Blue"][index % 2]}]}},
         }
+        if index == 2:
+            answers["2000000b"] = {"questionId": "2000000b", "textAnswers": {"answers": [{"value": "Good"}]}}
         if index == 0:  # answered a question deleted since
             answers["9999999f"] = {"questionId": "9999999f", "textAnswers": {"answers": [{"value": "old"}]}}
         stamp = f"2025-03-{index + 1:02d}T10:00:00.000Z"

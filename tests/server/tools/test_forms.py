@@ -24,6 +24,7 @@ async def test_get_form_renders_items_compactly(mcp):
     )
     assert "4. [scale 1-5 (Not)] How satisfied are you?" in shown and "5. [date] Visit date" in shown
     assert "1. [text] About you (item=0000000a)\n   A few questions" in shown
+    assert "6. [grid] Rate each (item=0000000e) rows: Food | Venue" in shown
     legacy = await text(mcp, "get_form", form_id="legacy1")
     assert "publish settings: not available (legacy form)" in legacy and "No questions yet." in legacy
     assert "form 'nope' does not exist" in await error(mcp, "get_form", form_id="nope")
@@ -69,6 +70,18 @@ async def test_create_form_with_every_question_kind(mcp, google_api):
     assert control["requiredRevisionId"] == "0000000a"
 
 
+async def test_form_created_but_description_failed_is_reported(mcp, google_api):
+    google_api.fail("forms.forms.batchUpdate", 400, message="Invalid description")
+    try:
+        message = await error(mcp, "create_form", title="Half", description="d")
+    finally:
+        google_api.failures.clear()
+    created = [f for f in google_api.state["forms"].values() if f["info"]["title"] == "Half"]
+    assert len(created) == 1
+    assert message.startswith(f"Created form {created[0]['formId']} ('Half') but could not set its description: ")
+    assert "Invalid description" in message
+
+
 async def test_unpublished_form_and_publish_settings(mcp, google_api):
     created = (await call(mcp, "create_form", title="Draft", published=False)).structured_content
     assert created["publishSettings"]["publishState"] == {"isPublished": False, "isAcceptingResponses": False}
@@ -98,8 +111,8 @@ async def test_unpublished_form_and_publish_settings(mcp, google_api):
         ({"kind": "scale", "scale_high": 11}, "scale: the low end must be 0 or 1 and the high end 2 to 10"),
         ({"kind": "scale", "scale_labels": ["only one"]}, "scale_labels: give two labels"),
         ({"kind": "date", "scale_high": 7}, "scale_low, scale_high, scale_labels: only for scale questions"),
-        ({"index": 99}, "index: must be between 0 and 5 (the form has 5 items; got 99)"),
-        ({"index": -1}, "index: must be between 0 and 5"),
+        ({"index": 99}, "index: must be between 0 and 6 (the form has 6 items; got 99)"),
+        ({"index": -1}, "index: must be between 0 and 6"),
         ({"title": "  "}, "title: must not be empty"),
         ({"kind": "essay"}, "kind"),
     ],
@@ -164,7 +177,10 @@ async def test_responses_paging_filter_and_titles(mcp, google_api):
         mcp, "list_form_responses", form_id="form1", submitted_after="last week"
     )
     one = await text(mcp, "get_form_response", form_id="form1", response_id="resp3")
-    assert one == "response resp3 submitted 2025-03-03T10:00:00.000Z\nYour name\n   Chloé\nFavourite colour\n   Red"
+    assert one == (
+        "response resp3 submitted 2025-03-03T10:00:00.000Z\n"
+        "Your name\n   Chloé\nFavourite colour\n   Red\nRate each / Venue\n   Good"
+    )
     assert "response 'resp99' of form 'form1' does not exist" in await error(
         mcp, "get_form_response", form_id="form1", response_id="resp99"
     )
@@ -208,19 +224,19 @@ def test_standin_refuses_what_google_refuses(google_api):
     status, body = batch({"createItem": {"item": question, "location": {"index": 0}}})
     assert status == 400 and "at least one option is required" in body["error"]["message"]
     text_question = {"title": "x", "questionItem": {"question": {"textQuestion": {}}}}
-    status, body = batch({"createItem": {"item": text_question, "location": {"index": 6}}})
-    assert status == 400 and "location.index 6 is out of range [0, 6)" in body["error"]["message"]
+    status, body = batch({"createItem": {"item": text_question, "location": {"index": 7}}})
+    assert status == 400 and "location.index 7 is out of range [0, 7)" in body["error"]["message"]
     status, body = batch({"updateItem": {"item": {"title": "y"}, "location": {"index": 1}}})
     assert status == 400 and "updateMask is required" in body["error"]["message"]
-    status, body = batch({"updateItem": {"item": {"title": "y"}, "location": {"index": 5}, "updateMask": "title"}})
-    assert status == 400 and "location.index 5 is out of range [0, 5)" in body["error"]["message"]
+    status, body = batch({"updateItem": {"item": {"title": "y"}, "location": {"index": 6}, "updateMask": "title"}})
+    assert status == 400 and "location.index 6 is out of range [0, 6)" in body["error"]["message"]
     status, body = batch({"updateItem": {"item": {}, "location": {"index": 1}, "updateMask": "kind"}})
     assert status == 400 and "unknown field 'kind'" in body["error"]["message"]
     status, body = batch({"deleteItem": {"location": {"index": 0}}}, revision_id="00000001")
     assert status == 400 and "does not match the latest revision" in body["error"]["message"]
     # A batch applies whole or not at all.
     status, body = batch({"deleteItem": {"location": {"index": 0}}}, {"deleteItem": {"location": {"index": 9}}})
-    assert status == 400 and len(google_api.state["forms"]["form1"]["items"]) == 5
+    assert status == 400 and len(google_api.state["forms"]["form1"]["items"]) == 6
     status, body = send(google_api, "POST", "v1/forms", {"info": {"title": "x", "description": "y"}})
     refused(google_api, (status, body), "only info.title and info.documentTitle may be set on create")
     status, body = send(google_api, "GET", "v1/forms/form1/responses", filter="timestamp > 2025-03-01")
