@@ -65,7 +65,10 @@ def _render_message(message: dict) -> str:
     )
     head = f"{message.get('createTime', '')} {who} ({message.get('name')}"
     head += f", thread {thread})" if thread else ")"
-    return f"{head}{' ' + reactions if reactions else ''}\n   {message.get('text', '')}"
+    attached = len(message.get("attachment", [])) + len(message.get("cardsV2", []))
+    body = message.get("text") or f"(no text{f'; {attached} attachments or cards' if attached else ''})"
+    # Every line indented: a message's text cannot pass for the header of another message.
+    return f"{head}{' ' + reactions if reactions else ''}\n   " + body.replace("\n", "\n   ")
 
 
 @read("core", CHAT_SPACES_READ)

@@ -79,7 +79,7 @@ def _render_item(number: int, item: dict) -> str:
         kind = "section" if kind == "pageBreak" else kind
         line = f"{number}. [{kind}] {title} (item={item.get('itemId')})"
     if item.get("description"):
-        line += f"\n   {item['description']}"
+        line += "\n   " + item["description"].replace("\n", "\n   ")
     return line
 
 
@@ -361,7 +361,7 @@ async def list_form_responses(
     responses, token = listing.get("responses", []), listing.get("nextPageToken")
     lines = []
     for response in responses:
-        answers = "; ".join(f"{q}: {a}" for q, a in _answers(response, titles))
+        answers = "; ".join(f"{q}: {a}" for q, a in _answers(response, titles)).replace("\n", " ")
         lines.append(f"{_response_head(response)}\n   {answers}")
     text = "\n".join(lines) or "No responses."
     return respond(text + page_note(token), {"responses": responses, "nextPageToken": token})
@@ -383,7 +383,7 @@ async def get_form_response(form_id: str, response_id: str) -> ToolResult:
         ]
     )
     answers = _answers(response, _questions(form))
-    body = "\n".join(f"{q}\n   {a}" for q, a in answers) or "(no answers)"
+    body = "\n".join(f"{q}\n   " + a.replace("\n", "\n   ") for q, a in answers) or "(no answers)"
     return respond(f"{_response_head(response)}\n{body}", response)
 
 

@@ -136,7 +136,8 @@ async def test_send_reply_and_react(mcp, google_api):
     reacted = await text(mcp, "add_chat_reaction", message=sent["name"], emoji="👍")
     assert reacted == f"Reacted 👍 to {sent['name']}."
     await call(mcp, "add_chat_reaction", message=sent["name"], emoji="1️⃣")
-    assert "👍1" in await text(mcp, "get_chat_message", message=sent["name"])
+    shown = await text(mcp, "get_chat_message", message=sent["name"])
+    assert "👍1" in shown and shown.endswith("\n   Ship it 🚀\n   second line")
     assert "already reacted with this emoji" in await error(mcp, "add_chat_reaction", message=sent["name"], emoji="👍")
 
 
