@@ -237,8 +237,8 @@ SUGGESTION_MODES = {
 async def get_doc_as_markdown(
     document_id: str, tab_id: str | None = None, suggestions: Literal["hide", "accept", "inline"] = "hide"
 ) -> ToolResult:
-    """Read a Google Doc as Markdown (headings, styles, links, nested lists, tables, images, footnotes; every tab,
-    each after a <!-- tab: title (id) --> line). suggestions: pending suggested edits hidden, accepted or inline."""
+    """Read a Google Doc as Markdown, each tab after <!-- tab: title (id) -->.
+    suggestions: pending edits hidden, accepted or inline."""
     document = await _get(document_id, includeTabsContent=True, suggestionsViewMode=SUGGESTION_MODES[suggestions])
     markdown = document_markdown(document, tab_id)
     info = {"documentId": document_id, "title": document.get("title"), "revisionId": document.get("revisionId")}

@@ -185,6 +185,11 @@ async def test_replace_is_all_or_nothing(mcp, google_api):
     assert await text(mcp, "get_doc_as_markdown", document_id="docreadonly") == "Do not touch."
 
 
+async def test_descriptions_state_the_limits(mcp):
+    tools = {tool.name: tool for tool in await mcp.list_tools()}
+    assert f"{MAX_MARKDOWN_CHARS:,} characters" in tools["create_doc_from_markdown"].description
+
+
 @pytest.mark.parametrize(
     "markdown, message",
     [
