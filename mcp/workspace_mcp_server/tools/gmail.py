@@ -462,7 +462,7 @@ async def send_gmail_message(
     Args:
         to: comma-separated addresses, e.g. "Ann <ann@x.com>, bo@y.org".
         html: body is HTML (a plain-text part is added).
-        attachments: files as base64 (25 MB in all; one request carries about 3 MB).
+        attachments: base64 files, 25 MB in all (~3 MB per call).
     """
     message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, attachments=attachments)
     sent = await _send(message)
