@@ -143,9 +143,7 @@ async def search_chat_messages(
     page_size: int = 25,
     page_token: str | None = None,
 ) -> ToolResult:
-    """Search your Chat messages by keywords ("quoted phrase" ok), newest first.
-
-    Google's search skips messages posted by apps, private messages and muted spaces.
+    """Search Chat messages by keywords ("a phrase" ok), newest first. Skips app, private and muted-space ones.
 
     Args:
         space: limit to one space (default: all).

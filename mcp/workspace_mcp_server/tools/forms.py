@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -146,7 +147,7 @@ def _locate(form: dict, item_id: str) -> tuple[int, dict]:
     raise UserError(f"item_id: form '{form.get('formId')}' has no item {item_id!r} (get_form lists the items)")
 
 
-def _options(kind: str, options: list[str] | None) -> list[dict]:
+def _options(kind: str, options: Sequence[str] | None) -> list[dict]:
     if kind not in _CHOICE_TYPES:
         if options:
             raise UserError(
@@ -164,10 +165,10 @@ def _options(kind: str, options: list[str] | None) -> list[dict]:
     return [{"value": value} for value in values]
 
 
-def _scale(low: int, high: int, labels: list[str] | None) -> dict:
+def _scale(low: int, high: int, labels: Sequence[str]) -> dict:
     if low not in (0, 1) or not 2 <= high <= 10:
         raise UserError(f"scale: the low end must be 0 or 1 and the high end 2 to 10 (got {low} to {high})")
-    if labels is not None and len(labels) != 2:
+    if labels and len(labels) != 2:
         raise UserError("scale_labels: give two labels, for the low and the high end")
     scale: dict[str, Any] = {"low": low, "high": high}
     if labels:
@@ -175,7 +176,7 @@ def _scale(low: int, high: int, labels: list[str] | None) -> dict:
     return scale
 
 
-def _question(kind: str, required: bool, options: list[str] | None, scale: dict | None) -> dict:
+def _question(kind: str, required: bool, options: Sequence[str], scale: dict | None) -> dict:
     question: dict[str, Any] = {"required": required}
     choices = _options(kind, options)
     if kind in _CHOICE_TYPES:
@@ -236,13 +237,13 @@ async def add_form_question(
     form_id: str,
     title: str,
     kind: Kind = "short_text",
-    options: list[str] | None = None,
+    options: tuple[str, ...] = (),
     required: bool = False,
     description: str | None = None,
     index: int | None = None,
     scale_low: int = 1,
     scale_high: int = 5,
-    scale_labels: list[str] | None = None,
+    scale_labels: tuple[str, ...] = (),
 ) -> ToolResult:
     """Add a question.
 
