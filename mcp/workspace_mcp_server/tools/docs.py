@@ -12,76 +12,40 @@ from ..google.errors import UserError
 from ..google.scopes import DOCS_READ, DOCS_WRITE, DRIVE_READ
 from .comments import comment_tools
 from .common import respond
-from .docs_markdown import ORDERED_GLYPHS, Plan, document_markdown, index_units, plan_requests
+from .docs_markdown import ORDERED_GLYPHS, Plan, document_markdown, index_units, plan_requests, tab_markdown
 from .drive import list_of_type
 from .registry import read, write
-
-__all__ = ["index_units"]  # the UTF-16 index arithmetic lives in docs_markdown; other tools import it from here
 
 
 def _documents(service: Any) -> Any:
     return service.documents()
 
 
-def _runs(paragraph: dict, markdown: bool) -> str:
-    out = []
-    for element in paragraph.get("elements", []):
-        run = element.get("textRun")
-        if not run:
-            continue
-        text, style = run.get("content", ""), run.get("textStyle", {})
-        core = text.rstrip("\n")
-        if markdown and core.strip():
-            if style.get("link", {}).get("url"):
-                core = f"[{core}]({style['link']['url']})"
-            if style.get("bold"):
-                core = f"**{core}**"
-            if style.get("italic"):
-                core = f"*{core}*"
-        out.append(core + text[len(text.rstrip("\n")) :])
-    return "".join(out).rstrip("\n")
+def _runs(paragraph: dict) -> str:
+    return "".join(e.get("textRun", {}).get("content", "") for e in paragraph.get("elements", [])).rstrip("\n")
 
 
-def _table(table: dict, markdown: bool) -> list[str]:
-    rows = [
-        [
-            " ".join(_runs(c["paragraph"], markdown) for c in cell.get("content", []) if "paragraph" in c)
-            for cell in row.get("tableCells", [])
-        ]
-        for row in table.get("tableRows", [])
-    ]
-    if not rows:
-        return []
-    if not markdown:
-        return ["\t".join(row) for row in rows]
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows[1:]]
-
-
-def render(document: dict, markdown: bool) -> str:
-    """A document's body as plain text or markdown (headings, lists, tables, bold/italic/links)."""
+def render_text(document: dict) -> str:
+    """A document's body as plain text: list items marked, table rows tab-separated."""
     lists = document.get("lists", {})
     lines: list[str] = []
     for element in document.get("body", {}).get("content", []):
-        if "table" in element:
-            lines += _table(element["table"], markdown)
-            continue
+        for row in element.get("table", {}).get("tableRows", []):
+            cells = [
+                " ".join(_runs(c["paragraph"]) for c in cell.get("content", []) if "paragraph" in c)
+                for cell in row.get("tableCells", [])
+            ]
+            lines.append("\t".join(cells))
         paragraph = element.get("paragraph")
         if paragraph is None:
             continue
-        text = _runs(paragraph, markdown)
-        style = paragraph.get("paragraphStyle", {}).get("namedStyleType", "NORMAL_TEXT")
+        text = _runs(paragraph)
         bullet = paragraph.get("bullet")
         if bullet is not None:
             level = bullet.get("nestingLevel", 0)
             levels = lists.get(bullet.get("listId"), {}).get("listProperties", {}).get("nestingLevels", [])
             glyph = levels[level].get("glyphType") if level < len(levels) else None
-            marker = "1." if glyph in ORDERED_GLYPHS else "-"
-            text = "  " * level + f"{marker} {text}"
-        elif markdown and style.startswith("HEADING_"):
-            text = "#" * int(style.rsplit("_", 1)[1]) + " " + text
-        elif markdown and style == "TITLE":
-            text = "# " + text
+            text = "  " * level + f"{'1.' if glyph in ORDERED_GLYPHS else '-'} {text}"
         lines.append(text)
     return "\n".join(lines).strip("\n")
 
@@ -131,9 +95,9 @@ async def search_docs(query: str = "", page_size: int = 25, page_token: str | No
 
 @read("core", DOCS_READ)
 async def get_doc_content(document_id: str, format: Literal["markdown", "text"] = "markdown") -> ToolResult:
-    """Read a Google Doc as markdown (headings, lists, tables) or plain text."""
+    """Read a Google Doc's first tab as markdown (headings, lists, tables) or plain text, with its endIndex."""
     document = await _get(document_id)
-    body = render(document, markdown=format == "markdown")
+    body = tab_markdown(document) if format == "markdown" else render_text(document)
     info = {"documentId": document_id, "title": document.get("title"), "endIndex": _end_index(document)}
     return respond(f"# {document.get('title', '')}\n\n{body}" if format == "markdown" else body, info)
 

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.anyio
 async def test_markdown_has_headings_lists_tables_and_styles(mcp):
     result = await call(mcp, "get_doc_content", document_id="doc1")
     assert result.content[0].text == (
-        "# Design doc\n\n# Design\nThe plan is **simple**.\n- First point\n  - Nested point\n1. Step one\n"
-        "| Name | Cost |\n| --- | --- |\n| Disk | 10 |\n## Goals\nShip it."
+        "# Design doc\n\n# Design\n\nThe plan is **simple**.\n\n- First point\n  - Nested point\n\n1. Step one\n\n"
+        "| Name | Cost |\n| --- | --- |\n| Disk | 10 |\n\n## Goals\n\nShip it."
     )
     assert result.structured_content["endIndex"] > 1
 
@@ -57,7 +57,7 @@ async def test_create_and_edit(mcp):
     )
     await call(mcp, "insert_doc_table", document_id=doc, rows=2, columns=3)
     markdown = await text(mcp, "get_doc_content", document_id=doc)
-    assert markdown.startswith("# Notes\n\nHi world\nSecond row\nThe end.") and "| --- | --- | --- |" in markdown
+    assert markdown.startswith("# Notes\n\nHi world\n\nSecond row\n\nThe end.") and "| --- | --- | --- |" in markdown
 
 
 @pytest.mark.parametrize(
