@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import ServiceDiscoverySettings
 from modules.network import Network
 from modules.symbolic import choose_string, count, single, symbolic, when
 
@@ -14,9 +16,8 @@ class ServiceDiscovery(aws.Construct):
     Exposes ``service`` (aws_service_discovery_service), ``arn`` and ``namespace_id``.
     """
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, network: Network):
+    def __init__(self, scope: aws.Construct, id: str, sd: ServiceDiscoverySettings, network: Network):
         super().__init__(scope, id)
-        sd = settings.service_discovery
         create = sd.create_namespace
         if when(create):
             self.namespace = aws.ServiceDiscoveryPrivateDnsNamespace(
@@ -28,6 +29,7 @@ class ServiceDiscovery(aws.Construct):
                 description="Private DNS for internal service discovery",
             )
         self.namespace_id = choose_string(create, lambda: single(self.namespace, "id", create), lambda: sd.namespace_id)
+        dns_records: aws.IResolvable | list[dict[str, Any]]
         if symbolic(sd.record_types) or symbolic(sd.dns_ttl):
             records = aws.TerraformIterator.from_list(sd.record_types)
             dns_records = records.dynamic({"type": records.value, "ttl": sd.dns_ttl})

@@ -12,8 +12,11 @@ the certificate is still requested and validated, the URL keeps the listener's s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import DomainSettings, EnvironmentSettings
 from modules.load_balancer import LoadBalancer
 from modules.symbolic import (
     both,
@@ -30,12 +33,28 @@ from modules.symbolic import (
 )
 
 
+@dataclass(frozen=True)
+class DomainProps:
+    """What the domain reads: its section and two facts about the listener it attaches to."""
+
+    domain: DomainSettings
+    #: ``load_balancer.listener_protocol``: the certificate is attached to an HTTPS listener only.
+    listener_protocol: str = "HTTPS"
+    #: ``load_balancer.create``: the alias points at the created ALB, else at the looked-up one.
+    load_balancer_created: Any = False
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> DomainProps:
+        lb = settings.load_balancer
+        return cls(settings.domain, lb.listener_protocol, lb.create)
+
+
 class Domain(aws.Construct):
     """Exposes ``enabled``, ``public_host(dns_name)`` and ``certificate_arn`` (meaningful when enabled)."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, load_balancer: LoadBalancer):
+    def __init__(self, scope: aws.Construct, id: str, props: DomainProps, load_balancer: LoadBalancer):
         super().__init__(scope, id)
-        dom, lb = settings.domain, settings.load_balancer
+        dom = props.domain
         self.name = dom.name
         self.enabled = enabled = is_set(dom.name)
         if not when(enabled):
@@ -81,7 +100,7 @@ class Domain(aws.Construct):
         self.certificate_arn = or_default(
             dom.certificate_arn, lambda: single(self.validation, "certificate_arn", request)
         )
-        attach = both(enabled, equals(lb.listener_protocol, "HTTPS"))
+        attach = both(enabled, equals(props.listener_protocol, "HTTPS"))
         if when(attach):
             aws.LbListenerCertificate(
                 self,
@@ -90,7 +109,7 @@ class Domain(aws.Construct):
                 listener_arn=load_balancer.listener_arn,
                 certificate_arn=self.certificate_arn,
             )
-        create_alb = lb.create
+        create_alb = props.load_balancer_created
         alb_zone_id = choose_string(
             create_alb,
             lambda: single(load_balancer.alb, "zone_id", create_alb),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import EnvironmentSettings, TaskSettings
 from modules.keys import KeyRef
 from modules.symbolic import count, is_unset, optional_items, or_default, single, symbolic, to_json, when
 
@@ -79,6 +79,14 @@ def policy_document(statements) -> str:
 
 @dataclass(frozen=True)
 class RolesProps:
+    """What the roles read: ``[task]`` (role names, a given execution role, the image), the
+    boundary they carry, and the resources they grant access to."""
+
+    task: TaskSettings
+    #: The ``<env>-pipeline`` stack's boundary (``boundary_arn``).
+    permissions_boundary_arn: str
+    #: ``service.enable_execute_command``: the task role gets the ECS Exec channels and transcript.
+    execute_command: Any
     account_id: str
     log_group_arn: str
     secret_arns: list[str]
@@ -94,11 +102,11 @@ class RolesProps:
 class TaskRoles(aws.Construct):
     """Exposes ``execution_role_arn`` (created or reused) and ``task_role`` / ``task_role_arn``."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, props: RolesProps):
+    def __init__(self, scope: aws.Construct, id: str, props: RolesProps):
         super().__init__(scope, id)
-        task = settings.task
+        task = props.task
         trust = ecs_tasks_trust(props.account_id)
-        boundary = boundary_arn(props.account_id, settings)
+        boundary = props.permissions_boundary_arn
 
         self.execution_role = None
         create = is_unset(task.execution_role_arn)
@@ -118,7 +126,7 @@ class TaskRoles(aws.Construct):
                 count=count(create),
                 name="pull-log-secrets",
                 role=single(self.execution_role, "id", create),
-                policy=policy_document(self.execution_statements(settings, props)),
+                policy=policy_document(self.execution_statements(props)),
             )
         # Reuse the given role (e.g. the account's ecsTaskExecutionRole), else the created one.
         self.execution_role_arn = or_default(
@@ -139,12 +147,12 @@ class TaskRoles(aws.Construct):
             "task-policy",
             name="token-store-and-exec",
             role=self.task_role.id,
-            policy=policy_document(self.task_statements(settings, props)),
+            policy=policy_document(self.task_statements(props)),
         )
 
     @staticmethod
-    def execution_statements(settings: EnvironmentSettings, props: RolesProps):
-        ecr, repository = ecr_repository(settings.task.image_repository)
+    def execution_statements(props: RolesProps):
+        ecr, repository = ecr_repository(props.task.image_repository)
         pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
         return optional_items(
             [
@@ -158,7 +166,7 @@ class TaskRoles(aws.Construct):
         )
 
     @staticmethod
-    def task_statements(settings: EnvironmentSettings, props: RolesProps):
+    def task_statements(props: RolesProps):
         prefix = props.bucket_prefix
         exec_channels = [
             "ssmmessages:CreateControlChannel",
@@ -166,7 +174,7 @@ class TaskRoles(aws.Construct):
             "ssmmessages:OpenControlChannel",
             "ssmmessages:OpenDataChannel",
         ]
-        exec_on = settings.service.enable_execute_command
+        exec_on = props.execute_command
         exec_logs = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
         return optional_items(
             [

@@ -3,6 +3,9 @@ and checked at plan time (a data source whose postcondition fails a mutable or u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from modules import aws
 from modules.config import EnvironmentSettings
 from modules.iam import _ECR_IMAGE, _ECR_PATTERN, ecr_repository
@@ -24,16 +27,28 @@ def ecr_repository_name(image_repository: str) -> str:
     return aws.Token.as_string(aws.Fn.replace(image_repository, f"/{_ECR_PATTERN}/", "$3"))
 
 
+@dataclass(frozen=True)
+class ImageRepositoryProps:
+    """What the repository reads (``[task]``): the image's repository and whether to create it."""
+
+    #: ``<account>.dkr.ecr.<region>.amazonaws.com/<name>``; another registry: nothing to do.
+    image_repository: str
+    create: Any = False
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> ImageRepositoryProps:
+        return cls(settings.task.image_repository, settings.task.create_image_repository)
+
+
 class ImageRepository(aws.Construct):
     """Nothing for an image outside ECR. Exposes ``repository`` (created) or ``lookup``."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+    def __init__(self, scope: aws.Construct, id: str, props: ImageRepositoryProps):
         super().__init__(scope, id)
-        task = settings.task
-        is_ecr, _ = ecr_repository(task.image_repository)
-        name = ecr_repository_name(task.image_repository)
-        create = both(is_ecr, task.create_image_repository)
-        reuse = both(is_ecr, negate(task.create_image_repository))
+        is_ecr, _ = ecr_repository(props.image_repository)
+        name = ecr_repository_name(props.image_repository)
+        create = both(is_ecr, props.create)
+        reuse = both(is_ecr, negate(props.create))
         self.repository = self.lookup = None
         if when(create):
             self.repository = aws.EcrRepository(

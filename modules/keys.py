@@ -23,16 +23,44 @@ class KeyRef:
     arn: str
 
 
+@dataclass(frozen=True)
+class StackKeyProps:
+    """What the key reads: whether to create it, the keys sections name instead, and ECS Exec's needs."""
+
+    #: ``service.name``: the key's description and alias.
+    service_name: str
+    create_kms_key: Any = False
+    #: ``kms_key_arn`` of ``[token_bucket]``, ``[secrets]`` and ``[logs]`` (empty: the stack's key, if any).
+    bucket_kms_key_arn: str = ""
+    secrets_kms_key_arn: str = ""
+    logs_kms_key_arn: str = ""
+    #: ``service.enable_execute_command`` and ``service.exec_kms_key_arn`` (empty: the stack's key).
+    execute_command: Any = False
+    exec_kms_key_arn: str = ""
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> StackKeyProps:
+        svc = settings.service
+        return cls(
+            service_name=svc.name,
+            create_kms_key=settings.security.create_kms_key,
+            bucket_kms_key_arn=settings.token_bucket.kms_key_arn,
+            secrets_kms_key_arn=settings.secrets.kms_key_arn,
+            logs_kms_key_arn=settings.logs.kms_key_arn,
+            execute_command=svc.enable_execute_command,
+            exec_kms_key_arn=svc.exec_kms_key_arn,
+        )
+
+
 class StackKey(aws.Construct):
     """Exposes ``key`` (or None), ``account_id`` and the ``KeyRef`` of each consumer:
     ``bucket``, ``secrets``, ``logs``, ``exec``."""
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+    def __init__(self, scope: aws.Construct, id: str, props: StackKeyProps):
         super().__init__(scope, id)
-        svc = settings.service
-        create_key = settings.security.create_kms_key
-        exec_on = svc.enable_execute_command
-        needed = either(create_key, both(exec_on, is_unset(svc.exec_kms_key_arn)))
+        create_key = props.create_kms_key
+        exec_on = props.execute_command
+        needed = either(create_key, both(exec_on, is_unset(props.exec_kms_key_arn)))
         self.key = None
         # The account id for trust conditions and key policies (no hard-coded account).
         self.account_id = aws.DataAwsCallerIdentity(self, "account").account_id
@@ -42,7 +70,7 @@ class StackKey(aws.Construct):
                 self,
                 "key",
                 count=count(needed),
-                description=f"{settings.service.name}: token bucket, secrets, logs and ECS Exec sessions",
+                description=f"{props.service_name}: token bucket, secrets, logs and ECS Exec sessions",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 policy=key_policy(self.account_id, single(region, "name", needed)),
@@ -51,7 +79,7 @@ class StackKey(aws.Construct):
                 self,
                 "alias",
                 count=count(needed),
-                name=f"alias/{settings.service.name}",
+                name=f"alias/{props.service_name}",
                 target_key_id=single(self.key, "key_id", needed),
             )
         key_arn = lambda: single(self.key, "arn", needed)  # noqa: E731
@@ -60,12 +88,12 @@ class StackKey(aws.Construct):
         def ref(given: str) -> KeyRef:
             return KeyRef(enabled=either(is_set(given), create_key), arn=or_default(given, created))
 
-        self.bucket = ref(settings.token_bucket.kms_key_arn)
-        self.secrets = ref(settings.secrets.kms_key_arn)
-        self.logs = ref(settings.logs.kms_key_arn)
+        self.bucket = ref(props.bucket_kms_key_arn)
+        self.secrets = ref(props.secrets_kms_key_arn)
+        self.logs = ref(props.logs_kms_key_arn)
         self.exec = KeyRef(
             enabled=exec_on,
-            arn=choose_string(exec_on, lambda: or_default(svc.exec_kms_key_arn, key_arn), lambda: ""),
+            arn=choose_string(exec_on, lambda: or_default(props.exec_kms_key_arn, key_arn), lambda: ""),
         )
 
 

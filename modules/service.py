@@ -3,9 +3,37 @@ networking, wired to the ALB target group and the Cloud Map registry."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import EnvironmentSettings, ServiceSettings
 from modules.symbolic import choose_string, count, count_unless, every, has_items, null, symbolic, unless, when
+
+
+@dataclass(frozen=True)
+class ServiceProps:
+    """What the service reads: its section, the container the load balancer and Cloud Map reach, and
+    whether scaling owns the task count."""
+
+    service: ServiceSettings
+    container_name: str
+    container_port: int
+    #: ``network.assign_public_ip`` (only for subnets without a NAT route; the reference is private).
+    assign_public_ip: bool = False
+    #: ``scaling.enabled``: Terraform then leaves ``desired_count`` to the scaling policy.
+    scaled: Any = True
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> ServiceProps:
+        task = settings.task
+        return cls(
+            settings.service,
+            task.container_name,
+            task.container_port,
+            settings.network.assign_public_ip,
+            settings.scaling.enabled,
+        )
 
 
 class Service(aws.Construct):
@@ -15,7 +43,7 @@ class Service(aws.Construct):
         self,
         scope: aws.Construct,
         id: str,
-        settings: EnvironmentSettings,
+        props: ServiceProps,
         *,
         cluster_arn: str,
         task_definition_arn: str,
@@ -26,11 +54,12 @@ class Service(aws.Construct):
         depends_on: list,
     ):
         super().__init__(scope, id)
-        svc = settings.service
-        task = settings.task
+        svc = props.service
         spot = has_items(svc.capacity_provider_strategy)
+        strategy: aws.IResolvable | list[dict[str, Any]] | None
         if symbolic(svc.capacity_provider_strategy):
-            strategies = aws.TerraformIterator.from_list(svc.capacity_provider_strategy)
+            # In the module the setting is a list expression, which is what the iterator takes.
+            strategies = aws.TerraformIterator.from_list(aws.Token.as_any(svc.capacity_provider_strategy))
             strategy = strategies.dynamic(
                 {
                     "capacity_provider": strategies.get_string("capacity_provider"),
@@ -48,7 +77,7 @@ class Service(aws.Construct):
                 )
                 or None
             )
-        arguments = dict(
+        arguments: dict[str, Any] = dict(
             name=svc.name,
             cluster=cluster_arn,
             task_definition=task_definition_arn,
@@ -60,7 +89,7 @@ class Service(aws.Construct):
             network_configuration={
                 "subnets": subnet_ids,
                 "security_groups": security_group_ids,
-                "assign_public_ip": settings.network.assign_public_ip,
+                "assign_public_ip": props.assign_public_ip,
             },
             deployment_maximum_percent=svc.deployment_maximum_percent,
             deployment_minimum_healthy_percent=svc.deployment_minimum_healthy_percent,
@@ -71,15 +100,15 @@ class Service(aws.Construct):
             load_balancer=aws.blocks(
                 {
                     "target_group_arn": target_group_arn,
-                    "container_name": task.container_name,
-                    "container_port": task.container_port,
+                    "container_name": props.container_name,
+                    "container_port": props.container_port,
                 }
             ),
             # awsvpc + SRV records need the container name and port.
             service_registries={
                 "registry_arn": registry_arn,
-                "container_name": task.container_name,
-                "container_port": task.container_port,
+                "container_name": props.container_name,
+                "container_port": props.container_port,
             },
             propagate_tags="SERVICE",
             # The target group must be attached to the listener before the service uses it.
@@ -87,7 +116,7 @@ class Service(aws.Construct):
         )
         # Scaling owns the task count once it is on; Terraform must not reset it. A
         # lifecycle cannot depend on a variable, so the module declares both forms.
-        scaled = settings.scaling.enabled
+        scaled = props.scaled
         self.services = []
         if when(scaled):
             self.service = aws.EcsService(

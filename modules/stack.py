@@ -9,11 +9,11 @@ from modules.cluster import Cluster, ClusterProps
 from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
 from modules.derived import DerivedValues
 from modules.discovery import ServiceDiscovery
-from modules.domain import Domain
+from modules.domain import Domain, DomainProps
 from modules.exec_audit import ExecuteCommandAudit, ExecuteCommandAuditProps
-from modules.iam import RolesProps, TaskRoles
-from modules.image_repository import ImageRepository
-from modules.keys import StackKey
+from modules.iam import RolesProps, TaskRoles, boundary_arn
+from modules.image_repository import ImageRepository, ImageRepositoryProps
+from modules.keys import StackKey, StackKeyProps
 from modules.load_balancer import LoadBalancer, LoadBalancerProps
 from modules.logs import LogGroup
 from modules.network import Network
@@ -21,12 +21,12 @@ from modules.pipeline_roles import PipelineStack
 from modules.provider import BaseStack
 from modules.scaling import Scaling, ScalingProps
 from modules.secrets import Secrets
-from modules.service import Service
+from modules.service import Service, ServiceProps
 from modules.state import StateStack, configure_s3_backend
 from modules.symbolic import single, when
 from modules.task_definition import TaskDefinition, build_container_definition
 from modules.token_bucket import TokenBucket, role_arns
-from modules.waf import WebAcl
+from modules.waf import WebAcl, WebAclProps
 
 IMAGE_TAG_ERROR = "image_tag must be a Docker tag: letters, digits, _ . - (max 128), and not latest."
 
@@ -42,28 +42,30 @@ class ServiceStack(BaseStack):
     def compose(self, settings: EnvironmentSettings) -> None:
         """The constructs and outputs (shared with the Terraform module target)."""
         self.derived = derived = DerivedValues(self, settings)
-        self.keys = StackKey(self, "kms", settings)
+        self.keys = StackKey(self, "kms", StackKeyProps.of(settings))
         self.exec_audit = ExecuteCommandAudit(self, "exec", ExecuteCommandAuditProps.of(settings), self.keys.exec)
-        self.image_repository = ImageRepository(self, "image-repository", settings)
+        self.image_repository = ImageRepository(self, "image-repository", ImageRepositoryProps.of(settings))
         self.network = Network(self, "network", settings)
         derived.add_trusted_proxies(self.network.vpc_cidr)
         self.cluster = Cluster(self, "cluster", ClusterProps.of(settings), self.exec_audit)
         self.load_balancer = LoadBalancer(
             self, "load-balancer", LoadBalancerProps.of(settings, derived.path_prefix), self.network
         )
-        self.domain = Domain(self, "domain", settings, self.load_balancer)
+        self.domain = Domain(self, "domain", DomainProps.of(settings), self.load_balancer)
         derived.add_public_url(self.domain.public_host(self.load_balancer.dns_name))
-        self.discovery = ServiceDiscovery(self, "discovery", settings, self.network)
-        self.web_acl = WebAcl(self, "waf", settings, self.load_balancer, derived.path_prefix)
+        self.discovery = ServiceDiscovery(self, "discovery", settings.service_discovery, self.network)
+        self.web_acl = WebAcl(self, "waf", WebAclProps.of(settings, derived.path_prefix), self.load_balancer)
         self.access_logs = AccessLogs(self, "access-logs", AccessLogsProps.of(settings), self.load_balancer)
         self.logs = LogGroup(self, "logs", settings.logs, self.keys.logs)
         self.secrets = Secrets(self, "secrets", settings, self.keys.secrets)
-        self.token_bucket = TokenBucket(self, "token-bucket", settings, self.keys.bucket)
+        self.token_bucket = TokenBucket(self, "token-bucket", settings.token_bucket, self.keys.bucket)
         self.roles = TaskRoles(
             self,
             "iam",
-            settings,
             RolesProps(
+                task=settings.task,
+                permissions_boundary_arn=boundary_arn(self.keys.account_id, settings),
+                execute_command=settings.service.enable_execute_command,
                 account_id=self.keys.account_id,
                 log_group_arn=self.logs.arn,
                 secret_arns=self.secrets.arns,
@@ -99,7 +101,7 @@ class ServiceStack(BaseStack):
         self.service = Service(
             self,
             "service",
-            settings,
+            ServiceProps.of(settings),
             cluster_arn=self.cluster.arn,
             task_definition_arn=self.task_definition.arn,
             subnet_ids=self.network.subnet_ids,

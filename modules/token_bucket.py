@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modules import aws
 from modules.bucket import PrivateBucket, PrivateBucketProps
-from modules.config import EnvironmentSettings
+from modules.config import TokenBucketSettings
 from modules.keys import KeyRef
 from modules.symbolic import choose_string, symbolic, when
 
@@ -12,18 +12,16 @@ from modules.symbolic import choose_string, symbolic, when
 class TokenBucket(aws.Construct):
     """Created (private, versioned, encrypted, TLS-only) or an existing bucket by name.
 
-    Exposes ``name``, ``arn``, ``prefix``, ``key`` (the KeyRef of its encryption) and ``uri``
-    (``s3://bucket/prefix``). ``restrict_tokens(...)`` writes the created bucket's policy.
+    Exposes ``name``, ``arn``, ``prefix`` and ``key`` (the KeyRef of its encryption); the server's
+    ``s3://bucket/prefix`` is modules/derived.py's. ``restrict_tokens(...)`` writes the created bucket's policy.
     """
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
+    def __init__(self, scope: aws.Construct, id: str, tb: TokenBucketSettings, key: KeyRef):
         super().__init__(scope, id)
-        tb = settings.token_bucket
         self.prefix = tb.prefix
         self.key = key
-        self.uri = settings.token_store_uri
         create = tb.create
-        self.bucket = None
+        self.bucket: PrivateBucket | None = None
         if when(create):
             self.bucket = PrivateBucket(
                 self,
@@ -37,8 +35,13 @@ class TokenBucket(aws.Construct):
                     create=create,
                 ),
             )
-        self.name = choose_string(create, lambda: self.bucket.name, lambda: tb.bucket_name)
-        self.arn = choose_string(create, lambda: self.bucket.arn, lambda: f"arn:aws:s3:::{tb.bucket_name}")
+        self.name = choose_string(create, lambda: self._created().name, lambda: tb.bucket_name)
+        self.arn = choose_string(create, lambda: self._created().arn, lambda: f"arn:aws:s3:::{tb.bucket_name}")
+
+    def _created(self) -> PrivateBucket:
+        """The bucket, read only on the ``create`` branch (where it is declared)."""
+        assert self.bucket is not None
+        return self.bucket
 
     def restrict_tokens(self, allowed_role_arns: list[str]) -> None:
         """Bucket policy: nobody but ``allowed_role_arns`` (the task role, break-glass roles)

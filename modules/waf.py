@@ -14,10 +14,11 @@ requires), kept as long as the service's logs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import EdgeSettings, EnvironmentSettings
 from modules.load_balancer import LoadBalancer
 from modules.symbolic import both, count, single, when
 
@@ -68,6 +69,31 @@ def oauth_rate_limit_rule(prefix: str, limit: Any, metric: str) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class WebAclProps:
+    """What the web ACL reads: ``[edge]``, whether the stack creates the ALB, names and the OAuth paths."""
+
+    edge: EdgeSettings
+    #: ``load_balancer.create`` (a shared ALB's protection is its owner's decision).
+    load_balancer_created: Any
+    #: ``service.name``: the ACL's name and its log group ``aws-waf-logs-<service>``.
+    service_name: str
+    #: ``/google-workspace`` (modules/derived.py): the rate-limited OAuth endpoints are under it.
+    path_prefix: str
+    #: ``logs.retention_in_days``, for the request log group too.
+    log_retention_in_days: int = 30
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings, path_prefix: str) -> WebAclProps:
+        return cls(
+            settings.edge,
+            settings.load_balancer.create,
+            settings.service.name,
+            path_prefix,
+            settings.logs.retention_in_days,
+        )
+
+
 class WebAcl(aws.Construct):
     """Declared with ``count`` of ``load_balancer.create && edge.waf``."""
 
@@ -75,17 +101,16 @@ class WebAcl(aws.Construct):
         self,
         scope: aws.Construct,
         id: str,
-        settings: EnvironmentSettings,
+        props: WebAclProps,
         load_balancer: LoadBalancer,
-        path_prefix: str,
     ):
         super().__init__(scope, id)
-        edge, name = settings.edge, settings.service.name
-        enabled = both(settings.load_balancer.create, edge.waf)
+        edge, name, path_prefix = props.edge, props.service_name, props.path_prefix
+        enabled = both(props.load_balancer_created, edge.waf)
         self.enabled = enabled
         if not when(enabled):
             return
-        alb_arn = single(load_balancer.alb, "arn", settings.load_balancer.create)
+        alb_arn = single(load_balancer.alb, "arn", props.load_balancer_created)
         self.acl = aws.Wafv2WebAcl(
             self,
             "acl",
@@ -117,7 +142,7 @@ class WebAcl(aws.Construct):
             "log-group",
             count=count(enabled),
             name=f"aws-waf-logs-{name}",
-            retention_in_days=settings.logs.retention_in_days,
+            retention_in_days=props.log_retention_in_days,
         )
         aws.Wafv2WebAclLoggingConfiguration(
             self,
