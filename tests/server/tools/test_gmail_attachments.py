@@ -7,11 +7,13 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import json
 import os
 
+import httplib2
 import pytest
 
-from tests.server.tools.conftest import call, error
+from tests.server.tools.conftest import ACCESS_TOKEN, call, error
 from workspace_mcp_server.google.errors import UserError
 from workspace_mcp_server.tools.gmail import Attachment, attachment_parts
 
@@ -185,3 +187,38 @@ def test_attachments_over_gmails_25_mb_are_refused():
     assert len(attachment_parts([chunk, chunk])) == 2
     with pytest.raises(UserError, match="at most 25 MB of attachments"):
         attachment_parts([chunk, chunk, chunk])
+
+
+def gmail_post(google_api, path: str, body: bytes, content_type: str) -> int:
+    headers = {"Authorization": f"Bearer {ACCESS_TOKEN}", "Content-Type": content_type}
+    response, _ = httplib2.Http().request(f"{google_api.root_url}{path}", "POST", body=body, headers=headers)
+    return response.status
+
+
+def with_attachment(disposition: str) -> bytes:
+    return (
+        b"From: me@example.com\r\nTo: ann@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n'
+        b"--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        + disposition.encode()
+        + b"\r\n\r\nYWJj\r\n--b--\r\n"
+    )
+
+
+def test_the_stand_in_judges_what_gmail_receives(google_api):
+    send = "gmail/v1/users/me/messages/send"
+    good = with_attachment("Content-Disposition: attachment; filename*=utf-8''%C3%9Cber.pdf")
+    assert gmail_post(google_api, send, json.dumps({"raw": b64(good)}).encode(), "application/json") == 200
+    assert google_api.violations == []
+    encoded_word = with_attachment('Content-Disposition: attachment; filename="=?utf-8?b?w5xiZXIucGRm?="')
+    assert gmail_post(google_api, send, json.dumps({"raw": b64(encoded_word)}).encode(), "application/json") == 400
+    assert "RFC 2047" in google_api.violations[-1]
+    path = with_attachment('Content-Disposition: attachment; filename="../x.pdf"')
+    assert gmail_post(google_api, send, json.dumps({"raw": b64(path)}).encode(), "application/json") == 400
+    assert "not a bare printable name" in google_api.violations[-1]
+    huge = json.dumps({"raw": "A" * (5 * 1024 * 1024 + 4)}).encode()
+    assert gmail_post(google_api, send, huge, "application/json") == 413
+    assert gmail_post(google_api, "upload/" + send + "?uploadType=media", good, "message/rfc822") == 200
+    assert gmail_post(google_api, "upload/" + send + "?uploadType=media", good, "text/plain") == 400
+    assert len(google_api.violations) == 4
+    google_api.violations.clear()
