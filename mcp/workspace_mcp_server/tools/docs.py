@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import anyio
 from fastmcp.tools import ToolResult
 
 from ..google.client import call
@@ -224,7 +225,7 @@ def _written(plan: Plan, document_id: str, title: str | None) -> dict[str, Any]:
 async def create_doc_from_markdown(title: str, markdown: str) -> ToolResult:
     """Create a Google Doc from Markdown (CommonMark + tables, ~~strike~~; raw HTML stays literal text; images
     only from public https URLs; at most 200,000 characters)."""
-    plan = plan_requests(markdown)  # every refusal happens before anything is created
+    plan = await anyio.to_thread.run_sync(plan_requests, markdown)  # refusals come before anything is created
     document = await call("docs", lambda s: _documents(s).create(body={"title": title}))
     document_id = document["documentId"]
     try:
@@ -238,7 +239,7 @@ async def create_doc_from_markdown(title: str, markdown: str) -> ToolResult:
 async def replace_doc_with_markdown(document_id: str, markdown: str) -> ToolResult:
     """Replace a Google Doc's whole body (first tab) with Markdown, in one all-or-nothing update (same Markdown as
     create_doc_from_markdown)."""
-    plan = plan_requests(markdown)
+    plan = await anyio.to_thread.run_sync(plan_requests, markdown)  # up to a second or two of work for 200 kB
     document = await _get(document_id)
     end = _end_index(document)
     reset: list[dict[str, Any]] = [{"deleteContentRange": {"range": {"startIndex": 1, "endIndex": end - 1}}}]

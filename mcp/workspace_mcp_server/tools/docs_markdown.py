@@ -29,6 +29,14 @@ ORDERED_GLYPHS = frozenset({"DECIMAL", "ZERO_DECIMAL", "ALPHA", "UPPER_ALPHA", "
 # Google strips these from inserted text (C0 controls but tab, newline and vertical tab; the BMP private use
 # area): removed here first, so the computed indexes match what Google stores.
 STRIPPED = re.compile("[\x00-\x08\x0c-\x1f\ue000-\uf8ff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON may carry one; no text can hold it
+
+
+def clean(text: str) -> str:
+    """``text`` as Google stores it: stripped characters gone, a lone surrogate the replacement character."""
+    return _LONE_SURROGATE.sub("\ufffd", STRIPPED.sub("", text))
+
+
 _ESCAPED = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _BLOCK_START = re.compile(r"(#{1,6}(?:\s|$)|[-+*](?:\s|$)|\d{1,9}[.)](?:\s|$)|=+\s*$|-+\s*$)")
@@ -54,6 +62,12 @@ def index_units(text: str) -> int:
 # ============================================================================================================
 def escape(text: str) -> str:
     return _ENTITY.sub(r"\\&", _ESCAPED.sub(r"\\\1", text))
+
+
+def link_target(url: str) -> str:
+    """A URL as a Markdown link destination: in <...> when it holds spaces or parentheses, which end a bare one."""
+    url = re.sub(r"[<>\n]", lambda m: f"%{ord(m.group()):02X}", url)
+    return f"<{url}>" if re.search(r"[\s()]", url) else url
 
 
 def _code_span(text: str) -> str:
@@ -90,7 +104,7 @@ class _Inline:
                 )
                 alt = escape(embedded.get("description") or embedded.get("title") or "image")
                 uri = embedded.get("imageProperties", {}).get("contentUri", "")
-                out.append((f"![{alt}]({uri})", None))
+                out.append((f"![{alt}]({link_target(uri)})", None))
             elif "footnoteReference" in element:
                 out.append((f"[^{element['footnoteReference'].get('footnoteNumber', '?')}]", None))
             elif "person" in element:
@@ -98,7 +112,8 @@ class _Inline:
                 out.append((props.get("name") or props.get("email", ""), {}))
             elif "richLink" in element:
                 props = element["richLink"].get("richLinkProperties", {})
-                out.append((f"[{escape(props.get('title', props.get('uri', '')))}]({props.get('uri', '')})", None))
+                uri = props.get("uri", "")
+                out.append((f"[{escape(props.get('title', uri))}]({link_target(uri)})", None))
         return out
 
     def render(self, elements: list[dict]) -> str:
@@ -108,12 +123,12 @@ class _Inline:
         for text, style in self.pieces(elements):
             url = (style or {}).get("link", {}).get("url")
             if url != link and group:
-                out.append(_emphasis(group) if link is None else f"[{_emphasis(group)}]({link})")
+                out.append(_emphasis(group) if link is None else f"[{_emphasis(group)}]({link_target(link)})")
                 group = []
             link = url
             group.append((text, style))
         if group:
-            out.append(_emphasis(group) if link is None else f"[{_emphasis(group)}]({link})")
+            out.append(_emphasis(group) if link is None else f"[{_emphasis(group)}]({link_target(link)})")
         return "".join(out)
 
 
@@ -391,7 +406,7 @@ def _inline_segments(children: list[Token]) -> list[Segment]:
             out.append(("image", src))
         else:
             out.append(("text", (token.content, style)))  # anything else stays literal text
-    return [(k, (STRIPPED.sub("", v[0]), v[1])) if k == "text" else (k, v) for k, v in out]
+    return [(k, (clean(v[0]), v[1])) if k == "text" else (k, v) for k, v in out]
 
 
 def parse_markdown(markdown: str) -> list[_Paragraph | _Table]:
@@ -432,7 +447,7 @@ def parse_markdown(markdown: str) -> list[_Paragraph | _Table]:
             elif kind == "hr":
                 block.rule = True
             else:
-                code = STRIPPED.sub("", token.content.rstrip("\n")).replace("\n", "\v")
+                code = clean(token.content.rstrip("\n")).replace("\n", "\v")
                 block.segments, block.code = [("text", (code, {"weightedFontFamily": {"fontFamily": CODE_FONT}}))], True
             if lists:
                 block.list_key, block.level = (list_number, lists[0]), len(lists) - 1

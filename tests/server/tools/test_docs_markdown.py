@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from tests.fakes.google.docs import CHART, review_document
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
-from workspace_mcp_server.tools.docs_markdown import MAX_MARKDOWN_CHARS
+from workspace_mcp_server.tools.docs_markdown import MAX_MARKDOWN_CHARS, plan_requests
 
 pytestmark = pytest.mark.anyio
 
@@ -209,15 +209,27 @@ async def test_refused_before_any_write(mcp, google_api, markdown, message):
 
 
 async def test_unsafe_and_unusual_input_stays_text(mcp, google_api):
-    source = "<script>alert(1)</script>\n\n[x](javascript:alert(1)) \u0007bell\ue000private **end**"
+    source = (
+        "<script>alert(1)</script>\n\n[x](javascript:alert(1)) \u0007bell\ue000private **end**\n\n"
+        "[spaced](<https://e.com/a b_(c)>)"
+    )
     document_id = await _create(mcp, source)
     body = await _document(google_api, document_id)
     runs = [e["textRun"] for c in body["body"]["content"] if "paragraph" in c for e in c["paragraph"]["elements"]]
     assert "<script>alert(1)</script>" in "".join(r["content"] for r in runs)
-    assert not any("link" in r.get("textStyle", {}) for r in runs)  # markdown-it refuses javascript: links
+    links = [r["textStyle"]["link"]["url"] for r in runs if "link" in r["textStyle"]]
+    assert links == ["https://e.com/a%20b_(c)"]  # markdown-it refuses javascript: links
     assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == (
-        "\\<script\\>alert(1)\\</script\\>\n\n\\[x\\](javascript:alert(1)) bellprivate **end**"
+        "\\<script\\>alert(1)\\</script\\>\n\n\\[x\\](javascript:alert(1)) bellprivate **end**\n\n"
+        "[spaced](<https://e.com/a%20b_(c)>)"
     )
+
+
+def test_a_lone_surrogate_is_sent_as_the_replacement_character():
+    """JSON can carry one (a real MCP client cannot encode it); Google could not store it."""
+    plan = plan_requests("a \ud800 **b**")
+    assert plan.requests[0]["insertText"]["text"] == "a \ufffd b"
+    assert plan.requests[1]["updateTextStyle"]["range"] == {"startIndex": 5, "endIndex": 6}
 
 
 async def test_https_image_is_inserted(mcp, google_api):
