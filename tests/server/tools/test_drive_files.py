@@ -252,3 +252,16 @@ def test_the_stand_in_holds_the_resumable_protocol_strictly(google_api):
     assert raw_put(google_api, "upl-unknown", b"", "bytes */5")[0].status == 404
     assert len(google_api.violations) == 3
     google_api.violations.clear()
+
+
+def test_the_stand_in_serves_ranges_as_rfc_9110_says(google_api):
+    def get(range_header: str):
+        headers = {"Authorization": f"Bearer {ACCESS_TOKEN}", "Range": range_header}
+        return plain_http().request(f"{google_api.root_url}drive/v3/files/pdf1?alt=media", "GET", headers=headers)
+
+    response, content = get("bytes=4-7")
+    assert response.status == 206 and content == b"-1.4" and response["content-range"] == "bytes 4-7/17"
+    response, content = get("bytes=15-")
+    assert response.status == 206 and content == b"\x00\x01"
+    response, _ = get("bytes=17-20")
+    assert response.status == 416 and response["content-range"] == "bytes */17"

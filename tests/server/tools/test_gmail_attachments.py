@@ -151,10 +151,16 @@ async def test_drafts_carry_attachments_through_update_and_send(mcp, google_api)
         to="ann@example.com",
         subject="Draft with file",
         body="v2",
-        attachments=[{"filename": "b.png", "content_base64": b64(b"\x89PNG\r\n\x1a\n")}],
+        attachments=[
+            {"filename": "b.png", "content_base64": b64(b"\x89PNG\r\n\x1a\n")},
+            {"filename": 'q"1; final=yes.txt', "content_base64": b64(b"x")},  # quotes and ; in a parameter
+        ],
     )
     updated = stored(google_api, google_api.state["drafts"][draft_id]["message"]["id"])
-    assert files_of(updated) == {"b.png": ("image/png", b"\x89PNG\r\n\x1a\n")}
+    assert files_of(updated) == {
+        "b.png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+        'q"1; final=yes.txt': ("text/plain", "x"),
+    }
     sent = await call(mcp, "send_gmail_draft", draft_id=draft_id)
     assert "b.png" in files_of(stored(google_api, sent.structured_content["id"]))
 
