@@ -203,7 +203,8 @@ def _table_markdown(table: dict, inline: _Inline) -> str:
         cells = []
         for cell in row.get("tableCells", []):
             texts = [inline.render(c["paragraph"]["elements"]) for c in cell.get("content", []) if "paragraph" in c]
-            cells.append(" ".join(t for t in texts if t).replace("\n", " ").replace("|", "\\|"))
+            joined = " ".join(t for t in texts if t).replace("\\\n", " ").replace("\n", " ")
+            cells.append(joined.replace("|", "\\|"))
         rows.append(cells)
     if not rows:
         return ""
@@ -238,11 +239,14 @@ def tab_markdown(tab: dict) -> str:
             fence = "`" * max(3, max((len(r) for r in re.findall("`+", text)), default=0) + 1)
             blocks.append(("code", f"{fence}\n{text}\n{fence}"))
             continue
-        text = inline.render(paragraph.get("elements", [])).strip(" \t")
+        text = re.sub(r"(\\\n)+$", "", inline.render(paragraph.get("elements", [])).strip(" \t")).rstrip(" \t")
         if not text:
             continue
-        if bullet is None and _BLOCK_START.match(text):
+        heading = named.startswith("HEADING_") or named in ("TITLE", "SUBTITLE")
+        if _BLOCK_START.match(text) and not (heading and bullet is None):  # text that would read as a block
             text = "\\" + text if not text[0].isdigit() else re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
+        elif heading:
+            text = re.sub(r"(^|\s)(#+)$", r"\1\\\2", text)  # a closing sequence would be dropped
         if bullet is not None:
             list_id, level = bullet.get("listId", ""), bullet.get("nestingLevel", 0)
             levels = lists.get(list_id, {}).get("listProperties", {}).get("nestingLevels", [])

@@ -108,6 +108,11 @@ def _tab(tab_id: str, title: str, slots: list[dict], lists: dict | None = None, 
     return {"id": tab_id, "title": title, "slots": slots, "lists": lists or {}, "objects": {}, "footnotes": {}, **extra}
 
 
+def document(title: str, *slots: dict, **extra: Any) -> dict:
+    """A one-tab document for ``fake.state["documents"]`` from paragraph() and table() slots."""
+    return {"title": title, "revision": 1, "tabs": [_tab("t.0", "Tab 1", list(slots))], **extra}
+
+
 def _seed_docs(fake: GoogleApiFake) -> None:
     lists = {
         "kix.bul": {"listProperties": {"nestingLevels": [{"glyphSymbol": "●"}, {"glyphSymbol": "○"}]}},
@@ -126,12 +131,7 @@ def _seed_docs(fake: GoogleApiFake) -> None:
     fake.state["documents"] = {
         "doc1": {"title": "Design doc", "revision": 1, "tabs": [_tab("t.0", "Tab 1", design, lists)]},
         "docreview": review_document(),
-        "docreadonly": {
-            "title": "Locked",
-            "revision": 1,
-            "readonly": True,
-            "tabs": [_tab("t.0", "Tab 1", paragraph("Do not touch."))],
-        },
+        "docreadonly": document("Locked", *paragraph("Do not touch."), readonly=True),
     }
 
 

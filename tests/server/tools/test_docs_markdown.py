@@ -14,7 +14,7 @@ import json
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.fakes.google.docs import CHART, review_document
+from tests.fakes.google.docs import CHART, document, paragraph, review_document, table
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
 from workspace_mcp_server.tools.docs_markdown import MAX_MARKDOWN_CHARS, plan_requests
 
@@ -120,6 +120,21 @@ async def test_round_trip_normalizes_to_the_same_html(mcp):
     assert "\\<b\\>not html\\</b\\>" in first  # raw HTML stays literal text
     again = await _create(mcp, first)
     assert await text(mcp, "get_doc_as_markdown", document_id=again) == first
+
+
+async def test_text_that_looks_like_markdown_stays_text(mcp, google_api):
+    source = "- \\- not nested\n- 2\\. not a list\n\n# Title \\#\n\n\\+ plus\n\n> \\- quoted dash\n\n\\# not a heading"
+    document_id = await _create(mcp, source)
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == source
+    google_api.state["documents"]["docedge"] = document(
+        "Edge",
+        *paragraph("ends with a break\v"),
+        *table([["two\vlines", "a|b"]]),
+        *paragraph("  indented four  "),
+    )
+    assert await text(mcp, "get_doc_as_markdown", document_id="docedge") == (
+        "ends with a break\n\n| two lines | a\\|b |\n| --- | --- |\n\nindented four"
+    )
 
 
 async def test_requests_count_utf16_units(mcp, google_api):
