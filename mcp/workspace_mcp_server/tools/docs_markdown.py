@@ -182,7 +182,7 @@ def _plain(paragraph: dict) -> str:
 def _is_code(paragraph: dict) -> bool:
     runs = [e["textRun"] for e in paragraph.get("elements", []) if "textRun" in e and e["textRun"]["content"] != "\n"]
     text = _plain(paragraph)
-    shaded = "shading" in paragraph.get("paragraphStyle", {})
+    shaded = bool(paragraph.get("paragraphStyle", {}).get("shading", {}).get("backgroundColor", {}).get("color"))
     others = any("textRun" not in e for e in paragraph.get("elements", []))
     return (
         bool(runs) and not others and (shaded or "\v" in text) and all(_monospace(r.get("textStyle", {})) for r in runs)

@@ -166,7 +166,7 @@ def review_document() -> dict:
                 objects={"kix.img1": {"inlineObjectProperties": image}},
                 footnotes={"fn1": paragraph("See the appendix.")},
             ),
-            _tab("t.1", "Appendix", paragraph("More here.")),
+            _tab("t.1", "Appendix", paragraph("More here."), children=[_tab("t.2", "Sources", paragraph("A source."))]),
         ],
     }
 
@@ -271,6 +271,17 @@ def _tab_json(tab: dict, mode: str) -> dict:
     }
 
 
+def _tab_tree(tab: dict, index: int, mode: str, level: int) -> dict:
+    """A tab and its child tabs as Google nests them (childTabs, tabProperties.nestingLevel)."""
+    props = {"tabId": tab["id"], "title": tab["title"], "index": index, "nestingLevel": level}
+    children = [_tab_tree(child, i, mode, level + 1) for i, child in enumerate(tab.get("children", []))]
+    return {
+        "tabProperties": props,
+        "documentTab": _tab_json(tab, mode),
+        **({"childTabs": children} if children else {}),
+    }
+
+
 @handles("docs.documents.get")
 def _docs_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
     document_id = ctx.params["documentId"]
@@ -283,13 +294,7 @@ def _docs_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
     head = {"documentId": document_id, "title": document["title"], "revisionId": f"rev{document['revision']}"}
     head["suggestionsViewMode"] = mode
     if ctx.params.get("includeTabsContent") in ("true", True):
-        tabs = [
-            {
-                "tabProperties": {"tabId": tab["id"], "title": tab["title"], "index": i},
-                "documentTab": _tab_json(tab, mode),
-            }
-            for i, tab in enumerate(document["tabs"])
-        ]
+        tabs = [_tab_tree(tab, i, mode, 0) for i, tab in enumerate(document["tabs"])]
         return {**head, "tabs": tabs}
     return {**head, **_tab_json(document["tabs"][0], mode)}
 

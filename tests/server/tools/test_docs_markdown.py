@@ -273,13 +273,14 @@ async def test_read_tabs_footnotes_images_and_suggestion_modes(mcp):
         "<!-- tab: Notes (t.0) -->\n\n# Review notes\n\n"
         "Read [*the guide*](https://example.com/guide), run `make test` and ~~old~~\\*literal\\* [^1]\n\n---\n\n"
         f"Chart: ![Q3 chart]({CHART})\n\nThe budget is **large** today.\n\n[^1]: See the appendix.\n\n"
-        "<!-- tab: Appendix (t.1) -->\n\nMore here."
+        "<!-- tab: Appendix (t.1) -->\n\nMore here.\n\n<!-- tab: Sources (t.2) -->\n\nA source."
     )
     accepted = await text(mcp, "get_doc_as_markdown", document_id="docreview", suggestions="accept", tab_id="t.0")
     assert accepted.endswith("The budget is **small**.\n\n[^1]: See the appendix.") and "<!--" not in accepted
     inline = await text(mcp, "get_doc_as_markdown", document_id="docreview", suggestions="inline", tab_id="t.0")
     assert "**largesmall** today." in inline
     assert await text(mcp, "get_doc_as_markdown", document_id="docreview", tab_id="t.1") == "More here."
+    assert await text(mcp, "get_doc_as_markdown", document_id="docreview", tab_id="t.2") == "A source."
     assert "tab_id: the document has no tab 't.9'" in await error(
         mcp, "get_doc_as_markdown", document_id="docreview", tab_id="t.9"
     )
