@@ -19,6 +19,15 @@ from workspace_mcp_server.tools.gmail import Attachment, attachment_parts
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture(autouse=True)
+def restored(google_api):
+    """The mailbox as seeded after each test (the stand-in is shared with every other tool test)."""
+    saved = {key: dict(google_api.state[key]) for key in ("messages", "drafts", "attachments")}
+    yield
+    google_api.state.update(saved)
+
+
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 UNICODE_NAME = "Überblick – résumé 2025 (final, really the final version).pdf"
 
