@@ -7,7 +7,7 @@ from modules.access_logs import AccessLogs, AccessLogsProps
 from modules.alarms import Alarms, AlarmsProps
 from modules.cluster import Cluster, ClusterProps
 from modules.config import IMAGE_TAG_PATTERN, EnvironmentSettings
-from modules.derived import DerivedValues
+from modules.derived import DerivedProps, DerivedValues
 from modules.discovery import ServiceDiscovery
 from modules.domain import Domain, DomainProps
 from modules.exec_audit import ExecuteCommandAudit, ExecuteCommandAuditProps
@@ -41,7 +41,7 @@ class ServiceStack(BaseStack):
 
     def compose(self, settings: EnvironmentSettings) -> None:
         """The constructs and outputs (shared with the Terraform module target)."""
-        self.derived = derived = DerivedValues(self, settings)
+        self.derived = derived = DerivedValues(self, DerivedProps.of(settings))
         self.keys = StackKey(self, "kms", StackKeyProps.of(settings))
         self.exec_audit = ExecuteCommandAudit(self, "exec", ExecuteCommandAuditProps.of(settings), self.keys.exec)
         self.image_repository = ImageRepository(self, "image-repository", ImageRepositoryProps.of(settings))
