@@ -262,7 +262,16 @@ def _suggestion_runs(content: list[dict], tab: str, found: dict[str, dict]) -> N
         for row in element.get("table", {}).get("tableRows", []):
             for cell in row.get("tableCells", []):
                 _suggestion_runs(cell.get("content", []), tab, found)
-        for item in element.get("paragraph", {}).get("elements", []):
+        paragraph = element.get("paragraph", {})
+        for key in ("suggestedParagraphStyleChanges", "suggestedBulletChanges"):
+            for suggestion_id in paragraph.get(key, {}):
+                entry = found.setdefault(
+                    suggestion_id, {"id": suggestion_id, "tab": tab, "startIndex": element.get("startIndex")}
+                )
+                runs = (e.get("textRun", {}).get("content", "") for e in paragraph["elements"])
+                entry["paragraphChanged"] = "".join(runs).rstrip("\n")
+                entry["endIndex"] = element.get("endIndex")
+        for item in paragraph.get("elements", []):
             run = item.get("textRun", {})
             marks = [("inserted", i) for i in run.get("suggestedInsertionIds", [])]
             marks += [("deleted", i) for i in run.get("suggestedDeletionIds", [])]
@@ -277,7 +286,7 @@ def _suggestion_runs(content: list[dict], tab: str, found: dict[str, dict]) -> N
 
 @read("extended", DOCS_READ)
 async def list_doc_suggestions(document_id: str) -> ToolResult:
-    """List a Google Doc's pending suggested edits: id, inserted/deleted text, indexes, tab."""
+    """List a Google Doc's pending suggested edits: id, inserted/deleted text, style changes, indexes, tab."""
     document = await _get(document_id, includeTabsContent=True, suggestionsViewMode="SUGGESTIONS_INLINE")
     found: dict[str, dict] = {}
     tabs = list(document.get("tabs", []))
@@ -289,7 +298,9 @@ async def list_doc_suggestions(document_id: str) -> ToolResult:
     lines = []
     for entry in found.values():
         change = " and ".join(
-            f"{kind} {entry[kind]!r}" for kind in ("deleted", "inserted", "styleChanged") if kind in entry
+            f"{kind} {entry[kind]!r}"
+            for kind in ("deleted", "inserted", "styleChanged", "paragraphChanged")
+            if kind in entry
         )
         lines.append(
             f"- {entry['id']}: {change} (indexes {entry['startIndex']}-{entry['endIndex']}, tab {entry['tab']})"

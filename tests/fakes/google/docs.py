@@ -191,11 +191,19 @@ SEEDERS.append(_seed_docs)
 
 # -- documents.get -----------------------------------------------------------------------------------------
 def _visible(slots: list[dict], mode: str) -> list[dict]:
-    if mode == "PREVIEW_WITHOUT_SUGGESTIONS":
-        return [{k: v for k, v in s.items() if k != "sug"} for s in slots if "ins" not in s.get("sug", {})]
-    if mode == "PREVIEW_SUGGESTIONS_ACCEPTED":
-        return [{k: v for k, v in s.items() if k != "sug"} for s in slots if "del" not in s.get("sug", {})]
-    return slots
+    if mode == "SUGGESTIONS_INLINE":
+        return slots
+    gone = "ins" if mode == "PREVIEW_WITHOUT_SUGGESTIONS" else "del"
+    out = []
+    for original in slots:
+        if gone in original.get("sug", {}):
+            continue
+        slot = {k: copy.deepcopy(v) for k, v in original.items() if k not in ("sug", "psug")}
+        if mode == "PREVIEW_SUGGESTIONS_ACCEPTED":
+            for style in original.get("psug", {}).values():
+                slot["ps"].update(style)
+        out.append(slot)
+    return out
 
 
 def _run_key(slot: dict) -> str:
@@ -229,6 +237,11 @@ def _paragraph_json(slots: list[dict], start: int) -> dict:
     out: dict[str, Any] = {"elements": elements, "paragraphStyle": copy.deepcopy(newline["ps"])}
     if newline.get("bullet"):
         out["bullet"] = copy.deepcopy(newline["bullet"])
+    if newline.get("psug"):  # suggested paragraph style changes, by suggestion id
+        out["suggestedParagraphStyleChanges"] = {
+            key: {"paragraphStyle": copy.deepcopy(style), "paragraphStyleSuggestionState": {}}
+            for key, style in newline["psug"].items()
+        }
     return {"startIndex": start, "endIndex": start + len(slots), "paragraph": out}
 
 
@@ -566,6 +579,10 @@ class Editor:
         for tab in self.document["tabs"]:
             kept = []
             for slot in tab["slots"]:
+                style = slot.get("psug", {}).pop(args.get("suggestionId"), None)
+                if style is not None:
+                    found = True
+                    slot["ps"].update(style if accept else {})
                 sug = slot.get("sug", {})
                 kinds = {kind for kind, ids in sug.items() if args.get("suggestionId") in ids}
                 if kinds:

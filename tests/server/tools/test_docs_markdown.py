@@ -313,5 +313,20 @@ async def test_list_and_resolve_suggestions(mcp, google_api):
     assert "no suggestion 'suggest.cut'" in await error(
         mcp, "resolve_doc_suggestion", document_id="docsuggest", suggestion_id="suggest.cut", action="accept"
     )
+    heading = paragraph("Becomes a heading")
+    heading[-1]["psug"] = {"suggest.head": {"namedStyleType": "HEADING_2"}}
+    cells = table([["plain", "typo"]])
+    for slot in cells[-3:-2]:  # the "o" of "typo" in the last cell, suggested for deletion
+        slot["sug"] = {"del": ["suggest.cell"]}
+    google_api.state["documents"]["docsuggest2"] = document("More", *heading, *cells)
+    listed = (await call(mcp, "list_doc_suggestions", document_id="docsuggest2")).structured_content["suggestions"]
+    assert {s["id"]: s.get("paragraphChanged", s.get("deleted")) for s in listed} == {
+        "suggest.head": "Becomes a heading",
+        "suggest.cell": "o",
+    }
+    accepted = await text(mcp, "get_doc_as_markdown", document_id="docsuggest2", suggestions="accept")
+    assert accepted == "## Becomes a heading\n\n| plain | typ |\n| --- | --- |"
+    await call(mcp, "resolve_doc_suggestion", document_id="docsuggest2", suggestion_id="suggest.head", action="reject")
+    assert (await text(mcp, "get_doc_as_markdown", document_id="docsuggest2")).startswith("Becomes a heading\n\n")
     message = await error(mcp, "list_doc_suggestions", document_id="docreadonly")
     assert "Permission denied on document 'docreadonly'" in message
