@@ -362,6 +362,7 @@ async def _mime(
     reply_to_message_id: str | None,
     keep: dict | None = None,
     attachments: list[Attachment] | None = None,
+    kept_files: list[tuple[str, str, str, bytes]] | None = None,
 ) -> dict:
     """The Gmail API message resource ({raw, threadId}) for a new message or a reply.
 
@@ -372,7 +373,7 @@ async def _mime(
     if not recipients["To"]:
         raise UserError("to: at least one recipient is required")
     no_line_breaks("subject", subject)
-    files = attachment_parts(attachments)
+    files = kept_files if kept_files is not None else attachment_parts(attachments)  # kept: a draft's own
     resource: dict[str, Any] = {}
     in_reply_to, references = None, []
     if reply_to_message_id:
@@ -584,22 +585,38 @@ async def update_gmail_draft(
     reply_to_message_id: str | None = None,
     attachments: list[Attachment] | None = None,
 ) -> ToolResult:
-    """Replace a draft's recipients, subject, body and attachments (a reply draft stays in its thread)."""
-    keep = None
-    if not reply_to_message_id:
+    """Replace a draft's recipients, subject and body (a reply draft stays in its thread). Its attachments
+    stay unless attachments is given ([] removes them)."""
+    import email
+    import email.policy
+
+    keep, kept_files = None, None
+    if not reply_to_message_id or attachments is None:
         current = await call(
             "gmail",
-            lambda s: _users(s).drafts().get(userId="me", id=draft_id, format="metadata"),
+            lambda s: _users(s).drafts().get(userId="me", id=draft_id, format="raw"),
             what=f"draft '{draft_id}'",
         )
         stored = current.get("message", {})
-        headers = stored.get("payload", {}).get("headers", [])
-        keep = {
-            "threadId": stored.get("threadId"),
-            "in_reply_to": header(headers, "In-Reply-To"),
-            "references": header(headers, "References"),
-        }
-    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, keep, attachments)
+        parsed = email.message_from_bytes(_b64decode(stored.get("raw", "")), policy=email.policy.default)
+        if not reply_to_message_id:
+            keep = {
+                "threadId": stored.get("threadId"),
+                "in_reply_to": str(parsed.get("In-Reply-To", "")),
+                "references": str(parsed.get("References", "")),
+            }
+        if attachments is None:
+            kept_files = []
+            for part in parsed.iter_attachments():
+                data = part.get_payload(decode=True)
+                if not isinstance(data, bytes):  # an attached message or multipart: not rebuilt here
+                    raise UserError(
+                        f"attachments: the draft has an attached {part.get_content_type()} that cannot be kept; "
+                        "give the attachments explicitly"
+                    )
+                name = part.get_filename() or "attachment"
+                kept_files.append((name, part.get_content_maintype(), part.get_content_subtype(), data))
+    message = await _mime(to, subject, body, cc, bcc, html, reply_to_message_id, keep, attachments, kept_files)
     draft = await _save_draft(message, draft_id)
     return respond(f"Updated draft {draft['id']}.", {"id": draft["id"]})
 

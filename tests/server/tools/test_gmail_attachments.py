@@ -13,6 +13,7 @@ import os
 import httplib2
 import pytest
 
+from tests.fakes.google.gmail import add_message
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error
 from workspace_mcp_server.google.errors import UserError
 from workspace_mcp_server.tools.gmail import Attachment, attachment_parts
@@ -170,8 +171,25 @@ async def test_drafts_carry_attachments_through_update_and_send(mcp, google_api)
         "b.png": ("image/png", b"\x89PNG\r\n\x1a\n"),
         'q"1; final=yes.txt': ("text/plain", "x"),
     }
+    # an update that does not mention attachments keeps them, byte for byte; [] removes them
+    await call(mcp, "update_gmail_draft", draft_id=draft_id, to="ann@example.com", subject="Draft", body="v3")
+    kept = stored(google_api, google_api.state["drafts"][draft_id]["message"]["id"])
+    assert files_of(kept) == files_of(updated) and kept.get_body(("plain",)).get_content().strip() == "v3"
     sent = await call(mcp, "send_gmail_draft", draft_id=draft_id)
     assert "b.png" in files_of(stored(google_api, sent.structured_content["id"]))
+    again = await call(
+        mcp,
+        "create_gmail_draft",
+        to="ann@example.com",
+        subject="s",
+        body="b",
+        attachments=[{"filename": "c.bin", "content_base64": b64(b"\0\1")}],
+    )
+    draft_id = again.structured_content["id"]
+    await call(
+        mcp, "update_gmail_draft", draft_id=draft_id, to="ann@example.com", subject="s", body="b", attachments=[]
+    )
+    assert files_of(stored(google_api, google_api.state["drafts"][draft_id]["message"]["id"])) == {}
 
 
 @pytest.mark.parametrize(
@@ -237,3 +255,21 @@ def test_the_stand_in_judges_what_gmail_receives(google_api):
     assert gmail_post(google_api, "upload/" + send + "?uploadType=media", good, "text/plain") == 400
     assert len(google_api.violations) == 4
     google_api.violations.clear()
+
+
+async def test_a_draft_attachment_that_cannot_be_rebuilt_is_not_dropped(mcp, google_api):
+    from email.message import EmailMessage
+
+    inner = EmailMessage()
+    inner["Subject"] = "forwarded"
+    inner.set_content("the original")
+    outer = EmailMessage()
+    outer["To"], outer["Subject"] = "ann@example.com", "Fwd"
+    outer.set_content("see below")
+    outer.add_attachment(inner)  # message/rfc822
+    message = add_message(google_api, "m-fwd", "t-fwd", outer.as_bytes(), ["DRAFT"])
+    google_api.state["drafts"]["r-fwd"] = {"id": "r-fwd", "message": message}
+    before = len(google_api.calls("gmail.users.drafts.update"))
+    refused = await error(mcp, "update_gmail_draft", draft_id="r-fwd", to="ann@example.com", subject="Fwd", body="x")
+    assert "message/rfc822 that cannot be kept" in refused
+    assert len(google_api.calls("gmail.users.drafts.update")) == before and "m-fwd" in google_api.state["messages"]
