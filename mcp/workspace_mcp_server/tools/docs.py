@@ -313,7 +313,8 @@ async def list_doc_suggestions(document_id: str) -> ToolResult:
 async def resolve_doc_suggestion(
     document_id: str, suggestion_id: str, action: Literal["accept", "reject"]
 ) -> ToolResult:
-    """Accept or reject one pending suggested edit (ids from list_doc_suggestions); needs edit access."""
+    """Accept or reject one pending suggested edit (ids from list_doc_suggestions). A Docs API Developer Preview
+    feature: Google refuses it unless the Cloud project is enrolled in the preview."""
     request = {f"{action}Suggestion": {"suggestionId": suggestion_id}}
     await _batch(document_id, [request])
     return respond(f"{action.capitalize()}ed suggestion {suggestion_id} in {document_id}.")
