@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 
 import pytest
 from markdown_it import MarkdownIt
 
 from tests.fakes.google.docs import CHART, document, paragraph, review_document, table
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
-from workspace_mcp_server.tools.docs_markdown import MAX_MARKDOWN_CHARS, plan_requests
+from workspace_mcp_server.tools.docs_markdown import MAX_MARKDOWN_CHARS, document_markdown, plan_requests
 
 pytestmark = pytest.mark.anyio
 
@@ -330,3 +331,90 @@ async def test_list_and_resolve_suggestions(mcp, google_api):
     assert (await text(mcp, "get_doc_as_markdown", document_id="docsuggest2")).startswith("Becomes a heading\n\n")
     message = await error(mcp, "list_doc_suggestions", document_id="docreadonly")
     assert "Permission denied on document 'docreadonly'" in message
+
+
+WORDS = [
+    "alpha",
+    "🎉",
+    "x\\_y",
+    "a\\*b",
+    "\\[br\\]",
+    "#tag",
+    "pipe\\|x",
+    "é",
+    "😀😀",
+    "\\`t\\`",
+    "back\\\\slash",
+    "\\&amp;",
+]
+
+
+def _random_inline(rng: random.Random, used: frozenset[str] = frozenset()) -> str:
+    words = []
+    for _ in range(rng.randint(1, 4)):
+        word, roll = rng.choice(WORDS), rng.random()
+        for limit, mark, open_, close in [(0.15, "i", "*", "*"), (0.3, "b", "**", "**"), (0.38, "s", "~~", "~~")]:
+            if roll < limit and mark not in used and len(used) < 2:
+                word = f"{open_}{_random_inline(rng, used | {mark})}{close}"
+                break
+        else:
+            if roll < 0.45 and "l" not in used:
+                word = f"[{_random_inline(rng, used | {'l'})}](https://e.com/{rng.randint(0, 9)})"
+            elif roll < 0.52:
+                word = f"`code {rng.choice(['x', '🎉'])}`"
+        words.append(word)
+    return " ".join(words)
+
+
+def _random_block(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.2:
+        return "#" * rng.randint(1, 6) + " " + _random_inline(rng)
+    if roll < 0.45:
+        marker, lines, level = rng.choice(["-", "1."]), [], -1
+        for _ in range(rng.randint(1, 5)):
+            level = rng.randint(0, min(level + 1, 2))
+            lines.append(" " * (len(marker) + 1) * level + f"{marker} w {_random_inline(rng)}")
+        return "\n".join(lines)
+    if roll < 0.55:
+        columns = rng.randint(1, 3)
+        rows = [" | ".join(_random_inline(rng) for _ in range(columns)) for _ in range(rng.randint(1, 3))]
+        return "\n".join([f"| {rows[0]} |", "|" + " --- |" * columns] + [f"| {row} |" for row in rows[1:]])
+    return rng.choice(["---", "```\ncode 🎉\n  more\n```", "> " + _random_inline(rng), _random_inline(rng)])
+
+
+def _styled_text(markdown: str) -> list:
+    """markdown-it's reading: block tokens, and each inline as (character, styles) with spaces unstyled."""
+    out: list = []
+    for token in MD.parse(markdown):
+        if token.type != "inline":
+            out.append((token.type, token.tag))
+            continue
+        styles: set[str] = set()
+        chars = []
+        for child in token.children or []:
+            if child.type.endswith("_open"):
+                styles.add(child.type + str(child.attrGet("href") or ""))
+            elif child.type.endswith("_close"):
+                styles = {s for s in styles if not s.startswith(child.type.replace("_close", "_open"))}
+            else:
+                code = {"code"} if child.type == "code_inline" else set()
+                text = " " if child.type == "softbreak" else child.content
+                chars += [(c, frozenset() if c.isspace() else frozenset(styles | code)) for c in text]
+        out.append(("inline", chars))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_markdown_keeps_its_meaning(google_api, seed):
+    """Generated Markdown (nested emphasis, links, code, emoji, lists, tables) read back means the same."""
+    rng = random.Random(seed)
+    markdown = "\n\nsep\n\n".join(_random_block(rng) for _ in range(rng.randint(1, 6)))
+    headers = {"authorization": f"Bearer {ACCESS_TOKEN}", "content-type": "application/json"}
+    status, _, payload = google_api.handle("POST", "/v1/documents", headers, b'{"title": "Random"}')
+    document_id = json.loads(payload)["documentId"]
+    body = json.dumps({"requests": plan_requests(markdown).requests}).encode()
+    status, _, payload = google_api.handle("POST", f"/v1/documents/{document_id}:batchUpdate", headers, body)
+    assert status == 200, payload
+    status, _, payload = google_api.handle("GET", f"/v1/documents/{document_id}", headers, b"")
+    assert _styled_text(document_markdown(json.loads(payload))) == _styled_text(markdown)
