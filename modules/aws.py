@@ -114,6 +114,7 @@ from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnec
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy  # noqa: F401
 from cdktf_cdktf_provider_aws.iam_role import IamRole  # noqa: F401
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy  # noqa: F401
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment  # noqa: F401
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias  # noqa: F401
 from cdktf_cdktf_provider_aws.kms_key import KmsKey  # noqa: F401
 from cdktf_cdktf_provider_aws.lb import Lb  # noqa: F401

@@ -14,6 +14,7 @@ the workflows assume, applied by an administrator (state in the state bucket, ow
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from modules import aws
 from modules.config import EnvironmentSettings
@@ -120,6 +121,7 @@ WRITE_ACTIONS = {
         "sns:DeleteTopic",
         "sns:SetTopicAttributes",
         "sns:TagResource",
+        "sns:UntagResource",
     ),
     "Ecs": (
         "ecs:CreateCluster",
@@ -144,6 +146,7 @@ WRITE_ACTIONS = {
         "elasticloadbalancing:DeleteLoadBalancer",
         "elasticloadbalancing:DeleteRule",
         "elasticloadbalancing:DeleteTargetGroup",
+        "elasticloadbalancing:ModifyListener",
         "elasticloadbalancing:ModifyLoadBalancerAttributes",
         "elasticloadbalancing:ModifyRule",
         "elasticloadbalancing:ModifyTargetGroup",
@@ -202,6 +205,71 @@ WRITE_ACTIONS = {
         "ec2:ModifyVpcAttribute",
         "ec2:RevokeSecurityGroupEgress",
         "ec2:RevokeSecurityGroupIngress",
+    ),
+}
+#: What the optional parts of the stacks read and change, by option: in the plan and deploy roles (and the
+#: boundary) only for an environment that uses the option, scoped by ``option_statements``.
+OPTION_ACTIONS: dict[str, tuple[str, ...]] = {
+    # [domain] without certificate_arn requests one; with or without, it is added to the listener.
+    "Certificate": (
+        "acm:AddTagsToCertificate",
+        "acm:DeleteCertificate",
+        "acm:DescribeCertificate",
+        "acm:ListTagsForCertificate",
+        "acm:RemoveTagsFromCertificate",
+        "acm:RequestCertificate",
+        "elasticloadbalancing:AddListenerCertificates",
+        "elasticloadbalancing:DescribeListenerCertificates",
+        "elasticloadbalancing:RemoveListenerCertificates",
+    ),
+    # [domain]: the alias and the certificate's validation record in its zone.
+    "Dns": (
+        "route53:ChangeResourceRecordSets",
+        "route53:ChangeTagsForResource",
+        "route53:GetChange",
+        "route53:GetHostedZone",
+        "route53:ListResourceRecordSets",
+        "route53:ListTagsForResource",
+    ),
+    # A created zone ([domain] create_hosted_zone_name), or a Cloud Map namespace's private zone,
+    # which Cloud Map creates and deletes with the caller's rights.
+    "HostedZone": (
+        "ec2:DescribeRegions",
+        "route53:CreateHostedZone",
+        "route53:DeleteHostedZone",
+        "route53:GetHostedZone",
+        "route53:ListHostedZonesByName",
+    ),
+    # [edge] waf: the web ACL on the created ALB ...
+    "WebAcl": (
+        "elasticloadbalancing:SetWebACL",
+        "wafv2:AssociateWebACL",
+        "wafv2:CreateWebACL",
+        "wafv2:DeleteLoggingConfiguration",
+        "wafv2:DeleteWebACL",
+        "wafv2:DisassociateWebACL",
+        "wafv2:GetLoggingConfiguration",
+        "wafv2:GetWebACL",
+        "wafv2:GetWebACLForResource",
+        "wafv2:ListTagsForResource",
+        "wafv2:PutLoggingConfiguration",
+        "wafv2:TagResource",
+        "wafv2:UntagResource",
+        "wafv2:UpdateWebACL",
+    ),
+    # ... and the delivery of its logs to CloudWatch Logs (these actions have no resource type).
+    "WebAclLogDelivery": (
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeResourcePolicies",
+        "logs:PutResourcePolicy",
+    ),
+    # [alarms] email_subscriptions on the created topic.
+    "AlarmSubscriptions": (
+        "sns:GetSubscriptionAttributes",
+        "sns:SetSubscriptionAttributes",
+        "sns:Subscribe",
+        "sns:Unsubscribe",
     ),
 }
 TOKEN_BUCKET_ACTIONS = (
@@ -338,6 +406,19 @@ class PipelineStack(BaseStack):
             role=self.deploy_role.id,
             policy=policy_document(deploy_statements(settings, self.names)),
         )
+        options = option_statements(settings, self.names)
+        if options:
+            # A managed policy of its own: IAM caps a role's inline policies at 10,240 characters together.
+            self.deploy_options = aws.IamPolicy(
+                self,
+                "deploy-options",
+                name=f"{pl.deploy_role_name}-options",
+                description=f"What the deploy role of {settings.name} needs for the options the environment uses",
+                policy=policy_document(options),
+            )
+            aws.IamRolePolicyAttachment(
+                self, "deploy-options-attachment", role=self.deploy_role.name, policy_arn=self.deploy_options.arn
+            )
         for name, value, description in (
             ("plan_role_arn", self.plan_role.arn, "AWS_PLAN_ROLE_ARN of the plan workflow"),
             (
@@ -422,8 +503,48 @@ def guard_statements(names: PipelineNames) -> list[dict]:
     ]
 
 
+def option_statements(settings: EnvironmentSettings, names: PipelineNames) -> list[dict]:
+    """The ``OPTION_ACTIONS`` of the options the environment uses, each scoped to its resources."""
+    s, region, account = settings, settings.aws.region, names.account_id
+    created_alb = s.load_balancer.create
+    found = []
+    if s.domain.name:
+        # A requested certificate's id is AWS's, unknown until the request.
+        found.append(statement("Certificate", list(OPTION_ACTIONS["Certificate"]), "*"))
+        # A zone the stack creates has no id before it exists: any zone of the account then.
+        zone = f"arn:aws:route53:::hostedzone/{s.domain.hosted_zone_id or '*'}"
+        found.append(statement("Dns", list(OPTION_ACTIONS["Dns"]), [zone, "arn:aws:route53:::change/*"]))
+    if s.domain.create_hosted_zone_name or s.service_discovery.create_namespace:
+        found.append(statement("HostedZone", list(OPTION_ACTIONS["HostedZone"]), "*"))
+    if created_alb and s.edge.waf:
+        resources = [
+            f"arn:aws:wafv2:{region}:{account}:regional/webacl/{s.service.name}/*",
+            f"arn:aws:wafv2:{region}:*:regional/managedruleset/*/*",  # the AWS managed rule groups it uses
+            f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{s.load_balancer.name}/*",
+        ]
+        found.append(statement("WebAcl", list(OPTION_ACTIONS["WebAcl"]), resources))
+        found.append(statement("WebAclLogDelivery", list(OPTION_ACTIONS["WebAclLogDelivery"]), "*"))
+    if s.alarms.create_sns_topic_name and s.alarms.email_subscriptions:
+        topic = f"arn:aws:sns:{region}:{account}:{s.alarms.create_sns_topic_name}"
+        found.append(statement("AlarmSubscriptions", list(OPTION_ACTIONS["AlarmSubscriptions"]), [topic, f"{topic}:*"]))
+    if created_alb and s.edge.access_logs_bucket_name:
+        bucket = f"arn:aws:s3:::{s.edge.access_logs_bucket_name}"
+        found.append(statement("AccessLogBucket", list(TOKEN_BUCKET_ACTIONS), [bucket]))
+    return found
+
+
+def is_read(action: str) -> bool:
+    return action.split(":")[1].startswith(("Describe", "Get", "List"))
+
+
+def read_actions(settings: EnvironmentSettings, names: PipelineNames) -> list[str]:
+    """What a plan refreshes: ``READ_ACTIONS`` and the reads of the options the environment uses."""
+    options = {a for s in option_statements(settings, names) for a in s["Action"] if is_read(a)}
+    return sorted({*READ_ACTIONS, *options})
+
+
 def plan_statements(settings: EnvironmentSettings, names: PipelineNames) -> list[dict]:
-    reads = sorted(READ_ACTIONS)
+    reads = read_actions(settings, names)
     allowed = sorted([*reads, "s3:GetObject"])
     found = [
         statement("ReadConfiguration", reads, "*"),
@@ -477,12 +598,37 @@ def deploy_statements(settings: EnvironmentSettings, names: PipelineNames) -> li
 def boundary_statements(settings: EnvironmentSettings, names: PipelineNames) -> list[dict]:
     """The most any bounded role may do: the deploy role's actions and the service's run-time
     actions, on any resource (their own policies scope them), minus the guards."""
-    actions = {*read_families(READ_ACTIONS), *STATE_OBJECT_ACTIONS, *TOKEN_BUCKET_ACTIONS, *ECR_PUSH_ACTIONS}
-    actions |= set(RUNTIME_ACTIONS)
-    actions |= {*BOUNDED_ROLE_ACTIONS, *OTHER_ROLE_ACTIONS, "iam:PassRole", "iam:CreateServiceLinkedRole"}
+    options = {a for s in option_statements(settings, names) for a in s["Action"]}
+    reads = [*READ_ACTIONS, *(a for a in options if is_read(a))]
+    writes = {*STATE_OBJECT_ACTIONS, *TOKEN_BUCKET_ACTIONS, *ECR_PUSH_ACTIONS, *(a for a in options if not is_read(a))}
+    writes |= {*BOUNDED_ROLE_ACTIONS, *OTHER_ROLE_ACTIONS, "iam:PassRole", "iam:CreateServiceLinkedRole"}
     for group in WRITE_ACTIONS.values():
-        actions |= set(group)
+        writes |= set(group)
+    # The run-time actions stay exact (reads of secret values and images among them).
+    actions = {*read_families(reads), *write_families(writes), *RUNTIME_ACTIONS}
     return [statement("WithinTheStacks", sorted(actions), "*"), *guard_statements(names)]
+
+
+#: Services whose changes the boundary names one by one: a verb family there would widen the cap
+#: past the stacks (``ec2:Create*`` launches instances, ``ecr:Put*`` replicates images elsewhere,
+#: ``logs:Put*`` subscribes another account to the logs; identity, keys, data and secrets).
+EXACT_SERVICES = frozenset({"ec2", "ecr", "iam", "kms", "logs", "s3", "secretsmanager", "ssmmessages", "sts"})
+
+
+def write_families(actions) -> list[str]:
+    """``service:Verb*`` (``elasticloadbalancing:Create*``) where a service outside
+    ``EXACT_SERVICES`` has two or more changes of one verb: the boundary only caps, and IAM limits
+    it to 6,144 characters, which the exact list of every option's actions exceeds."""
+    families: dict[str, list[str]] = {}
+    for action in actions:
+        service, name = action.split(":")
+        verb = re.match(r"[A-Z][a-z]+", name)
+        key = f"{service}:{verb[0]}*" if verb and service not in EXACT_SERVICES else action
+        families.setdefault(key, []).append(action)
+    found: list[str] = []
+    for family, members in families.items():
+        found += [family] if len(members) > 1 else members
+    return sorted(found)
 
 
 def read_families(actions) -> list[str]:

@@ -140,9 +140,10 @@ def test_deploy_refuses_production_from_any_ref_but_main():
     assert "exit 1" in first["run"] and "uses" not in first  # before checkout: nothing runs before it
 
 
-def test_deploy_installs_only_hash_pinned_synthesis_dependencies_before_assuming_the_role():
-    steps = _deploy_steps()
-    text = (WORKFLOWS / "deploy.yml").read_text()
+@pytest.mark.parametrize(("workflow", "job"), [("deploy.yml", "deploy"), ("plan.yml", "plan")])
+def test_only_hash_pinned_synthesis_dependencies_are_installed_before_assuming_the_role(workflow, job):
+    steps = load(workflow)["jobs"][job]["steps"]
+    text = (WORKFLOWS / workflow).read_text()
     assume = next(
         i for i, step in enumerate(steps) if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
     )

@@ -10,6 +10,8 @@ import pytest
 
 from modules.config import ConfigError, load_environment
 from tests.infra import terraform
+from tests.infra.deploy_actions import NEEDS, is_read, refused, synthesized_types
+from tests.infra.test_security import ACCOUNTS, World
 from tests.infra.tf_json import Stack, statements
 
 CERTIFICATE = "arn:aws:acm:us-east-1:758888582357:certificate/abc"
@@ -350,3 +352,29 @@ def test_checkov_passes_the_option_variants(variants, tmp_path):
     report = terraform.checkov(tmp_path)
     failed = [f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"]["failed_checks"]]
     assert not failed, "\n".join(failed)
+
+
+# --------------------------------------------------------------------------- the pipeline roles
+
+#: IAM's limits (characters without whitespace): one managed policy, and a role's inline policies together.
+MANAGED_POLICY_LIMIT, INLINE_POLICIES_LIMIT = 6144, 10240
+
+
+def _size(policy: dict) -> int:
+    return len(json.dumps(policy, separators=(",", ":")))
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_pipeline_roles_cover_the_options_within_iams_limits(variants, tmp_path, name):
+    """The deploy role may manage, and the plan role read, every resource of the variant (for the
+    options a managed policy of their own, only in environments that use them), within IAM's sizes."""
+    (tmp_path / f"{name}.toml").write_text(VARIANTS[name])
+    world = World(variants[name].dir.parent, name, load_environment(tmp_path / f"{name}.toml"), ACCOUNTS["production"])
+    assert not sorted(set(synthesized_types(world)) - set(NEEDS))
+    assert not refused(world, world.deploy, NEEDS.__getitem__)
+    assert not refused(world, world.plan, lambda type_: [a for a in NEEDS[type_] if is_read(a)])
+    deploy = world.deploy
+    assert len(deploy.policies) == 2  # every variant uses an option
+    assert _size(world.boundary) < MANAGED_POLICY_LIMIT
+    assert _size(deploy.policies[0]) < INLINE_POLICIES_LIMIT
+    assert _size(deploy.policies[1]) < MANAGED_POLICY_LIMIT

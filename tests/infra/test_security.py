@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from modules.config import load_environment
-from modules.pipeline_roles import READ_ACTIONS
+from modules.pipeline_roles import READ_ACTIONS, PipelineNames, read_actions
+from tests.infra.deploy_actions import NEEDS, is_read, refused, synthesized_types
 from tests.infra.iam_eval import Principal, condition_holds, evaluate
 from tests.infra.tf_json import Stack, load, statements
 
@@ -25,10 +26,10 @@ class World:
     """One environment's stacks with every ``${...}`` reference resolved to the ARN AWS
     would give it, so the policies can be evaluated as AWS would."""
 
-    def __init__(self, synth_dir, name: str):
+    def __init__(self, synth_dir, name: str, settings=None, account: str | None = None):
         self.name = name
-        self.settings = load_environment(ROOT_DIR / "environments" / f"{name}.toml")
-        self.account = ACCOUNTS[name]
+        self.settings = settings or load_environment(ROOT_DIR / "environments" / f"{name}.toml")
+        self.account = account or ACCOUNTS[name]
         self.stack = load(synth_dir, name)
         self.pipeline = load(synth_dir, f"{name}-pipeline")
 
@@ -76,13 +77,18 @@ class World:
 
     @property
     def boundary(self) -> dict:
-        return self.resolve(self.pipeline, self.pipeline.one("aws_iam_policy")["policy"])
+        return self.resolve(self.pipeline, self.pipeline.resources("aws_iam_policy")["boundary"]["policy"])
 
     def role(self, stack: Stack, role: str, policy: str, bounded: bool = True) -> Principal:
         name = stack.resources("aws_iam_role")[role]["name"]
+        attached = [
+            self.resolve(stack, stack.resources("aws_iam_policy")[r["policy_arn"].split(".")[1]]["policy"])
+            for r in stack.resources("aws_iam_role_policy_attachment").values()
+            if r["role"] == f"${{aws_iam_role.{role}.name}}"
+        ]
         return Principal(
             f"arn:aws:iam::{self.account}:role/{name}",
-            [self.role_policy(stack, policy)],
+            [self.role_policy(stack, policy), *attached],
             self.boundary if bounded else None,
         )
 
@@ -367,7 +373,9 @@ def test_pipeline_stack_shape(world):
         "oidc_provider_arn",
     }
     plan = {s["Sid"]: s for s in statements(world.role_policy(pipeline, "plan_policy"))}
-    assert plan["NoWrites"]["NotAction"] == sorted([*READ_ACTIONS, "s3:GetObject"])
+    reads = read_actions(world.settings, PipelineNames(world.settings, world.account))
+    assert set(READ_ACTIONS) <= set(reads)
+    assert plan["NoWrites"]["NotAction"] == sorted([*reads, "s3:GetObject"])
     assert not any(
         a.startswith(("secretsmanager:GetSecretValue", "kms:Decrypt")) for a in plan["ReadConfiguration"]["Action"]
     )
@@ -451,3 +459,19 @@ def test_image_tag_has_no_latest(world):
     variable = world.stack.json["variable"]["image_tag"]
     assert variable.get("default") != "latest"
     assert 'var.image_tag != "latest"' in variable["validation"][0]["condition"]
+
+
+# --------------------------------------------------------------------------- every resource type
+
+
+def test_every_synthesized_resource_type_has_its_actions_declared(world):
+    unknown = sorted(set(synthesized_types(world)) - set(NEEDS))
+    assert not unknown, f"declare what managing these takes in tests/infra/deploy_actions.py: {unknown}"
+
+
+def test_deploy_role_may_manage_every_resource_the_stack_synthesizes(world):
+    assert not refused(world, world.deploy, NEEDS.__getitem__)
+
+
+def test_plan_role_may_read_every_resource_the_stack_synthesizes(world):
+    assert not refused(world, world.plan, lambda type_: [a for a in NEEDS[type_] if is_read(a)])
