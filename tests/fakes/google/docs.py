@@ -306,6 +306,9 @@ def _docs_get(fake: GoogleApiFake, ctx: Ctx) -> dict:
         raise ApiError(403, "The caller does not have permission to view suggestions", "forbidden")
     head = {"documentId": document_id, "title": document["title"], "revisionId": f"rev{document['revision']}"}
     head["suggestionsViewMode"] = mode
+    for edit in document.pop("edit_after_read", []):  # a collaborator's edit right after this read
+        document["tabs"][0]["slots"][0:0] = text_slots(edit)
+        document["revision"] += 1
     if ctx.params.get("includeTabsContent") in ("true", True):
         tabs = [_tab_tree(tab, i, mode, 0) for i, tab in enumerate(document["tabs"])]
         return {**head, "tabs": tabs}

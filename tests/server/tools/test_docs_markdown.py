@@ -196,6 +196,10 @@ async def test_replace_is_all_or_nothing(mcp, google_api):
     google_api.fail("docs.documents.batchUpdate", 400, message="Invalid requests[7]: simulated")
     assert "simulated" in await error(mcp, "replace_doc_with_markdown", document_id=document_id, markdown="New")
     assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == "# Keep me\n\n- as is"
+    google_api.state["documents"][document_id]["edit_after_read"] = ["Typed meanwhile. "]
+    message = await error(mcp, "replace_doc_with_markdown", document_id=document_id, markdown="New")
+    assert "does not match the latest revision" in message
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == "# Typed meanwhile. Keep me\n\n- as is"
     message = await error(mcp, "replace_doc_with_markdown", document_id="docreadonly", markdown="# Mine now")
     assert "Permission denied on document 'docreadonly'" in message
     assert await text(mcp, "get_doc_as_markdown", document_id="docreadonly") == "Do not touch."
