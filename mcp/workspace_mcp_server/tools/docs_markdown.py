@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from ..google.errors import UserError
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 MAX_MARKDOWN_CHARS = 200_000
 MAX_TABLE_COLUMNS = 20
@@ -374,6 +375,8 @@ class Plan:
 
 
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # imported on first use: about 30 ms the server's start need not pay
+
     # html off: raw HTML is kept as literal text, never interpreted.
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
