@@ -242,9 +242,8 @@ async def replace_doc_with_markdown(document_id: str, markdown: str) -> ToolResu
     plan = await anyio.to_thread.run_sync(plan_requests, markdown)  # up to a second or two of work for 200 kB
     document = await _get(document_id)
     end = _end_index(document)
-    reset: list[dict[str, Any]] = [{"deleteContentRange": {"range": {"startIndex": 1, "endIndex": end - 1}}}]
-    if end - 1 <= 1:
-        reset = []
+    everything = {"startIndex": 1, "endIndex": end - 1}  # all but the final newline, which cannot go
+    reset: list[dict[str, Any]] = [{"deleteContentRange": {"range": everything}}] if end - 1 > 1 else []
     whole = {"startIndex": 1, "endIndex": 2}  # the paragraph left: drop its styles so nothing is inherited
     reset += [
         {"updateParagraphStyle": {"range": whole, "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"}, "fields": "*"}},

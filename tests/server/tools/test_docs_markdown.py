@@ -191,6 +191,13 @@ async def test_replace_resets_styles_lists_and_tables(mcp, google_api):
     assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == SAMPLE
 
 
+async def test_replace_an_empty_document(mcp, google_api):
+    document_id = (await call(mcp, "create_doc", title="Empty")).structured_content["documentId"]
+    await call(mcp, "replace_doc_with_markdown", document_id=document_id, markdown="## Now *full*")
+    assert "deleteContentRange" not in google_api.calls("docs.documents.batchUpdate")[-1].json()["requests"][0]
+    assert await text(mcp, "get_doc_as_markdown", document_id=document_id) == "## Now *full*"
+
+
 async def test_replace_is_all_or_nothing(mcp, google_api):
     document_id = await _create(mcp, "# Keep me\n\n- as is")
     google_api.fail("docs.documents.batchUpdate", 400, message="Invalid requests[7]: simulated")
