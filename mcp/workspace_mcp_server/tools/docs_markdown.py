@@ -11,6 +11,7 @@ leading tabs that give the nesting level and so shifts what follows.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +134,51 @@ class _Inline:
         return "".join(out)
 
 
+def _punctuation(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"  # CommonMark's punctuation: Unicode P and S classes
+
+
+def _edge(text: str, style: dict, last: bool) -> str:
+    return "`" if _monospace(style) else text[-1 if last else 0]
+
+
+def _flanking(pieces: list[tuple[str, dict | None]]) -> list[tuple[str, dict | None]]:
+    """CommonMark cannot close emphasis between punctuation and a letter (bold "Note:" then "text"), nor open it
+    between a letter and punctuation: such punctuation takes the emphasis both sides share, so every marker is
+    written where it counts."""
+    names = [name for name, _ in _EMPHASIS]
+    out = list(pieces)
+    i = 0
+    while i < len(out) - 1:
+        (a_text, a_style), (b_text, b_style) = out[i], out[i + 1]
+        if a_style is None or b_style is None or not a_text or not b_text:
+            i += 1
+            continue
+        a_marks = {n for n in names if a_style.get(n)}
+        b_marks = {n for n in names if b_style.get(n)}
+        last, first = _edge(a_text, a_style, True), _edge(b_text, b_style, False)
+        closes = a_marks - b_marks and _punctuation(last) and not first.isspace() and not _punctuation(first)
+        opens = b_marks - a_marks and _punctuation(first) and not last.isspace() and not _punctuation(last)
+        if not (closes or opens):
+            i += 1
+            continue
+        text, style, at = (a_text, a_style, i) if closes else (b_text, b_style, i + 1)
+        shared = {k: v for k, v in style.items() if k not in names or k in a_marks & b_marks}
+        if _monospace(style):
+            keep, moved = "", text
+        elif closes:
+            keep = text.rstrip("".join(c for c in text if _punctuation(c)))
+            moved = text[len(keep) :]
+        else:
+            moved = text[: len(text) - len(text.lstrip("".join(c for c in text if _punctuation(c))))]
+            keep = text[len(moved) :]
+        parts = [(keep, style), (moved, shared)] if closes else [(moved, shared), (keep, style)]
+        out[at : at + 1] = [part for part in parts if part[0]]
+    return out
+
+
 def _emphasis(pieces: list[tuple[str, dict | None]]) -> str:
+    pieces = _flanking(pieces)
     tokens: list[tuple[str, str]] = []  # ("open"|"close"|"text", value)
     stack: list[str] = []
     for text, style in pieces:

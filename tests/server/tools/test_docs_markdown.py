@@ -138,6 +138,19 @@ async def test_text_that_looks_like_markdown_stays_text(mcp, google_api):
     )
 
 
+async def test_emphasis_against_punctuation_is_still_emphasis(mcp, google_api):
+    mono = {"weightedFontFamily": {"fontFamily": "Courier New"}, "bold": True}
+    google_api.state["documents"]["docflank"] = document(
+        "Flanking",
+        *paragraph(("Note:", {"bold": True}), "text a", ("(b)", {"italic": True}), "c ", ("x", mono), "s"),
+        *paragraph(("it ", {"italic": True}), ("b.", {"italic": True, "bold": True}), ("x", {"italic": True})),
+    )
+    markdown = await text(mcp, "get_doc_as_markdown", document_id="docflank")
+    assert markdown == "**Note**:text a(*b*)c `x`s\n\n*it **b**.x*"
+    html = MD.render(markdown)
+    assert "<strong>Note</strong>" in html and "<em>b</em>" in html and "<strong>b</strong>" in html
+
+
 async def test_requests_count_utf16_units(mcp, google_api):
     await _create(mcp, "🎉 **b** [l](https://e.com)")
     requests = google_api.calls("docs.documents.batchUpdate")[-1].json()["requests"]
