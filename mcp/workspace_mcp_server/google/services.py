@@ -19,6 +19,7 @@ class Service:
     api, version: the discovery document the tools call (shipped with google-api-python-client).
     scopes: what that API accepts, narrow to broad (a missing-scope error names the narrowest the
     method takes). implies: (broad, narrow) pairs; asking for narrow next to broad is redundant.
+    cloud_api: the API to enable in the Google Cloud project (``gcloud services enable``).
     """
 
     name: str
@@ -27,6 +28,11 @@ class Service:
     version: str
     scopes: tuple[str, ...] = ()
     implies: tuple[tuple[str, str], ...] = ()
+    cloud_api: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.cloud_api:
+            object.__setattr__(self, "cloud_api", f"{self.api}.googleapis.com")
 
 
 def _read_write(name: str, title: str, api: str, version: str, read: str, write: str, *more: str) -> Service:
@@ -37,7 +43,15 @@ def _read_write(name: str, title: str, api: str, version: str, read: str, write:
 SERVICES: tuple[Service, ...] = (
     _read_write("gmail", "Gmail", "gmail", "v1", s.GMAIL_READ, s.GMAIL_WRITE, s.GMAIL_SETTINGS),
     _read_write("drive", "Drive", "drive", "v3", s.DRIVE_READ, s.DRIVE_WRITE),
-    _read_write("calendar", "Calendar", "calendar", "v3", s.CALENDAR_READ, s.CALENDAR_WRITE),
+    Service(
+        "calendar",
+        "Calendar",
+        "calendar",
+        "v3",
+        (s.CALENDAR_READ, s.CALENDAR_WRITE),
+        ((s.CALENDAR_WRITE, s.CALENDAR_READ),),
+        cloud_api="calendar-json.googleapis.com",  # the one API whose Cloud name is not its discovery name
+    ),
     _read_write("docs", "Docs", "docs", "v1", s.DOCS_READ, s.DOCS_WRITE),
     _read_write("sheets", "Sheets", "sheets", "v4", s.SHEETS_READ, s.SHEETS_WRITE),
     _read_write("tasks", "Tasks", "tasks", "v1", s.TASKS_READ, s.TASKS_WRITE),

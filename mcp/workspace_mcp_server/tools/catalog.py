@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 
-from ..google.services import SERVICES
+from ..google.services import SERVICES, Service
 from .registry import TIERS, specs
 from .selection import ToolSelection
 
@@ -22,12 +22,26 @@ def markdown() -> str:
         "",
     ]
     for service in SERVICES:
-        lines += [f"**{service.title}**", "", "| tool | tier | R | what it does |", "|---|---|---|---|"]
+        lines += [
+            f"**{service.title}**",
+            "",
+            _needs(service),
+            "",
+            "| tool | tier | R | what it does |",
+            "|---|---|---|---|",
+        ]
         for spec in (s for s in all_specs if s.service == service.name):
             summary = " ".join((inspect.getdoc(spec.fn) or "").split("\n\n")[0].split())
             lines.append(f"| `{spec.name}` | {spec.tier} | {'R' if spec.read_only else ''} | {summary} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _needs(service: Service) -> str:
+    """The API to enable in the Google Cloud project and the scopes the consent screen must list."""
+    short = [scope.rsplit("/", 1)[-1] for scope in service.scopes]
+    granted = f"scopes {', '.join(f'`{s}`' for s in short)}" if short else "no OAuth scope (an API key)"
+    return f"Enable `{service.cloud_api}`; {granted}."
 
 
 if __name__ == "__main__":

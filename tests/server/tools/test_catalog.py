@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.server.tools.expected import COMPLETE, CORE, EXTENDED, READ_ONLY
+from workspace_mcp_server.google.services import SERVICES
+
+
+@functools.cache
+def catalog() -> str:
+    command = [sys.executable, "-m", "workspace_mcp_server.tools.catalog"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
 def test_catalog_lists_every_tool_once_with_tier_and_read_only_mark():
-    output = subprocess.run(
-        [sys.executable, "-m", "workspace_mcp_server.tools.catalog"], capture_output=True, text=True, check=True
-    ).stdout
+    output = catalog()
     rows = [line.split("|") for line in output.splitlines() if line.startswith("| `")]
     tiers = {cells[1].strip(" `"): (cells[2].strip(), cells[3].strip()) for cells in rows}
     assert len(rows) == len(tiers) == len(COMPLETE)
@@ -22,3 +29,15 @@ def test_catalog_lists_every_tool_once_with_tier_and_read_only_mark():
         f"{len(COMPLETE)} tools. Tiers are cumulative (core {len(CORE)} / extended {len(EXTENDED)} / "
         f"complete {len(COMPLETE)}); read-only mode keeps the {len(READ_ONLY)}"
     )
+
+
+def test_catalog_names_each_service_api_and_scopes():
+    output = catalog()
+    assert "Enable `calendar-json.googleapis.com`; scopes `calendar.readonly`, `calendar`." in output
+    assert "Enable `customsearch.googleapis.com`; no OAuth scope (an API key)." in output
+    assert output.count("\nEnable `") == len(SERVICES)
+
+
+def test_the_server_readme_shows_the_catalog_as_generated():
+    readme = (Path(__file__).parents[3] / "mcp" / "README.md").read_text()
+    assert catalog() in readme, "mcp/README.md: re-run python -m workspace_mcp_server.tools.catalog into ## Tools"
