@@ -22,7 +22,7 @@ NODE := $(NODE_DIR)/.installed-$(NODE_VERSION)
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 endif
 
-.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean node22 cdktn lint
+.PHONY: synth test system-packages test-container e2e module outputs bench install lock clean node22 cdktn lint tool-definitions
 
 ## node22: the project's Node 22 for jsii (only when the machine's Node is older)
 node22: $(NODE)
@@ -76,6 +76,10 @@ module: $(VENV)/.installed $(NODE)
 ENV ?= production
 outputs:
 	@python3 scripts/stack_outputs.py $(ENV)
+
+## tool-definitions: rewrite the tools' cached definitions (mcp/workspace_mcp_server/tools/definitions.json)
+tool-definitions: $(VENV)/.installed
+	$(BIN)/python -c 'from workspace_mcp_server.tools.definitions import main; raise SystemExit(main())'
 
 ## bench: benchmarks against the peer (workspace-mcp 2.2.1); QUICK=1 for the smoke mode
 bench: $(VENV)/.installed $(NODE)

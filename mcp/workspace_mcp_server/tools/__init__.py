@@ -9,6 +9,7 @@ from mcp.types import ToolAnnotations
 
 from ..google.client import configure
 from ..google.settings import GoogleApiSettings
+from .definitions import make_tool
 from .selection import ToolSelection
 
 READ_ONLY_TAG = "read-only"
@@ -27,7 +28,8 @@ def register_tools(mcp: FastMCP, selection: ToolSelection, settings: GoogleApiSe
         else:
             annotations = ToolAnnotations(read_only_hint=False, destructive_hint=spec.destructive)
         tags = {spec.service, READ_ONLY_TAG} if spec.read_only else {spec.service}
-        mcp.tool(spec.fn, name=spec.name, tags=tags, annotations=annotations)
+        # From the cached definition when it is current (no schema building at start-up): definitions.py.
+        mcp.add_tool(make_tool(spec.fn, name=spec.name, tags=tags, annotations=annotations))
         names.append(spec.name)
     return names
 
