@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.fakes.ports import free_port
 from tests.fakes.server_process import server_env
+from workspace_mcp_server.google.settings import SEARCH_ENGINE_VARIABLE, SEARCH_KEY_VARIABLE
 
 from .mcp_http import McpSession, new_client, tools_json_bytes
 from .procs import peak_rss_mb, started_server
@@ -55,6 +56,9 @@ def ours_command(extra_env: dict[str, str] | None = None) -> Callable[[int, Path
                 "GOOGLE_OAUTH_CLIENT_SECRET": "benchmark-secret",
                 "GOOGLE_MCP_CREDENTIALS_DIR": str(creds),
                 "WORKSPACE_MCP_TOOL_TIER": "complete",
+                # Every tool loaded: the search service needs its key and engine id to be served at all.
+                SEARCH_KEY_VARIABLE: "benchmark-search-key",
+                SEARCH_ENGINE_VARIABLE: "benchmark-engine",
                 **(extra_env or {}),
             },
             port,
