@@ -173,7 +173,7 @@ class StorageErrorMiddleware:
             body = {
                 "error": "temporarily_unavailable",
                 "error_description": (
-                    f"Google's token endpoint is unavailable ({exc.cause}); your sign-in is kept, "
+                    f"Google's token endpoint is unavailable ({exc.cause}); tokens already issued stay valid: "
                     f"retry in {exc.retry_after} s (request id {request_id})"
                 ),
             }
