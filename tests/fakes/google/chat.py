@@ -38,7 +38,7 @@ def _seed_chat(fake: GoogleApiFake) -> None:
             "name": name,
             "sender": {"name": f"users/{200 + index % 3}", "type": "HUMAN", "displayName": f"User {index % 3}"},
             "createTime": f"2025-03-01T{index // 2:02d}:{(index % 2) * 30:02d}:00Z",
-            "text": f"{texts[index % len(texts)]} #{index}",
+            "text": f"{texts[index % len(texts)]} (message {index})",
             "thread": {"name": thread},
             "space": {"name": "spaces/AAAAteam"},
         }

@@ -37,7 +37,7 @@ async def test_list_messages_paging_time_range_and_thread(mcp, google_api):
     first = await text(mcp, "list_chat_messages", space=TEAM, newest_first=False, page_size=1)
     assert first.startswith(
         "2025-03-01T00:00:00Z User 0 (spaces/AAAAteam/messages/m000.m000, thread spaces/AAAAteam/threads/t000)\n"
-        "   Budget review at 10 #0"
+        "   Budget review at 10 (message 0)"
     )
     ranged = await call(
         mcp, "list_chat_messages", space=TEAM, after="2025-03-01T10:00:00+01:00", before="2025-03-01T10:30:00Z"
