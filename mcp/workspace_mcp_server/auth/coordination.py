@@ -27,6 +27,7 @@ from fastmcp.server.auth.oauth_proxy import OAuthProxy
 from fastmcp.server.auth.oauth_proxy.models import _hash_token
 from mcp.server.auth.provider import TokenError
 
+from workspace_mcp_server.auth.upstream import GoogleUnavailableError
 from workspace_mcp_server.storage.blobs import StorageError
 from workspace_mcp_server.storage.keyvalue import EncryptedKeyValue
 from workspace_mcp_server.storage.lease import SharedLock
@@ -45,6 +46,17 @@ class StoreCoordinatedProxy(OAuthProxy):
         local = super()._get_refresh_lock(token_id)
         store = self._shared_store()
         return local if store is None else SharedLock(local, store, f"refresh:{token_id}")
+
+    async def _try_transparent_refresh(self, upstream_token_set):
+        try:
+            return await super()._try_transparent_refresh(upstream_token_set)
+        except GoogleUnavailableError:
+            # As FastMCP does after any failed refresh: another task may have refreshed the token
+            # meanwhile (it went ahead without the lease, or Google answered it and not us); use its result.
+            reloaded = await self._upstream_token_store.get(key=upstream_token_set.upstream_token_id)
+            if reloaded is not None and reloaded.expires_at > time.time() + self._token_expiry_threshold_seconds:
+                return reloaded
+            raise
 
     async def _claim(self, kind: str, secret: str) -> str | None:
         """The claim's key when this process consumed the grant first; None when another did."""
