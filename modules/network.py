@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import EnvironmentSettings, NetworkSettings
 from modules.symbolic import (
     choose_list,
     choose_string,
@@ -20,6 +22,32 @@ from modules.symbolic import (
 )
 
 
+@dataclass(frozen=True)
+class NetworkProps:
+    """What the network reads: its section, and for a created one the names and ports its
+    security groups open."""
+
+    network: NetworkSettings
+    #: ``service.name``: the created resources' names.
+    service_name: str
+    #: ``task.container_port``: the tasks' group admits it from the ALB's group.
+    container_port: int
+    #: ``load_balancer.listener_port`` and ``ingress_cidr_blocks`` (empty: the VPC's CIDR) of the ALB's group.
+    listener_port: int
+    ingress_cidr_blocks: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> NetworkProps:
+        lb = settings.load_balancer
+        return cls(
+            settings.network,
+            settings.service.name,
+            settings.task.container_port,
+            lb.listener_port,
+            lb.ingress_cidr_blocks,
+        )
+
+
 class Network(aws.Construct):
     """Exposes ``vpc_id``, ``vpc_cidr`` (the settings' when created, else looked up by id),
     ``subnet_ids``, ``task_security_group_ids`` and, when created, ``alb_security_group_id``
@@ -32,14 +60,14 @@ class Network(aws.Construct):
     security group (listener port from inside the VPC, container port to the VPC).
     """
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings):
+    def __init__(self, scope: aws.Construct, id: str, props: NetworkProps):
         super().__init__(scope, id)
-        net = settings.network
+        net = props.network
         create = net.create
         self.created = create
         self.alb_security_group_id: str | None = None
         if when(create):
-            self._create(settings)
+            self._create(props)
         reused = None
         if unless(create):
             # The ALB's nodes take their addresses from the VPC: the server trusts their X-Forwarded-For.
@@ -54,10 +82,10 @@ class Network(aws.Construct):
             create, lambda: [single(self.task_security_group, "id", create)], lambda: list(net.security_group_ids)
         )
 
-    def _create(self, settings: EnvironmentSettings) -> None:
-        net = settings.network
+    def _create(self, props: NetworkProps) -> None:
+        net = props.network
         create = net.create
-        name = settings.service.name
+        name = props.service_name
         self.vpc = aws.Vpc(
             self,
             "vpc",
@@ -103,11 +131,10 @@ class Network(aws.Construct):
                 for index, (cidr, zone) in enumerate(zip(net.subnet_cidrs, net.availability_zones, strict=True))
             ]
             self._created_subnet_ids = [subnet.id for subnet in self.subnets]
-        port = settings.task.container_port
-        lb = settings.load_balancer
+        port = props.container_port
         ingress = choose_list(
-            has_items(lb.ingress_cidr_blocks),
-            lambda: list(lb.ingress_cidr_blocks),
+            has_items(props.ingress_cidr_blocks),
+            lambda: list(props.ingress_cidr_blocks),
             lambda: [net.vpc_cidr],
         )
         self.alb_security_group = aws.SecurityGroup(
@@ -117,7 +144,7 @@ class Network(aws.Construct):
             name=f"{name}-alb",
             description="Internal ALB: listener port from the VPC, container port to the VPC",
             vpc_id=vpc_id,
-            ingress=aws.blocks(_rule("listener port", lb.listener_port, ingress)),
+            ingress=aws.blocks(_rule("listener port", props.listener_port, ingress)),
             egress=aws.blocks(_rule("targets on the container port", port, [net.vpc_cidr])),
             tags={"Name": f"{name}-alb"},
         )

@@ -8,8 +8,10 @@ secret denies its value to everyone but the execution role and the break-glass r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import EnvironmentSettings, SecretSettings
 from modules.keys import KeyRef
 from modules.symbolic import (
     choose_string,
@@ -38,39 +40,52 @@ SEARCH_API_KEY = "GOOGLE_SEARCH_API_KEY"
 CREDENTIALS_DIR_VARIABLE = "GOOGLE_MCP_CREDENTIALS_DIR"
 
 
+@dataclass(frozen=True)
+class SecretsProps:
+    """What the secrets read: their section and whether web search needs its key from the app secret."""
+
+    secrets: SecretSettings
+    #: ``search.engine_id``: set, the task is also given GOOGLE_SEARCH_API_KEY from the app secret.
+    search_engine_id: str = ""
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> SecretsProps:
+        return cls(settings.secrets, settings.search.engine_id)
+
+
 class Secrets(aws.Construct):
     """Exposes ``app_secret_arn``, ``credentials_dir_secret_arn``, ``arns`` (what the
     execution role may read), ``kms_key_arn``, ``container_secrets`` (name -> valueFrom) and
     ``optional_container_secrets`` (name -> (flag, valueFrom)).
     """
 
-    def __init__(self, scope: aws.Construct, id: str, settings: EnvironmentSettings, key: KeyRef):
+    def __init__(self, scope: aws.Construct, id: str, props: SecretsProps, key: KeyRef):
         super().__init__(scope, id)
-        sec = settings.secrets
+        sec = props.secrets
         self.key = key
-        self.created: list[tuple[object, object]] = []  # (secret resource, its create flag)
+        self.created: list[tuple[aws.SecretsmanagerSecret, object]] = []  # (secret resource, its create flag)
         self.app_secret_arn = self._given_or_created(
             sec.app_secret_arn,
             "app",
             sec.app_secret_name,
             "Google OAuth client and token encryption keys (JSON)",
-            settings,
+            sec.recovery_window_in_days,
         )
         self.credentials_dir_secret_arn = self._given_or_created(
             sec.credentials_dir_secret_arn,
             "credentials-dir",
             sec.credentials_dir_secret_name,
             "GOOGLE_MCP_CREDENTIALS_DIR (plain string)",
-            settings,
+            sec.recovery_window_in_days,
         )
         self.arns = [self.app_secret_arn, self.credentials_dir_secret_arn]
         self.container_secrets = {key: f"{self.app_secret_arn}:{key}::" for key in APP_SECRET_KEYS}
         self.container_secrets[CREDENTIALS_DIR_VARIABLE] = self.credentials_dir_secret_arn
         self.optional_container_secrets = {
-            SEARCH_API_KEY: (is_set(settings.search.engine_id), f"{self.app_secret_arn}:{SEARCH_API_KEY}::")
+            SEARCH_API_KEY: (is_set(props.search_engine_id), f"{self.app_secret_arn}:{SEARCH_API_KEY}::")
         }
 
-    def _given_or_created(self, arn: str, id: str, name: str, description: str, settings: EnvironmentSettings) -> str:
+    def _given_or_created(self, arn: str, id: str, name: str, description: str, recovery_window_in_days: int) -> str:
         create = is_unset(arn)
         if not when(create):
             return arn
@@ -81,7 +96,7 @@ class Secrets(aws.Construct):
             name=name,
             description=description,
             kms_key_id=choose_string(self.key.enabled, lambda: self.key.arn, null),
-            recovery_window_in_days=settings.secrets.recovery_window_in_days,
+            recovery_window_in_days=recovery_window_in_days,
         )
         self.created.append((secret, create))
         return or_default(arn, lambda: single(secret, "arn", create))

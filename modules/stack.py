@@ -16,11 +16,11 @@ from modules.image_repository import ImageRepository, ImageRepositoryProps
 from modules.keys import StackKey, StackKeyProps
 from modules.load_balancer import LoadBalancer, LoadBalancerProps
 from modules.logs import LogGroup
-from modules.network import Network
+from modules.network import Network, NetworkProps
 from modules.pipeline_roles import PipelineStack
 from modules.provider import BaseStack
 from modules.scaling import Scaling, ScalingProps
-from modules.secrets import Secrets
+from modules.secrets import Secrets, SecretsProps
 from modules.service import Service, ServiceProps
 from modules.state import StateStack, configure_s3_backend
 from modules.symbolic import single, when
@@ -45,7 +45,7 @@ class ServiceStack(BaseStack):
         self.keys = StackKey(self, "kms", StackKeyProps.of(settings))
         self.exec_audit = ExecuteCommandAudit(self, "exec", ExecuteCommandAuditProps.of(settings), self.keys.exec)
         self.image_repository = ImageRepository(self, "image-repository", ImageRepositoryProps.of(settings))
-        self.network = Network(self, "network", settings)
+        self.network = Network(self, "network", NetworkProps.of(settings))
         derived.add_trusted_proxies(self.network.vpc_cidr)
         self.cluster = Cluster(self, "cluster", ClusterProps.of(settings), self.exec_audit)
         self.load_balancer = LoadBalancer(
@@ -57,7 +57,7 @@ class ServiceStack(BaseStack):
         self.web_acl = WebAcl(self, "waf", WebAclProps.of(settings, derived.path_prefix), self.load_balancer)
         self.access_logs = AccessLogs(self, "access-logs", AccessLogsProps.of(settings), self.load_balancer)
         self.logs = LogGroup(self, "logs", settings.logs, self.keys.logs)
-        self.secrets = Secrets(self, "secrets", settings, self.keys.secrets)
+        self.secrets = Secrets(self, "secrets", SecretsProps.of(settings), self.keys.secrets)
         self.token_bucket = TokenBucket(self, "token-bucket", settings.token_bucket, self.keys.bucket)
         self.roles = TaskRoles(
             self,
@@ -93,7 +93,7 @@ class ServiceStack(BaseStack):
         self.task_definition = TaskDefinition(
             self,
             "task",
-            settings,
+            settings.task,
             container=container,
             execution_role_arn=self.roles.execution_role_arn,
             task_role_arn=self.roles.task_role_arn,

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from modules import aws
-from modules.config import EnvironmentSettings
+from modules.config import EnvironmentSettings, TaskSettings
 from modules.derived import DerivedValues
 from modules.symbolic import conditional, has_items, is_set, optional_items, symbolic, text, to_json
 
@@ -31,7 +31,8 @@ class ContainerDefinition:
     image: str
     essential: bool
     portMappings: list[dict]
-    environment: list[dict]
+    #: ``[{name, value}]``; in the module a for expression (environment_list).
+    environment: list[dict] | aws.IResolvable
     secrets: list[dict]
     logConfiguration: dict
     healthCheck: ContainerHealthCheck
@@ -83,7 +84,7 @@ def web_search(settings: EnvironmentSettings) -> dict[str, str]:
     return {SEARCH_ENGINE_ID: engine_id} if engine_id and not symbolic(engine_id) else {}
 
 
-def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> list[dict]:
+def environment_list(settings: EnvironmentSettings, derived: DerivedValues) -> list[dict] | aws.IResolvable:
     """``[{name, value}]`` sorted by name; a for expression over ``merge()`` in the module."""
     if not symbolic(settings.task.environment):
         variables = container_environment(settings, derived)
@@ -160,14 +161,13 @@ class TaskDefinition(aws.Construct):
         self,
         scope: aws.Construct,
         id: str,
-        settings: EnvironmentSettings,
+        task: TaskSettings,
         *,
         container: ContainerDefinition,
         execution_role_arn: str,
         task_role_arn: str,
     ):
         super().__init__(scope, id)
-        task = settings.task
         self.container = container
         self.task_definition = aws.EcsTaskDefinition(
             self,
