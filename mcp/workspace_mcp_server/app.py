@@ -134,7 +134,14 @@ def build_mcp(settings: Settings, store: EncryptedKeyValue) -> FastMCP:
         resolver = SingleUserResolver(store, settings.credentials_dir, settings.google.token_url, settings.log_user)
     # Unexpected exceptions reach the client as "Error calling tool", never with their text (paths,
     # library internals); errors meant for the caller are ToolErrors and keep their message.
-    mcp = FastMCP(SERVER_NAME, version=__version__, auth=auth, middleware=middleware, mask_error_details=True)
+    mcp = FastMCP(
+        SERVER_NAME,
+        version=__version__,
+        auth=auth,
+        middleware=middleware,
+        mask_error_details=True,
+        dereference_schemas=False,  # register_tools inlines the schemas' $refs once (tools.self_contained)
+    )
     names = register_tools(mcp, settings.tool_selection)
     set_credentials_resolver(resolver)
     log.info("registered %d tools", len(names), extra={"event": "tools_registered", "tools": len(names)})

@@ -4,6 +4,7 @@ whether a tool started from its cached definition or was built by FastMCP at sta
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated, Literal
 
 import pytest
@@ -100,19 +101,23 @@ def test_a_definition_built_from_other_source_is_not_used():
 
 
 @pytest.mark.parametrize("tier", ["core", "complete"])
-def test_the_servers_tool_list_is_the_same_with_and_without_the_file(tier, monkeypatch):
+def test_the_servers_tool_list_is_fastmcps_own(tier, monkeypatch):
+    """As the server runs (cached definitions, $refs inlined once, FastMCP's per-listing dereferencing off),
+    the listing is what FastMCP lists by default for tools it builds itself."""
     selection = ToolSelection.from_env({"WORKSPACE_MCP_TOOL_TIER": tier})
 
     async def listing(server: FastMCP) -> list[dict]:
         async with Client(server) as client:
             return [t.model_dump() for t in await client.list_tools()]
 
-    with_file = FastMCP("ours")
+    with_file = FastMCP("ours", dereference_schemas=False)
     register_tools(with_file, selection)
     monkeypatch.setattr("workspace_mcp_server.tools.definitions.load", lambda *args: {})
     without = FastMCP("ours")
     register_tools(without, selection)
-    assert asyncio.run(listing(with_file)) == asyncio.run(listing(without))
+    listed = asyncio.run(listing(with_file))
+    assert listed == asyncio.run(listing(without))
+    assert '"$ref"' not in json.dumps(listed)
     # The server did start from the file (each tool whose definition is current), and not without it.
     assert any(isinstance(tool, CachedTool) for tool in asyncio.run(with_file.list_tools()))
     assert not any(isinstance(tool, CachedTool) for tool in asyncio.run(without.list_tools()))

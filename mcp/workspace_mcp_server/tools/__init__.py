@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from fastmcp import FastMCP
+from fastmcp.tools.base import Tool
+from fastmcp.utilities.json_schema import dereference_refs
 from mcp.types import ToolAnnotations
 
 from ..google.client import configure
@@ -29,9 +32,21 @@ def register_tools(mcp: FastMCP, selection: ToolSelection, settings: GoogleApiSe
             annotations = ToolAnnotations(read_only_hint=False, destructive_hint=spec.destructive)
         tags = {spec.service, READ_ONLY_TAG} if spec.read_only else {spec.service}
         # From the cached definition when it is current (no schema building at start-up): definitions.py.
-        mcp.add_tool(make_tool(spec.fn, name=spec.name, tags=tags, annotations=annotations))
+        mcp.add_tool(self_contained(make_tool(spec.fn, name=spec.name, tags=tags, annotations=annotations)))
         names.append(spec.name)
     return names
+
+
+def self_contained(tool: Tool) -> Tool:
+    """The tool with every ``$ref`` of its schemas inlined (some clients cannot follow them), once at start-up:
+    the server runs with FastMCP's ``dereference_schemas=False``, whose middleware would redo it on every
+    tools/list (a third of the listing's time with 140 tools)."""
+    updates = {
+        field: dereference_refs(schema)
+        for field, schema in (("parameters", tool.parameters), ("output_schema", tool.output_schema))
+        if schema is not None and '"$ref"' in json.dumps(schema)
+    }
+    return tool.model_copy(update=updates) if updates else tool
 
 
 __all__ = ["ToolSelection", "register_tools"]
