@@ -134,6 +134,23 @@ def test_single_user_refreshes_persists_and_survives_restart(google_oauth, googl
         assert '"storage_error"' in server.log_text()
 
 
+def test_single_user_with_an_unreachable_store_answers_a_tool_error_naming_no_location(moto, tmp_path):
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    env = {
+        **single_user_env(creds, PREFIX),
+        **moto.env(),
+        "WORKSPACE_MCP_TOKEN_STORE": "s3://no-such-bucket-here/tokens",
+    }
+    with run_server(env, log_path=tmp_path / "server.log") as server:
+        result = _labels(server.url(f"{PREFIX}/mcp"))
+        assert result.is_error
+        text = result.content[0].text
+        assert "the stored credential cannot be read; the server log has the details" in text, text
+        assert "no-such-bucket-here" not in text and "Traceback" not in text
+    assert '"storage_error"' in server.log_text() and "no-such-bucket-here" in server.log_text()
+
+
 def test_stdio_transport(tmp_path):
     env = server_env({**single_user_env(tmp_path / "creds"), "WORKSPACE_MCP_TRANSPORT": "stdio"}, free_port())
 

@@ -7,9 +7,11 @@ Single-user: the one credential in the token store, seeded from an authorized-us
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -71,15 +73,8 @@ class SingleUserResolver:
 
     async def load_info(self) -> tuple[dict, bool]:
         """The stored credential, else the seed file's; the flag says it came from the seed."""
-        try:
+        with _store_errors_as_tool_errors():
             info = await self.store.get(SINGLE_USER_KEY, collection=SINGLE_USER_COLLECTION)
-        except UndecryptableStoreError as exc:  # its message names no location
-            raise ToolError(f"Token store error: {exc}") from None
-        except StorageError:
-            # The store's error names its location: that is for the log (already written), not the client.
-            raise ToolError(
-                "Token store error: the stored credential cannot be read; the server log has the details"
-            ) from None
         if info is not None:
             return info, False
         seed = await anyio.to_thread.run_sync(self._seed)
@@ -137,7 +132,7 @@ class SingleUserResolver:
         """Refresh under the store's lease: another process (a second task, a rolling deploy) may be
         refreshing the same credential, and a refresh token Google has just rotated would fail and be
         taken for stolen. Whoever waited reads the store again and uses the other's result."""
-        try:
+        with _store_errors_as_tool_errors():
             async with lease(self.store, f"refresh:{SINGLE_USER_KEY}"):
                 stored = await self.store.get(SINGLE_USER_KEY, collection=SINGLE_USER_COLLECTION)
                 if stored is not None:
@@ -146,12 +141,6 @@ class SingleUserResolver:
                     await anyio.to_thread.run_sync(self._refresh, creds)
                     info = {**info, **json.loads(creds.to_json())}
                     await self._save(info)
-        except UndecryptableStoreError as exc:  # its message names no location
-            raise ToolError(f"Token store error: {exc}") from None
-        except StorageError:
-            raise ToolError(
-                "Token store error: the stored credential cannot be read; the server log has the details"
-            ) from None
         return info, creds
 
     @staticmethod
@@ -163,3 +152,18 @@ class SingleUserResolver:
             creds.refresh(Request())
         except RefreshError as exc:
             raise ToolError(f"Google refused to refresh the stored credential: {exc}") from None
+
+
+@contextlib.contextmanager
+def _store_errors_as_tool_errors() -> Iterator[None]:
+    """The token store's failures as the client sees them: an undecryptable record says so (its message
+    names no location); any other store error names its location, which is for the log (already
+    written), not the client."""
+    try:
+        yield
+    except UndecryptableStoreError as exc:
+        raise ToolError(f"Token store error: {exc}") from None
+    except StorageError:
+        raise ToolError(
+            "Token store error: the stored credential cannot be read; the server log has the details"
+        ) from None
