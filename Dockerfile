@@ -24,12 +24,12 @@ COPY mcp/pyproject.toml mcp/README.md ./
 COPY mcp/workspace_mcp_server ./workspace_mcp_server
 # pip and setuptools are not needed at run time: drop them from the shipped venv. Of the
 # ~600 discovery documents google-api-python-client ships (~100 MB), keep the APIs the
-# server builds clients for (workspace_mcp_server.google.client.APIS).
+# server builds clients for (workspace_mcp_server.google.services.APIS).
 RUN /opt/venv/bin/pip install --no-deps . \
     && /opt/venv/bin/pip uninstall --yes pip setuptools \
     && /opt/venv/bin/python -c "import pathlib, googleapiclient.discovery_cache as cache; \
-from workspace_mcp_server.google.client import APIS; \
-keep = {f'{name}.{version}.json' for name, version in APIS.values()}; \
+from workspace_mcp_server.google.services import APIS; \
+keep = {f'{name}.{version}.json' for name, version in APIS.items()}; \
 docs = pathlib.Path(cache.__file__).parent / 'documents'; \
 [doc.unlink() for doc in docs.glob('*.json') if doc.name not in keep]; \
 assert {doc.name for doc in docs.glob('*.json')} == keep, keep"
