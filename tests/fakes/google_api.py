@@ -11,9 +11,11 @@ from tests.fakes.google_oauth import GoogleOAuthStandIn
 
 @contextlib.contextmanager
 def run_linked_google_api(google_oauth: GoogleOAuthStandIn) -> Iterator[GoogleApiFake]:
-    """A fresh API stand-in that accepts every access token ``google_oauth`` issues, with its scopes."""
+    """A fresh API stand-in that accepts every access token ``google_oauth`` issues, with its scopes, until
+    it expires or is revoked (as Google would: then 401)."""
     with run_google_api() as fake:
         google_oauth.on_issue = lambda token, grant: fake.add_token(token, grant.scope.split())
+        fake.token_is_live = lambda token: google_oauth.live_grant(token) is not None
         try:
             yield fake
         finally:

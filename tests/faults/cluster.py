@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 
 from tests.fakes.fault_proxy import FaultProxy
 from tests.fakes.google_oauth import GoogleOAuthStandIn
@@ -22,6 +22,7 @@ from tests.fakes.server_process import ServerProcess, run_server
 from tests.server.conftest import PREFIX, oauth_env
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
+KEY_VARIABLE = "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY"
 PROTOCOLS = ("2025-06-18", "2025-11-25", "2026-07-28")
 
 
@@ -31,13 +32,17 @@ class Cluster:
     servers: list[ServerProcess]
     env: dict[str, str]
     token_store: str
-    key: str
     logs: Path
     stack: contextlib.ExitStack = field(repr=False)
 
     @property
     def mcp_url(self) -> str:
         return self.alb.base_url + PREFIX + "/mcp"
+
+    @property
+    def cipher(self) -> MultiFernet:
+        """The token store's keys as the servers are configured now (the first one encrypts)."""
+        return MultiFernet([Fernet(k.encode()) for k in self.env[KEY_VARIABLE].split(",")])
 
     def replace(self, index: int, env: dict[str, str] | None = None) -> ServerProcess:
         """Start a new process on the same port as server ``index`` (after it stopped), as ECS would."""
@@ -77,7 +82,7 @@ def server_env(
         **FAKE_CREDENTIALS,
         "AWS_ENDPOINT_URL": s3_proxy.url if s3_proxy is not None else moto.endpoint,
         "GOOGLE_API_ROOT_URL": api_root,
-        "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY": key,
+        KEY_VARIABLE: key,
         # The tests rewrite stored token sets behind the servers' backs (to expire them at once); a
         # cached check would hide that for up to the cache TTL, so every request reads the store.
         "WORKSPACE_MCP_AUTH_CACHE_TTL": "0",
@@ -129,7 +134,7 @@ def run_cluster(
                 logs / "nginx", [f"127.0.0.1:{s.port}" for s in servers], PREFIX, port=alb_port, fail_timeout=2
             )
         )
-        yield Cluster(alb, servers, env, token_store, key, logs, stack)
+        yield Cluster(alb, servers, env, token_store, logs, stack)
 
 
 def rpc(
@@ -175,10 +180,10 @@ def upstream_token_records(moto: MotoServer, token_store: str) -> list[str]:
     return [item["Key"] for item in listing.get("Contents", [])]
 
 
-def expire_upstream_tokens(moto: MotoServer, token_store: str, key: str) -> int:
+def expire_upstream_tokens(moto: MotoServer, token_store: str, cipher: Fernet | MultiFernet) -> int:
     """Mark every stored Google token set as expired (as an hour later), as the server would see it."""
     bucket, _, _ = token_store[len("s3://") :].partition("/")
-    s3, fernet = moto.client("s3"), Fernet(key.encode())
+    s3, fernet = moto.client("s3"), cipher
     names = upstream_token_records(moto, token_store)
     for name in names:
         record = json.loads(fernet.decrypt(s3.get_object(Bucket=bucket, Key=name)["Body"].read()))

@@ -17,11 +17,10 @@ from cryptography.fernet import Fernet, MultiFernet
 
 from tests.fakes.moto_server import FAKE_CREDENTIALS
 from tests.fakes.server_process import stop_process
-from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc, upstream_token_records
+from tests.faults.cluster import KEY_VARIABLE, call_tool, expire_upstream_tokens, rpc, upstream_token_records
 from tests.server.oauth_client import login
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY_VARIABLE = "WORKSPACE_MCP_TOKEN_ENCRYPTION_KEY"
 
 
 def _reencrypt(cluster, endpoint: str, keys: str) -> subprocess.CompletedProcess:
@@ -38,16 +37,18 @@ def _reencrypt(cluster, endpoint: str, keys: str) -> subprocess.CompletedProcess
 
 def _roll(cluster, keys: str) -> None:
     """Replace the processes one at a time with ``keys`` (as ECS's rolling deployment does)."""
+    # Each step's keys read everything the step before wrote, so the cluster's cipher (what the
+    # tests read the store with) is the new one from the start, even if a step fails midway.
+    cluster.env[KEY_VARIABLE] = keys
     for index in range(len(cluster.servers)):
         stop_process(cluster.servers[index].process, timeout=30)
-        replacement = cluster.replace(index, {KEY_VARIABLE: keys})
+        replacement = cluster.replace(index)
         # As the ALB does: the next task is stopped only once the new one is healthy and in service
         # (nginx keeps a target it saw fail out of rotation for a moment).
         deadline = time.monotonic() + 30
         while '"tool_call"' not in replacement.log_text():
             assert time.monotonic() < deadline, "the replacement was never put in service"
             time.sleep(0.2)
-    cluster.env[KEY_VARIABLE] = keys
 
 
 @pytest.fixture
@@ -90,8 +91,8 @@ def test_rolling_key_rotation_under_traffic(cluster, moto, s3_proxy, google_oaut
     google_oauth.signed_in = "rotation@example.com"
     user = login(cluster.mcp_url)
     short_google_tokens()
-    old_key, new_key = cluster.key, Fernet.generate_key().decode()
-    expire_upstream_tokens(moto, cluster.token_store, old_key)
+    old_key, new_key = cluster.env[KEY_VARIABLE], Fernet.generate_key().decode()
+    expire_upstream_tokens(moto, cluster.token_store, cluster.cipher)
     google_oauth.expire_all_access_tokens()
     refreshes_before = google_oauth.refresh_grants
     stop, outcomes = threading.Event(), []
@@ -130,7 +131,6 @@ def test_rolling_key_rotation_under_traffic(cluster, moto, s3_proxy, google_oaut
     thread.start()
     try:
         _roll(cluster, new_key)  # 4. the old key is gone
-        cluster.key = new_key
         time.sleep(4)  # at least one more refresh with the new key alone
     finally:
         stop.set()

@@ -8,7 +8,6 @@ import time
 
 import httpx2
 import pytest
-from cryptography.fernet import Fernet
 
 from tests.fakes.fault_proxy import S3_SLOW_DOWN
 from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc
@@ -97,7 +96,7 @@ def test_intermittent_store_faults_leave_every_record_whole(cluster, user, moto,
             assert "temporarily_unavailable" in str(refused), refused
             time.sleep(0.5)
     assert other is not None, "sign-in never succeeded"
-    expire_upstream_tokens(moto, cluster.token_store, cluster.key)
+    expire_upstream_tokens(moto, cluster.token_store, cluster.cipher)
     google_oauth.expire_all_access_tokens()
     s3_proxy.add("reset_after", method="PUT", times=2)
     for account in (user, other):
@@ -106,7 +105,7 @@ def test_intermittent_store_faults_leave_every_record_whole(cluster, user, moto,
             assert time.monotonic() < deadline, "a signed-in user was not served again after the faults"
             time.sleep(0.5)
     bucket, _, prefix = cluster.token_store[len("s3://") :].partition("/")
-    s3, fernet = moto.client("s3"), Fernet(cluster.key.encode())
+    s3, fernet = moto.client("s3"), cluster.cipher
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
     for key in keys:
         plain = fernet.decrypt(s3.get_object(Bucket=bucket, Key=key)["Body"].read())

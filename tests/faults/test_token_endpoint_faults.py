@@ -23,7 +23,7 @@ def expired_user(cluster, moto, google_oauth):
     """A signed-in user whose Google access token has expired: the next request refreshes it."""
     google_oauth.signed_in = "busy-token-endpoint@example.com"
     user = login(cluster.mcp_url)
-    assert expire_upstream_tokens(moto, cluster.token_store, cluster.key) >= 1
+    assert expire_upstream_tokens(moto, cluster.token_store, cluster.cipher) >= 1
     google_oauth.expire_all_access_tokens()
     return user
 

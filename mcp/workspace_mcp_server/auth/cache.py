@@ -200,8 +200,8 @@ def cache_request_checks(proxy: Any, ttl: float) -> None:
             _checking_request.reset(marker)
         if result is not None and generation == writes.count:
             deadlines = [ttl, _jwt_expiry(token) - time.time()]
-            if result.expires_at is not None:
-                deadlines.append(result.expires_at - time.time())
+            if result.expires_at is not None:  # until the proxy would refresh Google's token behind it
+                deadlines.append(result.expires_at - threshold - time.time())
             results.put(key, (generation, result), min(deadlines))
         return result
 

@@ -105,6 +105,12 @@ class GoogleTokenVerifier(TokenVerifier):
         )
 
 
+# A Google access token is refreshed this long before it expires, as Google's client libraries do: a
+# request checked "valid" just before the expiry would reach Google (tokeninfo, then the API) after it,
+# and Google's refusal there is a sign-in again or a failed tool call.
+EARLY_REFRESH_SECONDS = 60
+
+
 def build_google_proxy(
     *,
     endpoints: GoogleEndpoints,
@@ -148,6 +154,7 @@ def build_google_proxy(
         redirect_policy=redirect_policy,
         fastmcp_access_token_expiry_seconds=access_token_lifetime,
         fallback_refresh_token_expiry_seconds=refresh_token_lifetime,
+        token_expiry_threshold_seconds=EARLY_REFRESH_SECONDS,
         client_registration_lifetime=client_registration_lifetime,
     )
     cache_request_checks(proxy, auth_cache_ttl)

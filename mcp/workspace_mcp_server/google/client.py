@@ -179,7 +179,16 @@ class GoogleClient:
                 )
                 await anyio.sleep(delay)
             except RefreshError as exc:
-                raise errors.UserError(f"Could not refresh your Google credentials ({exc}); sign in again.") from None
+                if getattr(credentials, "refresh_token", None):
+                    raise errors.UserError(
+                        f"Could not refresh your Google credentials ({exc}); sign in again."
+                    ) from None
+                # OAuth mode: the server holds no refresh token here; Google refused the access token
+                # itself. The next request's check refreshes it if it can, or asks for a new sign-in.
+                raise errors.UserError(
+                    "Google refused this session's access token (it expired or was revoked); retry the call, "
+                    "and sign in again if it is refused again."
+                ) from None
             except (OSError, httplib2.HttpLib2Error) as exc:  # connection refused/reset, timeouts
                 if not built:
                     raise

@@ -202,6 +202,9 @@ class GoogleApiFake:
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.tokens: dict[str, set[str]] = {}
+        # Whether a known token is still live (unexpired, unrevoked); set when the tokens come from the
+        # OAuth stand-in, which knows. Without it a token lives as long as the stand-in.
+        self.token_is_live: Callable[[str], bool] = lambda token: True
         self.api_keys: set[str] = set()  # keys the API-key methods accept (a service's seeder adds them)
         self.failures: list[dict] = []
         self.lock = threading.RLock()
@@ -331,7 +334,7 @@ class GoogleApiFake:
                 raise self._violation(400, f"{route.method_id}: required parameter {name!r} missing")
         if not spec.get("scopes"):  # an API-key method (Custom Search): judged by its key, never by a token
             self._check_key(route.method_id, params, token)
-        elif token is None or token not in self.tokens:
+        elif token is None or token not in self.tokens or not self.token_is_live(token):
             raise ApiError(401, "Request had invalid authentication credentials.", "authError")
         accepted = set(spec.get("scopes", []))
         if accepted and not accepted & self.tokens[token]:
