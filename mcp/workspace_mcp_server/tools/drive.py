@@ -1,5 +1,5 @@
-"""Drive tools: search, read content, create/upload (binary, resumable), download, move, copy, rename, trash,
-sharing."""
+"""Drive tools: search, read content, create/upload/replace (binary, resumable), download, move, copy, rename,
+trash, sharing."""
 
 from __future__ import annotations
 
@@ -343,10 +343,19 @@ class _SessionRequest:
     method = "PUT"  # how ``call`` judges a retry: repeatable (see above)
 
     def __init__(
-        self, uri: str, total: int, offset: int = 0, data: bytes = b"", start: dict | None = None, ask: bool = False
+        self,
+        uri: str,
+        total: int,
+        offset: int = 0,
+        data: bytes = b"",
+        start: dict | None = None,
+        ask: bool = False,
+        replace: bool = False,
     ):
         self.uri, self.total, self.offset, self.data, self.start = uri, total, offset, data, start
-        self.methodId = "drive.files.create (resumable upload)"
+        # A new file's session is opened by files.create (POST), a new revision's by files.update (PATCH).
+        self.opening, action = ("PATCH", "update") if replace else ("POST", "create")
+        self.methodId = f"drive.files.{action} (resumable upload)"
         self.failed = ask  # ask Google what it holds before sending (a continued or failed part)
 
     def _send(self, http: Any, method: str, uri: str, body: bytes | None, headers: dict) -> tuple[Any, bytes]:
@@ -376,7 +385,7 @@ class _SessionRequest:
     def execute(self, http: Any, num_retries: int = 0) -> dict:
         if self.start is not None:  # open the session; a repeat only leaves an unused session that expires
             response, _ = self._send(
-                http, "POST", self.uri, json.dumps(self.start["metadata"]).encode(), self.start["headers"]
+                http, self.opening, self.uri, json.dumps(self.start["metadata"]).encode(), self.start["headers"]
             )
             return {"location": response.get("location", "")}
         if self.failed or not self.data:
@@ -410,22 +419,41 @@ def _upload_root() -> str:
     return (client().settings.root_url or "https://www.googleapis.com/") + "upload/drive/v3/files"
 
 
-@write("core", DRIVE_WRITE)
+async def _check_replaceable(file_id: str) -> None:
+    """Google editor files and folders hold no bytes of their own: refused before a session is opened."""
+    item = await file_metadata(file_id)
+    mime = item.get("mimeType", "")
+    if mime.startswith("application/vnd.google-apps."):
+        kind = "a folder" if mime == FOLDER else "a Google editor file"
+        raise UserError(
+            f"file_id: {item.get('name')!r} is {kind} ({mime}); only files with binary content can take new "
+            "content. Edit it with its own tools, or leave out file_id to upload a new file."
+        )
+
+
+@write("core", DRIVE_WRITE, destructive=True)
 async def upload_drive_file(
     content_base64: str,
     name: str | None = None,
-    mime_type: str = "application/octet-stream",
+    mime_type: str | None = None,
     folder_id: str | None = None,
+    file_id: str | None = None,
     total_size: int | None = None,
     upload_id: str | None = None,
     offset: int = 0,
 ) -> ToolResult:
-    """Upload a file from base64 (resumable). Over ~2 MB: give total_size and the first part, then call
-    again with the upload_id and offset replied; parts are multiples of 262144 bytes but the last."""
+    """Upload a file from base64 (resumable), or with file_id replace its content (same id, new revision; name
+    renames). Over ~2 MB: give total_size and the first part, then call again with the upload_id and offset
+    replied (and file_id); parts are multiples of 262144 bytes but the last."""
     data = decode_base64("content_base64", content_base64)
+    if file_id is not None:
+        if not file_id.strip():
+            raise UserError("file_id: empty; leave it out to upload a new file")
+        if folder_id:
+            raise UserError("folder_id: a replaced file stays where it is; move_drive_file moves it")
     if upload_id is None:
-        if not name or not name.strip():
-            raise UserError("name: required to start an upload")
+        if (name is None and file_id is None) or (name is not None and not name.strip()):
+            raise UserError("name: required to start an upload" if file_id is None else "name: a new name is blank")
         if offset:
             raise UserError("offset: a new upload starts at 0 (give upload_id to continue one)")
         total = len(data) if total_size is None else total_size
@@ -444,48 +472,58 @@ async def upload_drive_file(
             f"content_base64: a part other than the last must be a multiple of {CHUNK_UNIT} bytes "
             f"(got {len(data)}; e.g. {PART_HINT} bytes per part)"
         )
-    params = "uploadType=resumable&supportsAllDrives=true&fields=" + url_quote(FIELDS)
+    # A replacement's session lives at the file's own upload URI (files.update), a new file's at the collection.
+    session_uri = _upload_root() + (f"/{url_quote(file_id, safe='')}" if file_id else "")
+    session_uri += "?uploadType=resumable&supportsAllDrives=true&fields=" + url_quote(FIELDS)
+    replace = file_id is not None
     opened = None
     if upload_id is None:
         metadata: dict[str, Any] = {"name": name, "mimeType": mime_type}
-        if folder_id:
-            metadata["parents"] = [folder_id]
-        headers = {
-            "Content-Type": "application/json; charset=UTF-8",
-            "X-Upload-Content-Type": mime_type,
-            "X-Upload-Content-Length": str(total),
-        }
+        if file_id is not None:
+            await _check_replaceable(file_id)
+        else:
+            metadata["mimeType"] = mime_type = mime_type or "application/octet-stream"
+            if folder_id:
+                metadata["parents"] = [folder_id]
+        metadata = {key: value for key, value in metadata.items() if value}
+        headers = {"Content-Type": "application/json; charset=UTF-8", "X-Upload-Content-Length": str(total)}
+        if mime_type:
+            headers["X-Upload-Content-Type"] = mime_type
         opened = await call(
             "drive",
             lambda s: _SessionRequest(
-                f"{_upload_root()}?{params}", total, start={"metadata": metadata, "headers": headers}
+                session_uri, total, start={"metadata": metadata, "headers": headers}, replace=replace
             ),
-            what=f"folder '{folder_id}'" if folder_id else None,
+            what=f"file '{file_id}'" if replace else f"folder '{folder_id}'" if folder_id else None,
         )
         found = re.search(r"[?&]upload_id=([A-Za-z0-9_-]+)", opened["location"])
         if not found:
             raise UserError("Google did not open an upload session (no session URI in its answer); try again")
         upload_id = found[1]
-    uri = f"{_upload_root()}?{params}&upload_id={upload_id}"
     continuing = opened is None
     result = await call(
         "drive",
-        lambda s: _SessionRequest(uri, total, offset, data, ask=continuing),
-        what=f"upload '{upload_id}' (sessions expire after a week; start again)",
+        lambda s: _SessionRequest(
+            f"{session_uri}&upload_id={upload_id}", total, offset, data, ask=continuing, replace=replace
+        ),
+        what=f"upload '{upload_id}'{f' of file {file_id!r}' if replace else ''} (sessions expire after a week: start "
+        "again; a replacement continues with its file_id)",
     )
     if "file" in result:
         item = result["file"]
-        return respond(f"Uploaded {describe(item)}", {**item, "complete": True})
+        verb = "Replaced the content of" if replace else "Uploaded"
+        return respond(f"{verb} {describe(item)}", {**item, "complete": True})
     received = result["received"]
     if received < offset:
         raise UserError(
             f"offset: Google has the first {received} bytes of upload {upload_id}, not {offset}: "
             f"send again from offset={received}"
         )
+    same_file = {"file_id": file_id} if replace else {}
     return respond(
         f"Received {received} of {total} bytes. Continue with upload_id={upload_id}, offset={received}, "
-        f"total_size={total}.",
-        {"upload_id": upload_id, "offset": received, "total_size": total, "complete": False},
+        f"total_size={total}" + (f", file_id={file_id}." if replace else "."),
+        {"upload_id": upload_id, "offset": received, "total_size": total, **same_file, "complete": False},
     )
 
 

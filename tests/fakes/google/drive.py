@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from .core import (
@@ -347,8 +348,10 @@ def _drive_create(fake: GoogleApiFake, ctx: Ctx) -> Any:
 
 
 @handles("drive.files.update")
-def _drive_update(fake: GoogleApiFake, ctx: Ctx) -> dict:
+def _drive_update(fake: GoogleApiFake, ctx: Ctx) -> Any:
     item = get_or_404(fake.state["files"], ctx.params["fileId"], "file")
+    if ctx.params.get("uploadType") == "resumable":
+        return _start_session(fake, ctx, item)
     body = ctx.body or {}
     for key in ("name", "trashed", "description"):
         if key in body:
@@ -416,20 +419,42 @@ CHUNK_UNIT = 256 * 1024  # every chunk but the last is a multiple of this
 UPLOAD_PATH = "/upload/drive/v3/files"
 
 
-def _start_session(fake: GoogleApiFake, ctx: Ctx) -> Reply:
+def _replaceable(item: dict) -> dict:
+    """A file that can take new content: Google refuses bytes for its editor files and folders (400)."""
+    if item["mimeType"].startswith("application/vnd.google-apps."):
+        raise ApiError(400, f"Files of type {item['mimeType']} have no binary content to replace.", "badRequest")
+    return item
+
+
+def _start_session(fake: GoogleApiFake, ctx: Ctx, replacing: dict | None = None) -> Reply:
+    """files.create or, for a new revision of ``replacing``, files.update with uploadType=resumable."""
     declared = ctx.headers.get("x-upload-content-length")
     if declared is not None and not declared.isdigit():
         raise fake.refuse(ctx.method_id, f"X-Upload-Content-Length {declared!r} is not a byte count")
+    path = UPLOAD_PATH
+    if replacing is not None:
+        _replaceable(replacing)
+        if "parents" in (ctx.body or {}):
+            raise ApiError(
+                403,
+                "The parents field is not directly writable in update requests. Use the addParents and "
+                "removeParents parameters instead.",
+                "fieldNotWritable",
+            )
+        path = f"{UPLOAD_PATH}/{replacing['id']}"
+        SESSIONS.setdefault(path, _session_put)  # the session URI names the file: its chunks go there only
     upload_id = fake.new_id("upl")
     fake.state["upload_sessions"][upload_id] = {
         "token": ctx.token,
+        "path": path,
+        "replacing": replacing and replacing["id"],
         "metadata": ctx.body or {},
         "mime": ctx.headers.get("x-upload-content-type") or (ctx.body or {}).get("mimeType"),
         "total": int(declared) if declared is not None else None,
         "received": bytearray(),
         "file": None,
     }
-    location = f"http://{ctx.headers.get('host', '127.0.0.1')}{UPLOAD_PATH}?uploadType=resumable&upload_id={upload_id}"
+    location = f"http://{ctx.headers.get('host', '127.0.0.1')}{path}?uploadType=resumable&upload_id={upload_id}"
     return Reply(200, {"Location": location, "Content-Length": "0"})
 
 
@@ -438,7 +463,8 @@ def _session_put(fake: GoogleApiFake, method: str, path: str, query: dict, heade
     session = fake.state["upload_sessions"].get(query["upload_id"][-1])
     if method != "PUT":
         raise fake.refuse(what, f"{method} to a session URI; chunks and status queries are PUTs")
-    if session is None or session["token"] != token:  # expired, unknown, or another user's session
+    # expired, unknown, another user's session, or another session URI's (a new file's vs a file's revision)
+    if session is None or session["token"] != token or session["path"] != path:
         raise ApiError(404, "The upload session has expired or does not exist; start a new upload.", "notFound")
     spec = headers.get("content-range", "")
     received = session["received"]
@@ -478,6 +504,18 @@ def _session_put(fake: GoogleApiFake, method: str, path: str, query: dict, heade
     if not final:
         return Reply(308, {"Range": f"bytes=0-{len(received) - 1}"})
     metadata = session["metadata"]
+    if session["replacing"]:  # a new revision: same id, parents and sharing; name and type only if given
+        old = _replaceable(get_or_404(fake.state["files"], session["replacing"], "file"))
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        session["file"] = fake.state["files"][old["id"]] = {
+            **old,
+            **{key: metadata[key] for key in ("name", "mimeType") if key in metadata},
+            "content": bytes(received),
+            "size": str(len(received)),
+            "modifiedTime": now,
+            "headRevisionId": fake.new_id("rev"),
+        }
+        return _file_out(session["file"])
     session["file"] = add_file(
         fake,
         fake.new_id("file"),

@@ -265,3 +265,141 @@ def test_the_stand_in_serves_ranges_as_rfc_9110_says(google_api):
     assert response.status == 206 and content == b"\x00\x01"
     response, _ = get("bytes=17-20")
     assert response.status == 416 and response["content-range"] == "bytes */17"
+
+
+# ---- replacing an existing file's content (files.update, resumable): a new revision of the same file ----------
+def own_binary(google_api, file_id: str, content: bytes = b"old bytes") -> dict:
+    """A binary file of the test's own, shared with a colleague (the fixture removes it afterwards)."""
+    item = add_file(google_api, file_id, "report.bin", "application/octet-stream", content, ["folder1"])
+    google_api.state["permissions"][file_id].append(
+        {"id": "perm-colleague", "type": "user", "role": "reader", "emailAddress": "colleague@example.com"}
+    )
+    return dict(item)
+
+
+async def test_replace_a_file_in_parts_keeps_its_id_place_and_sharing(mcp, google_api):
+    before = own_binary(google_api, "bin-replace")
+    permissions = list(google_api.state["permissions"]["bin-replace"])
+    count = len(google_api.state["files"])
+    data = os.urandom(PART + CHUNK_UNIT + 777)
+    first = await call(
+        mcp, "upload_drive_file", file_id="bin-replace", content_base64=b64(data[:PART]), total_size=len(data)
+    )
+    state = first.structured_content
+    assert state["file_id"] == "bin-replace" and state["offset"] == PART and state["complete"] is False
+    assert "file_id=bin-replace" in first.content[0].text
+    opened = google_api.calls("drive.files.update")[-1]
+    assert (opened.method, opened.path) == ("PATCH", "/upload/drive/v3/files/bin-replace")
+    assert opened.query["uploadType"] == ["resumable"] and opened.json() == {}  # no metadata: nothing else changes
+    done = await call(
+        mcp,
+        "upload_drive_file",
+        file_id="bin-replace",
+        content_base64=b64(data[PART:]),
+        upload_id=state["upload_id"],
+        offset=PART,
+        total_size=len(data),
+    )
+    item = done.structured_content
+    assert item["complete"] is True and item["id"] == "bin-replace" and item["size"] == str(len(data))
+    assert done.content[0].text.startswith("Replaced the content of report.bin (id=bin-replace")
+    assert [r.path for r in session_puts(google_api)[-3:]] == ["/upload/drive/v3/files/bin-replace"] * 3
+    after = google_api.state["files"]["bin-replace"]
+    assert len(google_api.state["files"]) == count  # no new file
+    for key in ("name", "mimeType", "parents", "webViewLink"):
+        assert after[key] == before[key]
+    assert after["headRevisionId"] and after["modifiedTime"] != before["modifiedTime"]
+    assert google_api.state["permissions"]["bin-replace"] == permissions
+    downloaded = await download_all(mcp, "bin-replace", max_bytes=4 * 1024 * 1024)
+    assert hashlib.sha256(downloaded).digest() == hashlib.sha256(data).digest()
+
+
+async def test_replace_and_rename_in_one_call(mcp, google_api):
+    own_binary(google_api, "bin-rename")
+    done = await call(
+        mcp,
+        "upload_drive_file",
+        file_id="bin-rename",
+        name="report v2.pdf",
+        mime_type="application/pdf",
+        content_base64=b64(b"%PDF-1.7 \x00\xff new"),
+    )
+    item = done.structured_content
+    assert (item["id"], item["name"], item["mimeType"]) == ("bin-rename", "report v2.pdf", "application/pdf")
+    assert google_api.calls("drive.files.update")[-1].json() == {"name": "report v2.pdf", "mimeType": "application/pdf"}
+    assert google_api.state["files"]["bin-rename"]["content"] == b"%PDF-1.7 \x00\xff new"
+    assert google_api.state["files"]["bin-rename"]["parents"] == ["folder1"]
+
+
+async def test_replacing_what_cannot_be_replaced_is_a_clear_error(mcp, google_api):
+    before = len(google_api.requests)
+    moved = await error(mcp, "upload_drive_file", file_id="pdf1", folder_id="folder1", content_base64=b64(b"x"))
+    assert "folder_id" in moved and "move_drive_file" in moved
+    assert "file_id: empty" in await error(mcp, "upload_drive_file", file_id=" ", content_base64=b64(b"x"))
+    blank = await error(mcp, "upload_drive_file", file_id="pdf1", name=" ", content_base64=b64(b"x"))
+    assert "name: a new name is blank" in blank
+    assert len(google_api.requests) == before  # refused before anything reached Google
+    assert "Not found: file 'nope'" in await error(mcp, "upload_drive_file", file_id="nope", content_base64=b64(b"x"))
+    native = await error(mcp, "upload_drive_file", file_id="doc1", content_base64=b64(b"%PDF"))
+    assert "'Design doc' is a Google editor file (application/vnd.google-apps.document)" in native
+    assert "binary content" in native and "leave out file_id" in native
+    assert "'Projects' is a folder" in await error(mcp, "upload_drive_file", file_id="folder1", content_base64="eA==")
+    assert not [r for r in google_api.requests[before:] if r.method == "PATCH"]  # no session was opened
+    assert google_api.state["files"]["doc1"]["content"] == b"Design\nThe plan is simple."
+
+
+async def test_an_interrupted_replacement_resumes_and_continues_only_at_its_file(mcp, google_api):
+    own_binary(google_api, "bin-cut")
+    data = os.urandom(PART + 5000)
+    google_api.state["upload_cuts"].append(CHUNK_UNIT + 1000)  # the first PUT breaks; 256 KiB of it are kept
+    first = await call(
+        mcp, "upload_drive_file", file_id="bin-cut", content_base64=b64(data[:PART]), total_size=len(data)
+    )
+    upload_id = first.structured_content["upload_id"]
+    assert first.structured_content["offset"] == PART
+    assert [len(r.body) for r in session_puts(google_api)[-3:]] == [PART, 0, PART - CHUNK_UNIT]
+    assert google_api.state["files"]["bin-cut"]["content"] == b"old bytes"  # unchanged until the last byte
+    # the session belongs to the file's upload URI: continuing without file_id is refused, naming the cure
+    lost = await error(
+        mcp,
+        "upload_drive_file",
+        content_base64=b64(data[PART:]),
+        upload_id=upload_id,
+        offset=PART,
+        total_size=len(data),
+    )
+    assert "Not found" in lost and "file_id" in lost
+    done = await call(
+        mcp,
+        "upload_drive_file",
+        file_id="bin-cut",
+        content_base64=b64(data[PART:]),
+        upload_id=upload_id,
+        offset=PART,
+        total_size=len(data),
+    )
+    assert done.structured_content["id"] == "bin-cut"
+    assert google_api.state["files"]["bin-cut"]["content"] == data
+
+
+def open_update_session(google_api, file_id: str, body: bytes = b"{}") -> tuple:
+    uri = f"{google_api.root_url}upload/drive/v3/files/{file_id}?uploadType=resumable"
+    headers = {"Authorization": f"Bearer {ACCESS_TOKEN}", "Content-Type": "application/json"}
+    return plain_http().request(uri, "PATCH", body=body, headers=headers)
+
+
+def test_the_stand_in_replaces_only_existing_binary_files(google_api):
+    own_binary(google_api, "bin-raw")
+    assert open_update_session(google_api, "nope")[0].status == 404
+    assert open_update_session(google_api, "doc1")[0].status == 400
+    assert open_update_session(google_api, "folder1")[0].status == 400
+    assert open_update_session(google_api, "bin-raw", b'{"parents": ["root"]}')[0].status == 403
+    response, _ = open_update_session(google_api, "bin-raw")
+    assert response.status == 200 and "/upload/drive/v3/files/bin-raw?" in response["location"]
+    upload_id = response["location"].rsplit("upload_id=", 1)[1]
+    # the new file's session URI does not reach a revision's session
+    assert raw_put(google_api, upload_id, b"abc", "bytes 0-2/3")[0].status == 404
+    google_api.state["files"].pop("bin-raw")  # deleted while the upload ran
+    uri = f"{google_api.root_url}upload/drive/v3/files/bin-raw?uploadType=resumable&upload_id={upload_id}"
+    headers = {"Content-Range": "bytes 0-2/3", "Authorization": f"Bearer {ACCESS_TOKEN}"}
+    assert plain_http().request(uri, "PUT", body=b"abc", headers=headers)[0].status == 404

@@ -17,7 +17,7 @@ TOOLS = {
     "share_drive_file": ("extended", "write"),
     "remove_drive_permission": ("complete", "destructive"),
     "list_shared_drives": ("complete", "read"),
-    "upload_drive_file": ("core", "write"),
+    "upload_drive_file": ("core", "destructive"),
     "download_drive_file": ("core", "read"),
 }
 SCOPES = ("drive",)
