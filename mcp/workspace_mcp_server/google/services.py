@@ -57,12 +57,15 @@ SERVICES: tuple[Service, ...] = (
     _read_write("tasks", "Tasks", "tasks", "v1", s.TASKS_READ, s.TASKS_WRITE),
     _read_write("contacts", "Contacts (People API)", "people", "v1", s.CONTACTS_READ, s.CONTACTS_WRITE),
     _read_write("forms", "Forms", "forms", "v1", s.FORMS_BODY_READ, s.FORMS_BODY, s.FORMS_RESPONSES_READ),
-    Service(  # no scope implies another: reading, posting and reacting are granted one by one
+    # Reading, posting and reacting are granted one by one. chat.messages (edit, delete) covers all three;
+    # a broad scope implies one narrower scope here, and reading is the one its tools' users need.
+    Service(
         "chat",
         "Chat",
         "chat",
         "v1",
-        (s.CHAT_SPACES_READ, s.CHAT_MESSAGES_READ, s.CHAT_MESSAGES_CREATE, s.CHAT_REACTIONS_CREATE),
+        (s.CHAT_SPACES_READ, s.CHAT_MESSAGES_READ, s.CHAT_MESSAGES_CREATE, s.CHAT_REACTIONS_CREATE, s.CHAT_MESSAGES),
+        ((s.CHAT_MESSAGES, s.CHAT_MESSAGES_READ),),
     ),
     _read_write("slides", "Slides", "slides", "v1", s.SLIDES_READ, s.SLIDES_WRITE),
     Service(

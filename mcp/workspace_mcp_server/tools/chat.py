@@ -1,4 +1,4 @@
-"""Chat tools: spaces, messages (list, read, search), sending, thread replies and reactions."""
+"""Chat tools: spaces, messages (list, read, search), sending, editing, deleting, thread replies and reactions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from fastmcp.tools import ToolResult
 
 from ..google.client import call
 from ..google.errors import UserError
-from ..google.scopes import CHAT_MESSAGES_CREATE, CHAT_MESSAGES_READ, CHAT_REACTIONS_CREATE, CHAT_SPACES_READ
+from ..google.scopes import (
+    CHAT_MESSAGES,
+    CHAT_MESSAGES_CREATE,
+    CHAT_MESSAGES_READ,
+    CHAT_REACTIONS_CREATE,
+    CHAT_SPACES_READ,
+)
 from .common import check_page_size, page_note, paged, respond, rfc3339
 from .registry import read, write
 
@@ -239,3 +245,38 @@ async def add_chat_reaction(message: str, emoji: str) -> ToolResult:
         what=f"message '{message}'",
     )
     return respond(f"Reacted {body['emoji']['unicode']} to {message}.", reaction)
+
+
+async def _own_message(name: str, build) -> dict:
+    """Run an edit or delete of message ``name``; Google's 403 there means someone else sent it."""
+    try:
+        return await call("chat", build, what=f"message '{name}'")
+    except UserError as failure:
+        if str(failure).startswith("Permission denied"):
+            raise UserError(f"{failure} (Chat lets you edit or delete only messages you sent)") from None
+        raise
+
+
+@write("extended", CHAT_MESSAGES, destructive=True)
+async def update_chat_message(message: str, text: str) -> ToolResult:
+    """Replace the text of a message you sent (spaces/<id>/messages/<id>)."""
+    name, body = _message(message), {"text": _text(text)}
+    updated = await _own_message(name, lambda s: s.spaces().messages().patch(name=name, updateMask="text", body=body))
+    return respond(f"Edited {name}:\n" + _render_message(updated), updated)
+
+
+@write("complete", CHAT_MESSAGES, destructive=True)
+async def delete_chat_message(message: str, with_replies: bool = False) -> ToolResult:
+    """Delete a message you sent (spaces/<id>/messages/<id>).
+
+    Args:
+        with_replies: also delete its thread's replies (else a message with replies is kept).
+    """
+    name = _message(message)
+    try:
+        await _own_message(name, lambda s: s.spaces().messages().delete(name=name, force=with_replies or None))
+    except UserError as failure:
+        if "threaded replies" not in str(failure):
+            raise
+        raise UserError(f"message: {name} has replies in its thread; with_replies=true deletes them too") from None
+    return respond(f"Deleted {name}{' and its replies' if with_replies else ''}.")

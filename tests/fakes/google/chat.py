@@ -3,7 +3,10 @@
 Stricter than Google where it matters to the tools: resource names must be well formed (400
 otherwise), a message holds text only (cards need app authentication) of at most 4,096 characters,
 a thread given without a messageReplyOption (Google would silently start a new thread) is refused,
-list and search filters are parsed and anything outside the documented grammar is refused.
+list and search filters are parsed and anything outside the documented grammar is refused. Editing
+and deleting: only the caller's own messages (403 otherwise, as Google answers a user), an edit needs
+an updateMask naming only fields a user may update, and fields sent but not in the mask are refused
+(Google would drop them silently); a message with threaded replies is deleted only with force.
 """
 
 from __future__ import annotations
@@ -263,6 +266,83 @@ def _create(fake: GoogleApiFake, ctx: Ctx) -> dict:
     }
     fake.state["chat_messages"][name] = message
     return copy.deepcopy(message)
+
+
+# updateMask paths of messages.patch (snake_case as documented, camelCase as the JSON names them).
+_UPDATABLE = {"text": "text", "attachment": "attachment", "quoted_message_metadata": "quotedMessageMetadata"}
+_APP_ONLY = {"cards", "cards_v2", "cardsV2", "accessory_widgets", "accessoryWidgets"}
+
+
+def _mine(fake: GoogleApiFake, ctx: Ctx, verb: str) -> dict:
+    message = _message(fake, ctx.params["name"])
+    if message["sender"] != ME:  # Google: a user may edit or delete only messages they sent
+        raise ApiError(403, f"The caller does not have permission to {verb} this message.", "forbidden")
+    return message
+
+
+@handles("chat.spaces.messages.patch")
+def _patch(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    if ctx.params.get("allowMissing") not in (None, "false"):
+        raise fake.refuse(ctx.method_id, "allowMissing creates a message where an edit was meant")
+    mask = (ctx.params.get("updateMask") or "").strip()
+    if not mask:
+        raise _bad("updateMask is required")
+    paths = [path.strip() for path in mask.split(",")]
+    if "*" in paths:
+        raise fake.refuse(ctx.method_id, "updateMask '*' clears every field the request does not carry")
+    fields = []
+    for path in paths:
+        if path in _APP_ONLY:
+            raise _bad(f"updateMask: {path} requires app authentication")
+        field = _UPDATABLE.get(path) or (path if path in _UPDATABLE.values() else None)
+        if field is None:
+            raise _bad(f"updateMask: {path!r} is not a field that can be updated")
+        fields.append(field)
+    body = ctx.body or {}
+    ignored = sorted(set(body) - set(fields) - {"name"})
+    if ignored:
+        raise fake.refuse(ctx.method_id, f"{ignored} sent but not in updateMask: Google would drop them")
+    if body.get("name") not in (None, ctx.params["name"]):
+        raise _bad("name in the body differs from the message being updated")
+    if "quotedMessageMetadata" in fields and body.get("quotedMessageMetadata"):
+        raise _bad("quoted_message_metadata can only be removed")
+    message = _mine(fake, ctx, "update")
+    if "text" in fields:
+        text = body.get("text") or ""
+        if not text.strip() and not message.get("attachment"):
+            raise _bad("Message text must not be empty.")
+        if len(text) > MAX_TEXT:
+            raise _bad(f"Message text is {len(text)} characters; at most {MAX_TEXT} are allowed.")
+    for field in fields:
+        if body.get(field):
+            message[field] = copy.deepcopy(body[field])
+        else:
+            message.pop(field, None)
+    message["lastUpdateTime"] = "2025-03-20T12:30:00Z"
+    return _with_reactions(fake, message)
+
+
+@handles("chat.spaces.messages.delete")
+def _delete(fake: GoogleApiFake, ctx: Ctx) -> dict:
+    message = _mine(fake, ctx, "delete")
+    messages = fake.state["chat_messages"]
+    thread = message.get("thread", {}).get("name")
+    replies = (
+        []
+        if message.get("threadReply")
+        else [n for n, m in messages.items() if n != message["name"] and m.get("thread", {}).get("name") == thread]
+    )
+    if replies and ctx.params.get("force") != "true":
+        raise ApiError(
+            400,
+            "The message has threaded replies; set force to delete them too.",
+            "failedPrecondition",
+            status_name="FAILED_PRECONDITION",
+        )
+    for name in [message["name"], *replies]:
+        del messages[name]
+        fake.state["chat_reactions"].pop(name, None)
+    return {}
 
 
 def _is_emoji(text: str) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
+from tests.server.tools.expected import AUTH
+from tests.server.tools.test_selection import listed
 from tests.server.tools.test_standin import refused, send
+from workspace_mcp_server.tools.selection import ToolSelection
 
 pytestmark = pytest.mark.anyio
 
@@ -141,6 +144,63 @@ async def test_send_reply_and_react(mcp, google_api):
     assert "already reacted with this emoji" in await error(mcp, "add_chat_reaction", message=sent["name"], emoji="👍")
 
 
+async def test_edit_read_back_and_delete_own_messages(mcp, google_api):
+    sent = (await call(mcp, "send_chat_message", space=TEAM, text="draft")).structured_content
+    name = sent["name"]
+    edited = await call(mcp, "update_chat_message", message=name, text="final ✅\nsecond line")
+    patched = google_api.calls("chat.spaces.messages.patch")[-1]
+    assert patched.query == {"updateMask": ["text"], "alt": ["json"]} and patched.json() == {
+        "text": "final ✅\nsecond line"
+    }
+    assert (
+        edited.content[0].text.startswith(f"Edited {name}:\n")
+        and edited.structured_content["text"] == "final ✅\nsecond line"
+    )
+    assert (await text(mcp, "get_chat_message", message=name)).endswith("\n   final ✅\n   second line")
+    reply = (await call(mcp, "reply_in_chat_thread", text="agreed", thread=sent["thread"]["name"])).structured_content
+    kept = await error(mcp, "delete_chat_message", message=name)
+    assert kept == f"message: {name} has replies in its thread; with_replies=true deletes them too"
+    assert "final ✅" in await text(mcp, "get_chat_message", message=name)
+    assert await text(mcp, "delete_chat_message", message=name, with_replies=True) == f"Deleted {name} and its replies."
+    assert google_api.calls("chat.spaces.messages.delete")[-1].query["force"] == ["true"]
+    for gone in (name, reply["name"]):
+        assert f"Not found: message '{gone}' does not exist" in await error(mcp, "get_chat_message", message=gone)
+    listed = await call(mcp, "list_chat_messages", space=TEAM, page_size=100)
+    assert not {name, reply["name"]} & {m["name"] for m in listed.structured_content["messages"]}
+    assert f"message '{name}' does not exist" in await error(mcp, "delete_chat_message", message=name)
+    assert f"message '{name}' does not exist" in await error(mcp, "update_chat_message", message=name, text="x")
+    single = (await call(mcp, "send_chat_message", space="spaces/AAAAdm", text="oops")).structured_content["name"]
+    assert await text(mcp, "delete_chat_message", message=single) == f"Deleted {single}."
+    assert "force" not in google_api.calls("chat.spaces.messages.delete")[-1].query
+    assert single not in google_api.state["chat_messages"]
+
+
+async def test_someone_elses_message_cannot_be_edited_or_deleted(mcp, google_api):
+    theirs = f"{TEAM}/messages/m001.m001"
+    before = dict(google_api.state["chat_messages"][theirs])
+    assert before["sender"]["name"] != "users/100"
+    edit = await error(mcp, "update_chat_message", message=theirs, text="mine now")
+    assert edit == (
+        f"Permission denied on message '{theirs}': The caller does not have permission to update this message. "
+        "(Chat lets you edit or delete only messages you sent)"
+    )
+    delete = await error(mcp, "delete_chat_message", message=theirs, with_replies=True)
+    assert delete.startswith(f"Permission denied on message '{theirs}'") and "only messages you sent" in delete
+    assert google_api.state["chat_messages"][theirs] == before
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["spaces/AAAAteam", "spaces/AAAAteam/messages/", "spaces/AAAAteam/messages/a/b", "m001", "", "spaces/../x"],
+)
+async def test_edit_and_delete_refuse_malformed_message_names_before_sending(mcp, google_api, message):
+    before = len(google_api.requests)
+    expected = f"message: {message!r} is not a message name (spaces/<id>/messages/<id>)"
+    assert expected in await error(mcp, "update_chat_message", message=message, text="x")
+    assert expected in await error(mcp, "delete_chat_message", message=message)
+    assert len(google_api.requests) == before
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [
@@ -150,10 +210,12 @@ async def test_send_reply_and_react(mcp, google_api):
     ],
 )
 async def test_message_text_is_checked_before_sending(mcp, google_api, arguments, message):
-    before = len(google_api.calls("chat.spaces.messages.create"))
+    before = len(google_api.calls("chat.spaces.messages.create")), len(google_api.calls("chat.spaces.messages.patch"))
     assert message in await error(mcp, "send_chat_message", space=TEAM, **arguments)
     assert message in await error(mcp, "reply_in_chat_thread", thread=f"{TEAM}/threads/t000", **arguments)
-    assert len(google_api.calls("chat.spaces.messages.create")) == before
+    assert message in await error(mcp, "update_chat_message", message="spaces/AAAAdm/messages/d001.d001", **arguments)
+    after = len(google_api.calls("chat.spaces.messages.create")), len(google_api.calls("chat.spaces.messages.patch"))
+    assert after == before
 
 
 async def test_longest_message_is_sent_whole(mcp, google_api):
@@ -187,8 +249,17 @@ async def test_read_only_scopes_and_google_failures(mcp, google_api):
         assert "Budget" in await text(mcp, "search_chat_messages", query="budget")
         sending = await error(mcp, "send_chat_message", space=TEAM, text="hi")
         reacting = await error(mcp, "add_chat_reaction", message=f"{TEAM}/messages/m000.m000", emoji="👍")
+        own = "spaces/AAAAdm/messages/d001.d001"
+        editing = await error(mcp, "update_chat_message", message=own, text="changed")
+        deleting = await error(mcp, "delete_chat_message", message=own)
     finally:
         google_api.tokens[ACCESS_TOKEN] = granted
+    for method, refusal in (("patch", editing), ("delete", deleting)):
+        assert refusal == (
+            f"Missing OAuth scope: chat.spaces.messages.{method} needs the {auth}chat.messages scope; "
+            "sign in again and grant it."
+        )
+    assert google_api.state["chat_messages"][own]["text"] == "see the budget doc"
     assert sending == (
         f"Missing OAuth scope: chat.spaces.messages.create needs the {auth}chat.messages.create scope; "
         "sign in again and grant it."
@@ -230,3 +301,35 @@ def test_standin_refuses_what_google_refuses(google_api):
     react = "v1/spaces/AAAAteam/messages/m000.m000/reactions"
     status, body = send(google_api, "POST", react, {"emoji": {"unicode": "thumbsup"}})
     assert status == 400 and "is not an emoji" in body["error"]["message"]
+
+
+async def test_read_only_mode_lists_neither_edit_nor_delete_nor_asks_for_their_scope():
+    chat = ("chat",)
+    read_only = {tool.name for tool in await listed(ToolSelection(read_only=True, services=chat))}
+    assert "get_chat_message" in read_only and not {"update_chat_message", "delete_chat_message"} & read_only
+    assert f"{AUTH}chat.messages" not in ToolSelection(read_only=True, services=chat).scopes()
+    extended = {tool.name: tool for tool in await listed(ToolSelection(tier="extended", services=chat))}
+    assert "delete_chat_message" not in extended and extended["update_chat_message"].annotations.destructive_hint
+    assert f"{AUTH}chat.messages" in ToolSelection(tier="extended", services=chat).scopes()
+
+
+def test_standin_edits_and_deletes_only_as_google_allows(google_api):
+    own, path = "spaces/AAAAdm/messages/d001.d001", "v1/spaces/AAAAdm/messages/d001.d001"
+    status, body = send(google_api, "PATCH", path, {"text": "x"})
+    assert status == 400 and "updateMask is required" in body["error"]["message"]
+    for mask, words in (("cards_v2", "requires app authentication"), ("sender", "'sender' is not a field")):
+        status, body = send(google_api, "PATCH", path, {"text": "x"}, updateMask=mask)
+        assert status == 400 and words in body["error"]["message"]
+    refused(google_api, send(google_api, "PATCH", path, {"text": "x"}, updateMask="*"), "clears every field")
+    refused(google_api, send(google_api, "PATCH", path, {"text": "x"}, updateMask="attachment"), "not in updateMask")
+    status, body = send(google_api, "PATCH", path, {"text": " "}, updateMask="text")
+    assert status == 400 and "must not be empty" in body["error"]["message"]
+    theirs = "v1/spaces/AAAAteam/messages/m000.m000"
+    status, body = send(google_api, "PATCH", theirs, {"text": "x"}, updateMask="text")
+    assert status == 403 and body["error"]["status"] == "PERMISSION_DENIED"
+    status, body = send(google_api, "DELETE", theirs)
+    assert status == 403 and body["error"]["status"] == "PERMISSION_DENIED"
+    missing = "v1/spaces/AAAAteam/messages/zz.zz"
+    assert send(google_api, "PATCH", missing, {"text": "x"}, updateMask="text")[0] == 404
+    assert send(google_api, "DELETE", missing)[0] == 404
+    assert google_api.state["chat_messages"][own]["text"] == "see the budget doc"

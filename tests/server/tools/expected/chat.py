@@ -9,6 +9,9 @@ TOOLS = {
     "send_chat_message": ("core", "write"),
     "reply_in_chat_thread": ("core", "write"),
     "add_chat_reaction": ("extended", "write"),
+    "update_chat_message": ("extended", "destructive"),
+    "delete_chat_message": ("complete", "destructive"),
 }
-SCOPES = ("chat.spaces.readonly", "chat.messages.readonly", "chat.messages.create", "chat.messages.reactions.create")
+# chat.messages (edit, delete) makes chat.messages.readonly redundant.
+SCOPES = ("chat.spaces.readonly", "chat.messages.create", "chat.messages.reactions.create", "chat.messages")
 READ_ONLY_SCOPES = ("chat.spaces.readonly", "chat.messages.readonly")
