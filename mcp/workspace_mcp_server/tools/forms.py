@@ -16,9 +16,32 @@ from ..google.scopes import FORMS_BODY, FORMS_BODY_READ, FORMS_RESPONSES_READ
 from .common import check_page_size, gather, page_note, respond, rfc3339
 from .registry import read, write
 
-Kind = Literal["short_text", "paragraph", "multiple_choice", "checkbox", "dropdown", "scale", "date", "time"]
+Kind = Literal[
+    "short_text",
+    "paragraph",
+    "multiple_choice",
+    "checkbox",
+    "dropdown",
+    "scale",
+    "date",
+    "time",
+    "rating",
+    "grid",
+    "checkbox_grid",
+]
+Icon = Literal["star", "heart", "thumb_up"]
 _CHOICE_TYPES = {"multiple_choice": "RADIO", "checkbox": "CHECKBOX", "dropdown": "DROP_DOWN"}
 _CHOICE_NAMES = {value: key.replace("_", " ") for key, value in _CHOICE_TYPES.items()}
+_GRID_TYPES = {"grid": "RADIO", "checkbox_grid": "CHECKBOX"}
+_ICONS = {"STAR": "stars", "HEART": "hearts", "THUMB_UP": "thumbs up"}
+# Arguments of add_form_question that only some kinds take: (kinds, argument names).
+_KIND_ARGUMENTS = (
+    (("scale",), ("scale_low", "scale_high", "scale_labels")),
+    (("rating",), ("rating_levels", "rating_icon")),
+    (tuple(_GRID_TYPES), ("rows",)),
+)
+# Each question or grid: (title, [(question id, the row's title for a grid's row, else None)]).
+Questions = list[tuple[str, list[tuple[str, str | None]]]]
 _ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
 _ITEM_ID = re.compile(r"[0-9a-f]{1,64}")
 
@@ -56,29 +79,51 @@ def _question_kind(question: dict) -> str:
         scale = question["scaleQuestion"]
         labels = " / ".join(x for x in (scale.get("lowLabel"), scale.get("highLabel")) if x)
         return f"scale {scale.get('low', 0)}-{scale.get('high', 0)}" + (f" ({labels})" if labels else "")
-    for key, name in (("dateQuestion", "date"), ("timeQuestion", "time"), ("ratingQuestion", "rating")):
+    if "ratingQuestion" in question:
+        rating = question["ratingQuestion"]
+        return f"rating {rating.get('ratingScaleLevel', '?')} {_ICONS.get(rating.get('iconType', ''), 'icons')}"
+    for key, name in (("dateQuestion", "date"), ("timeQuestion", "time")):
         if key in question:
             return name
     return "file upload" if "fileUploadQuestion" in question else "question"
 
 
+def _item_kind(item: dict) -> str:
+    if "questionItem" in item:
+        return _question_kind(item["questionItem"].get("question", {}))
+    if "questionGroupItem" in item:
+        columns = item["questionGroupItem"].get("grid", {}).get("columns")
+        if columns is None:
+            return "question group"
+        return "checkbox grid" if columns.get("type") == "CHECKBOX" else "grid"
+    kind = next((k.removesuffix("Item") for k in item if k.endswith("Item")), "item")
+    return "section" if kind == "pageBreak" else kind
+
+
+def _values(options: list[dict]) -> str:
+    return " | ".join(("Other" if o.get("isOther") else o.get("value", "")) for o in options)
+
+
 def _render_item(number: int, item: dict) -> str:
-    title = item.get("title", "")
+    title, kind, item_id = item.get("title", ""), _item_kind(item), item.get("itemId")
     if "questionItem" in item:
         question = item["questionItem"].get("question", {})
-        flags = _question_kind(question) + (", required" if question.get("required") else "")
-        line = f"{number}. [{flags}] {title} (item={item.get('itemId')} question={question.get('questionId')})"
+        flags = kind + (", required" if question.get("required") else "")
+        line = f"{number}. [{flags}] {title} (item={item_id} question={question.get('questionId')})"
         options = question.get("choiceQuestion", {}).get("options", [])
         if options:
-            values = [("Other" if o.get("isOther") else o.get("value", "")) for o in options]
-            line += "\n   options: " + " | ".join(values)
+            line += "\n   options: " + _values(options)
     elif "questionGroupItem" in item:
-        rows = [q.get("rowQuestion", {}).get("title", "") for q in item["questionGroupItem"].get("questions", [])]
-        line = f"{number}. [grid] {title} (item={item.get('itemId')}) rows: {' | '.join(rows)}"
+        group = item["questionGroupItem"]
+        rows = group.get("questions", [])
+        required = ", required" if rows and all(q.get("required") for q in rows) else ""
+        line = f"{number}. [{kind}{required}] {title} (item={item_id})"
+        line += "\n   rows: " + " | ".join(q.get("rowQuestion", {}).get("title", "") for q in rows)
+        columns = group.get("grid", {}).get("columns", {}).get("options", [])
+        if columns:
+            line += "\n   columns: " + _values(columns)
     else:
-        kind = next((k.removesuffix("Item") for k in item if k.endswith("Item")), "item")
-        kind = "section" if kind == "pageBreak" else kind
-        line = f"{number}. [{kind}] {title} (item={item.get('itemId')})"
+        line = f"{number}. [{kind}] {title} (item={item_id})"
     if item.get("description"):
         line += "\n   " + item["description"].replace("\n", "\n   ")
     return line
@@ -104,16 +149,19 @@ def _render_form(form: dict) -> str:
     return "\n".join(lines)
 
 
-def _questions(form: dict) -> dict[str, str]:
-    """Question id -> title, grid rows as "Grid title / row"."""
-    titles = {}
+def _questions(form: dict) -> Questions:
+    """The form's questions and grids in order."""
+    questions: Questions = []
     for item in form.get("items", []):
         if "questionItem" in item:
-            titles[item["questionItem"].get("question", {}).get("questionId", "")] = item.get("title", "")
-        for question in item.get("questionGroupItem", {}).get("questions", []):
-            row = question.get("rowQuestion", {}).get("title", "")
-            titles[question.get("questionId", "")] = f"{item.get('title', '')} / {row}"
-    return titles
+            questions.append(
+                (item.get("title", ""), [(item["questionItem"].get("question", {}).get("questionId", ""), None)])
+            )
+        elif "questionGroupItem" in item:
+            rows = item["questionGroupItem"].get("questions", [])
+            parts = [(q.get("questionId", ""), q.get("rowQuestion", {}).get("title", "")) for q in rows]
+            questions.append((item.get("title", ""), parts))
+    return questions
 
 
 def _answer_text(answer: dict) -> str:
@@ -125,11 +173,20 @@ def _answer_text(answer: dict) -> str:
     return ", ".join(values) or "(no answer)"
 
 
-def _answers(response: dict, titles: dict[str, str]) -> list[tuple[str, str]]:
-    """(question title, answer) in the form's order; answers to questions since deleted come last."""
+def _answers(response: dict, questions: Questions) -> list[tuple[str, list[str]]]:
+    """(question title, answer lines) in the form's order, one "row: columns" line for each answered row of
+    a grid (Google answers each row as its own question); answers to questions since deleted come last."""
     answers = response.get("answers", {})
-    ordered = [(titles[qid], _answer_text(answers[qid])) for qid in titles if qid in answers]
-    ordered += [(f"(deleted question {qid})", _answer_text(a)) for qid, a in answers.items() if qid not in titles]
+    ordered: list[tuple[str, list[str]]] = []
+    known: set[str] = set()
+    for title, parts in questions:
+        known.update(qid for qid, _ in parts)
+        lines = [
+            ("" if row is None else f"{row}: ") + _answer_text(answers[qid]) for qid, row in parts if qid in answers
+        ]
+        if lines:
+            ordered.append((title, lines))
+    ordered += [(f"(deleted question {qid})", [_answer_text(a)]) for qid, a in answers.items() if qid not in known]
     return ordered
 
 
@@ -147,22 +204,40 @@ def _locate(form: dict, item_id: str) -> tuple[int, dict]:
     raise UserError(f"item_id: form '{form.get('formId')}' has no item {item_id!r} (get_form lists the items)")
 
 
-def _options(kind: str, options: Sequence[str] | None) -> list[dict]:
-    if kind not in _CHOICE_TYPES:
+def _distinct(field: str, kind: str, values: Sequence[str]) -> list[str]:
+    """Values that are all there and all different, as Google requires of options and of a grid's rows."""
+    noun = field.removesuffix("s")
+    cleaned = [value.strip() for value in values]
+    if not cleaned:
+        raise UserError(f"{field}: a {kind} question needs at least one {noun}")
+    if any(not value for value in cleaned):
+        raise UserError(f"{field}: {'an' if noun == 'option' else 'a'} {noun} must not be empty")
+    duplicates = sorted({value for value in cleaned if cleaned.count(value) > 1})
+    if duplicates:
+        raise UserError(f"{field}: each {noun} must be different (repeated: {', '.join(duplicates)})")
+    return cleaned
+
+
+def _options(kind: str, options: Sequence[str]) -> list[dict]:
+    if kind not in _CHOICE_TYPES and kind not in _GRID_TYPES:
         if options:
             raise UserError(
-                f"options: only multiple_choice, checkbox and dropdown questions have options (kind={kind})"
+                "options: only multiple_choice, checkbox, dropdown, grid and checkbox_grid questions have options "
+                f"(kind={kind})"
             )
         return []
-    values = [value.strip() for value in options or []]
-    if not values:
-        raise UserError(f"options: a {kind} question needs at least one option")
-    if any(not value for value in values):
-        raise UserError("options: an option must not be empty")
-    duplicates = sorted({value for value in values if values.count(value) > 1})
-    if duplicates:
-        raise UserError(f"options: each option must be different (repeated: {', '.join(duplicates)})")
-    return [{"value": value} for value in values]
+    return [{"value": value} for value in _distinct("options", kind, options)]
+
+
+def _refuse_unused(kind: str, given: dict[str, bool]) -> None:
+    """Name each argument given that the kind does not take, rather than drop it."""
+    problems = [
+        f"{', '.join(wrong)}: only for {' and '.join(kinds)} questions"
+        for kinds, names in _KIND_ARGUMENTS
+        if kind not in kinds and (wrong := [name for name in names if given[name]])
+    ]
+    if problems:
+        raise UserError("; ".join(problems) + f" (kind={kind})")
 
 
 def _scale(low: int, high: int, labels: Sequence[str]) -> dict:
@@ -176,20 +251,79 @@ def _scale(low: int, high: int, labels: Sequence[str]) -> dict:
     return scale
 
 
-def _question(kind: str, required: bool, options: Sequence[str], scale: dict | None) -> dict:
+def _rating(levels: int | None, icon: str | None) -> dict:
+    """The ratingQuestion fields given (Google's Forms offers 3 to 10 icons)."""
+    if levels is not None and not 3 <= levels <= 10:
+        raise UserError(f"rating_levels: must be 3 to 10 (got {levels})")
+    return {k: v for k, v in (("ratingScaleLevel", levels), ("iconType", icon and icon.upper())) if v is not None}
+
+
+def _question(kind: str, required: bool, options: Sequence[str], detail: dict | None) -> dict:
     question: dict[str, Any] = {"required": required}
     choices = _options(kind, options)
     if kind in _CHOICE_TYPES:
         question["choiceQuestion"] = {"type": _CHOICE_TYPES[kind], "options": choices}
     elif kind in ("short_text", "paragraph"):
         question["textQuestion"] = {"paragraph": kind == "paragraph"}
-    elif kind == "scale":
-        question["scaleQuestion"] = scale
+    elif kind in ("scale", "rating"):
+        question[f"{kind}Question"] = detail
     elif kind == "date":
         question["dateQuestion"] = {"includeYear": True}
     else:
         question["timeQuestion"] = {"duration": False}
     return question
+
+
+def _new_item(kind: str, required: bool, options: Sequence[str], rows: Sequence[str], detail: dict | None) -> dict:
+    """The item's kind part: a question, or for a grid a question group with one row question per row."""
+    if kind not in _GRID_TYPES:
+        return {"questionItem": {"question": _question(kind, required, options, detail)}}
+    columns = {"type": _GRID_TYPES[kind], "options": _options(kind, options)}
+    questions = [{"required": required, "rowQuestion": {"title": row}} for row in _distinct("rows", kind, rows)]
+    return {"questionGroupItem": {"grid": {"columns": columns}, "questions": questions}}
+
+
+def _question_changes(
+    question: dict, item_id: str, required: bool | None, options: list[str] | None, rating: dict, mask: list[str]
+) -> dict:
+    kind = _question_kind(question)
+    changed: dict[str, Any] = {}
+    if required is not None:
+        changed["required"] = required
+        mask.append("questionItem.question.required")
+    if options is not None:
+        if "choiceQuestion" not in question:
+            raise UserError(f"options: item {item_id} is a {kind} question, without options")
+        changed["choiceQuestion"] = {"options": _options("multiple_choice", options)}
+        mask.append("questionItem.question.choiceQuestion.options")
+    if rating:
+        if "ratingQuestion" not in question:
+            raise UserError(f"rating_levels, rating_icon: item {item_id} is a {kind} question, not a rating")
+        changed["ratingQuestion"] = rating
+        mask += [f"questionItem.question.ratingQuestion.{key}" for key in rating]
+    return {"question": changed}
+
+
+def _grid_changes(
+    group: dict, required: bool | None, options: list[str] | None, rows: list[str] | None, mask: list[str]
+) -> dict:
+    changed: dict[str, Any] = {}
+    if options is not None:
+        changed["grid"] = {"columns": {"options": _options("grid", options)}}
+        mask.append("questionGroupItem.grid.columns.options")
+    if rows is not None or required is not None:
+        current = group.get("questions", [])
+        titles = [q.get("rowQuestion", {}).get("title", "") for q in current]
+        by_title = dict(zip(titles, current, strict=True))
+        every = all(q.get("required") for q in current)  # a new row is required when all the others are
+        changed["questions"] = []
+        for title in titles if rows is None else _distinct("rows", "grid", rows):
+            kept = by_title.get(title, {})  # its question id: the row's answers stay attached to it
+            question = {"questionId": kept["questionId"]} if "questionId" in kept else {}
+            question["required"] = kept.get("required", every) if required is None else required
+            changed["questions"].append({**question, "rowQuestion": {"title": title}})
+        mask.append("questionGroupItem.questions")
+    return changed
 
 
 async def _update(form: dict, requests: list[dict]) -> dict:
@@ -244,30 +378,37 @@ async def add_form_question(
     scale_low: int = 1,
     scale_high: int = 5,
     scale_labels: tuple[str, ...] = (),
+    rating_levels: int = 5,
+    rating_icon: Icon = "star",
+    rows: tuple[str, ...] = (),
 ) -> ToolResult:
     """Add a question.
 
     Args:
-        options: the choices (multiple_choice, checkbox, dropdown).
+        options: the choices, or a grid's columns.
         index: 0-based position (default: last).
         scale_labels: [low label, high label] (scale).
     """
     if not title.strip():
         raise UserError("title: must not be empty")
-    if kind != "scale" and (scale_labels or (scale_low, scale_high) != (1, 5)):
-        raise UserError(f"scale_low, scale_high, scale_labels: only for scale questions (kind={kind})")
-    scale = _scale(scale_low, scale_high, scale_labels) if kind == "scale" else None
-    question = _question(kind, required, options, scale)
+    given = {
+        "scale_low": scale_low != 1,
+        "scale_high": scale_high != 5,
+        "scale_labels": bool(scale_labels),
+        "rating_levels": rating_levels != 5,
+        "rating_icon": rating_icon != "star",
+        "rows": bool(rows),
+    }
+    _refuse_unused(kind, given)
+    detail = _scale(scale_low, scale_high, scale_labels) if kind == "scale" else None
+    detail = _rating(rating_levels, rating_icon) if kind == "rating" else detail
+    content = _new_item(kind, required, options, rows, detail)
     form = await _get(form_id)
     count = len(form.get("items", []))
     position = count if index is None else index
     if not 0 <= position <= count:
         raise UserError(f"index: must be between 0 and {count} (the form has {count} items; got {index})")
-    item = {
-        "title": title,
-        "questionItem": {"question": question},
-        **({"description": description} if description else {}),
-    }
+    item = {"title": title, **content, **({"description": description} if description else {})}
     result = await _update(form, [{"createItem": {"item": item, "location": {"index": position}}}])
     created = result.get("replies", [{}])[0].get("createItem", {})
     text = f"Added {kind} question {title!r} at position {position + 1} (item={created.get('itemId')}"
@@ -282,12 +423,17 @@ async def update_form_question(
     description: str | None = None,
     required: bool | None = None,
     options: list[str] | None = None,
+    rows: list[str] | None = None,
+    rating_levels: int | None = None,
+    rating_icon: Icon | None = None,
 ) -> ToolResult:
-    """Change a question's title, description, required flag or options; other fields stay.
+    """Change a question's title, description, required flag, options, grid rows or rating; other fields stay.
 
     Args:
-        options: replaces all choices (choice questions only).
+        options: replaces all choices or grid columns.
+        rows: replaces a grid's rows (kept titles keep their answers).
     """
+    rating = _rating(rating_levels, rating_icon)
     form = await _get(form_id)
     index, current = _locate(form, item_id)
     item: dict[str, Any] = {}
@@ -298,25 +444,27 @@ async def update_form_question(
         item["title"], mask = title, [*mask, "title"]
     if description is not None:
         item["description"], mask = description, [*mask, "description"]
-    if required is not None or options is not None:
-        question = current.get("questionItem", {}).get("question")
-        if question is None:
+    if required is not None or options is not None or rows is not None or rating:
+        if "questionGroupItem" in current:
+            if rating:
+                raise UserError(f"rating_levels, rating_icon: item {item_id} is a {_item_kind(current)}, not a rating")
+            group = current["questionGroupItem"]
+            item["questionGroupItem"] = _grid_changes(group, required, options, rows, mask)
+        elif "questionItem" in current:
+            if rows is not None:
+                raise UserError(f"rows: item {item_id} is a {_item_kind(current)} question, not a grid")
+            question = current["questionItem"].get("question", {})
+            item["questionItem"] = _question_changes(question, item_id, required, options, rating, mask)
+        else:
             raise UserError(f"item {item_id} is not a question: only title and description can change")
-        changed: dict[str, Any] = {}
-        if required is not None:
-            changed["required"] = required
-            mask.append("questionItem.question.required")
-        if options is not None:
-            if "choiceQuestion" not in question:
-                raise UserError(f"options: item {item_id} is a {_question_kind(question)} question, without options")
-            changed["choiceQuestion"] = {"options": _options("multiple_choice", options)}
-            mask.append("questionItem.question.choiceQuestion.options")
-        item["questionItem"] = {"question": changed}
     if not mask:
-        raise UserError("Nothing to change: give title, description, required or options")
+        raise UserError("Nothing to change: give title, description, required, options, rows or a rating setting")
     request = {"updateItem": {"item": item, "location": {"index": index}, "updateMask": ",".join(mask)}}
     await _update(form, [request])
-    return respond(f"Updated item {item_id} ({', '.join(m.rsplit('.', 1)[-1] for m in mask)}).", {"itemId": item_id})
+    arguments = {"title": title, "description": description, "required": required, "options": options, "rows": rows}
+    names = [name for name, value in arguments.items() if value is not None]
+    names += [name for name, value in (("rating_levels", rating_levels), ("rating_icon", rating_icon)) if value]
+    return respond(f"Updated item {item_id} ({', '.join(names)}).", {"itemId": item_id})
 
 
 @write("complete", FORMS_BODY, destructive=True)
@@ -358,11 +506,11 @@ async def list_form_responses(
             _get(form_id),
         ]
     )
-    titles = _questions(form)
+    questions = _questions(form)
     responses, token = listing.get("responses", []), listing.get("nextPageToken")
     lines = []
     for response in responses:
-        answers = "; ".join(f"{q}: {a}" for q, a in _answers(response, titles)).replace("\n", " ")
+        answers = "; ".join(f"{q}: {' | '.join(a)}" for q, a in _answers(response, questions)).replace("\n", " ")
         lines.append(f"{_response_head(response)}\n   {answers}")
     text = "\n".join(lines) or "No responses."
     return respond(text + page_note(token), {"responses": responses, "nextPageToken": token})
@@ -384,7 +532,8 @@ async def get_form_response(form_id: str, response_id: str) -> ToolResult:
         ]
     )
     answers = _answers(response, _questions(form))
-    body = "\n".join(f"{q}\n   " + a.replace("\n", "\n   ") for q, a in answers) or "(no answers)"
+    body = "\n".join(q + "".join("\n   " + line.replace("\n", "\n   ") for line in lines) for q, lines in answers)
+    body = body or "(no answers)"
     return respond(f"{_response_head(response)}\n{body}", response)
 
 

@@ -2,7 +2,8 @@
 
 Stricter than Google where its rules are documented: a created form carries only a title and a file
 name; every batchUpdate request is one kind with its required parts (updateMask, location in range,
-options for choice questions, scale bounds); a stale requiredRevisionId is refused; the batch is
+options for choice questions, scale bounds, a rating's 3 to 10 icons, a grid's columns and distinct
+rows); question ids are unique across the form; a stale requiredRevisionId is refused; the batch is
 applied to a copy and kept only when every request succeeds.
 """
 
@@ -89,8 +90,66 @@ def _seed_forms(fake: GoogleApiFake) -> None:
             "answers": answers,
             **({"respondentEmail": f"{name.lower()}@example.com"} if index < 2 else {}),
         }
-    fake.state["forms"] = {"form1": form, "legacy1": legacy}
-    fake.state["form_responses"] = {"form1": responses, "legacy1": {}}
+    feedback, feedback_responses = _feedback_form()
+    fake.state["forms"] = {"form1": form, "legacy1": legacy, "feedback1": feedback}
+    fake.state["form_responses"] = {"form1": responses, "legacy1": {}, "feedback1": feedback_responses}
+
+
+def _grid(item_id: str, title: str, kind: str, columns: list[str], rows: dict[str, str], required: bool) -> dict:
+    questions = [{"questionId": qid, "required": required, "rowQuestion": {"title": row}} for qid, row in rows.items()]
+    options = [{"value": value} for value in columns]
+    grid = {"columns": {"type": kind, "options": options}}
+    return {"itemId": item_id, "title": title, "questionGroupItem": {"grid": grid, "questions": questions}}
+
+
+def _feedback_form() -> tuple[dict, dict]:
+    """A form with a rating and both kinds of grid; Google answers each grid row as its own question."""
+    items = [
+        _question("3000000a", "Overall", {"ratingQuestion": {"ratingScaleLevel": 5, "iconType": "STAR"}}, True),
+        _grid(
+            "3000000b", "Sessions", "RADIO", ["Good", "Fair", "Poor"], {"4000000a": "Keynote", "4000000b": "Lab"}, True
+        ),
+        _grid(
+            "3000000c",
+            "Days attended",
+            "CHECKBOX",
+            ["Mon", "Tue"],
+            {"5000000a": "Morning", "5000000b": "Evening"},
+            False,
+        ),
+    ]
+    form = {
+        "formId": "feedback1",
+        "info": {"title": "Event feedback", "documentTitle": "Event feedback"},
+        "items": items,
+        "revisionId": "00000003",
+        "responderUri": "https://docs.google.com/forms/d/e/feedback1-responder/viewform",
+        "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
+    }
+    answered = [
+        {
+            "3000000a": ["4"],
+            "4000000a": ["Good"],
+            "4000000b": ["Poor"],
+            "5000000a": ["Mon", "Tue"],
+            "5000000b": ["Tue"],
+        },
+        {"3000000a": ["5"], "4000000a": ["Fair"], "4000000b": ["Good"], "5000000b": ["Mon"], "4000000f": ["Good"]},
+    ]
+    responses = {}
+    for index, answers in enumerate(answered, 1):
+        stamp = f"2025-04-0{index}T09:30:00.000Z"
+        responses[f"fb{index}"] = {
+            "responseId": f"fb{index}",
+            "formId": "feedback1",
+            "createTime": stamp,
+            "lastSubmittedTime": stamp,
+            "answers": {
+                qid: {"questionId": qid, "textAnswers": {"answers": [{"value": value} for value in values]}}
+                for qid, values in answers.items()
+            },
+        }
+    return form, responses
 
 
 SEEDERS.append(_seed_forms)
@@ -147,6 +206,44 @@ def _check_item(item: dict, where: str) -> None:
         if not isinstance(question, dict):
             raise _bad(f"{where}.questionItem.question is required")
         _check_question(question, f"{where}.questionItem.question")
+        if "rowQuestion" in question:
+            raise _bad(f"{where}.questionItem.question: rowQuestion is only allowed in a questionGroupItem")
+    if "questionGroupItem" in item:
+        _check_grid(item["questionGroupItem"], f"{where}.questionGroupItem")
+
+
+def _check_grid(group: dict, where: str) -> None:
+    """Only grids are emulated (Google's other question groups hold images): shared columns, one row each."""
+    columns = (group.get("grid") or {}).get("columns")
+    if not isinstance(columns, dict):
+        raise _bad(f"{where}.grid.columns is required")
+    if columns.get("type") not in ("RADIO", "CHECKBOX"):
+        raise _bad(f"{where}.grid.columns.type: must be RADIO or CHECKBOX")
+    _check_options(columns, f"{where}.grid.columns")
+    if any(o.get("isOther") for o in columns["options"]):
+        raise _bad(f"{where}.grid.columns.options: isOther is not allowed in a question group")
+    questions = group.get("questions") or []
+    if not questions:
+        raise _bad(f"{where}.questions: at least one question is required")
+    for index, question in enumerate(questions):
+        if [k for k in QUESTION_KINDS if k in question] != ["rowQuestion"]:
+            raise _bad(f"{where}.questions[{index}]: every question of a grid must be a rowQuestion")
+        if not question["rowQuestion"].get("title"):
+            raise _bad(f"{where}.questions[{index}].rowQuestion.title is required")
+    titles = [q["rowQuestion"]["title"] for q in questions]
+    if len(set(titles)) != len(titles):
+        raise _bad(f"{where}.questions: duplicate row titles")
+
+
+def _check_options(choice: dict, where: str) -> None:
+    options = choice.get("options") or []
+    if not options:
+        raise _bad(f"{where}.options: at least one option is required")
+    values = [o.get("value", "") for o in options if not o.get("isOther")]
+    if any(not v for v in values):
+        raise _bad(f"{where}.options: an option value is required")
+    if len(set(values)) != len(values):
+        raise _bad(f"{where}.options: duplicate option values")
 
 
 def _check_question(question: dict, where: str) -> None:
@@ -157,19 +254,18 @@ def _check_question(question: dict, where: str) -> None:
     if choice is not None:
         if choice.get("type") not in ("RADIO", "CHECKBOX", "DROP_DOWN"):
             raise _bad(f"{where}.choiceQuestion.type: must be RADIO, CHECKBOX or DROP_DOWN")
-        options = choice.get("options") or []
-        if not options:
-            raise _bad(f"{where}.choiceQuestion.options: at least one option is required")
-        values = [o.get("value", "") for o in options if not o.get("isOther")]
-        if any(not v for v in values):
-            raise _bad(f"{where}.choiceQuestion.options: an option value is required")
-        if len(set(values)) != len(values):
-            raise _bad(f"{where}.choiceQuestion.options: duplicate option values")
-        if choice["type"] == "DROP_DOWN" and any(o.get("isOther") for o in options):
+        _check_options(choice, f"{where}.choiceQuestion")
+        if choice["type"] == "DROP_DOWN" and any(o.get("isOther") for o in choice["options"]):
             raise _bad(f"{where}.choiceQuestion.options: isOther is not allowed for DROP_DOWN")
     scale = question.get("scaleQuestion")
     if scale is not None and (scale.get("low") not in (0, 1) or not 2 <= int(scale.get("high", 0)) <= 10):
         raise _bad(f"{where}.scaleQuestion: low must be 0 or 1 and high 2 to 10")
+    rating = question.get("ratingQuestion")
+    if rating is not None:
+        if rating.get("iconType") not in ("STAR", "HEART", "THUMB_UP"):
+            raise _bad(f"{where}.ratingQuestion.iconType: must be STAR, HEART or THUMB_UP")
+        if not isinstance(rating.get("ratingScaleLevel"), int) or not 3 <= rating["ratingScaleLevel"] <= 10:
+            raise _bad(f"{where}.ratingQuestion.ratingScaleLevel: must be 3 to 10")
 
 
 def _index(location: Any, count: int, where: str, inclusive: bool = False) -> int:
@@ -181,14 +277,32 @@ def _index(location: Any, count: int, where: str, inclusive: bool = False) -> in
     return index
 
 
+def _item_questions(item: dict) -> list[dict]:
+    if "questionItem" in item:
+        return [item["questionItem"]["question"]]
+    return item.get("questionGroupItem", {}).get("questions", [])
+
+
 def _ids(form: dict) -> tuple[set[str], set[str]]:
     items, questions = set(), set()
     for item in form.get("items", []):
         items.add(item.get("itemId"))
-        if "questionItem" in item:
-            questions.add(item["questionItem"]["question"].get("questionId"))
-        questions.update(q.get("questionId") for q in item.get("questionGroupItem", {}).get("questions", []))
+        questions.update(q.get("questionId") for q in _item_questions(item))
     return items, questions
+
+
+def _assign_question_ids(fake: GoogleApiFake, item: dict, used: set[str], where: str) -> list[str]:
+    """Keep the ids given (each unused elsewhere in the form), give the others new ones."""
+    ids = []
+    for question in _item_questions(item):
+        if question.get("questionId"):
+            if question["questionId"] in used:
+                raise _bad(f"{where}: questionId {question['questionId']} is already used")
+        else:
+            question["questionId"] = fake.new_id("d")[-4:].rjust(8, "d")
+        used.add(question["questionId"])
+        ids.append(question["questionId"])
+    return ids
 
 
 def _mask_paths(mask: Any, where: str) -> list[str]:
@@ -227,18 +341,12 @@ def _create_item(fake: GoogleApiFake, form: dict, request: dict, where: str) -> 
     if item.get("itemId") in used_items:
         raise _bad(f"{where}.item.itemId {item['itemId']} is already used")
     item.setdefault("itemId", fake.new_id("c")[-4:].rjust(8, "c"))
-    created_questions = []
-    question = item.get("questionItem", {}).get("question")
-    if question is not None:
-        if question.get("questionId") in used_questions:
-            raise _bad(f"{where}: questionId {question['questionId']} is already used")
-        question.setdefault("questionId", fake.new_id("d")[-4:].rjust(8, "d"))
-        created_questions.append(question["questionId"])
+    created_questions = _assign_question_ids(fake, item, used_questions, where)
     items.insert(index, item)
     return {"createItem": {"itemId": item["itemId"], "questionId": created_questions}}
 
 
-def _update_item(form: dict, request: dict, where: str) -> dict:
+def _update_item(fake: GoogleApiFake, form: dict, request: dict, where: str) -> dict:
     items = form.get("items", [])
     paths = _mask_paths(request.get("updateMask"), where)
     index = _index(request.get("location"), len(items), where)
@@ -246,6 +354,8 @@ def _update_item(form: dict, request: dict, where: str) -> dict:
     allowed = ("title", "description", "itemId", *(f"{k}" for k in ITEM_KINDS))
     _apply_mask(stored, request.get("item") or {}, paths, allowed, where)
     _check_item(stored, f"{where}.item")
+    others = {**form, "items": items[:index] + items[index + 1 :]}
+    _assign_question_ids(fake, stored, _ids(others)[1], f"{where}.item")  # a new grid row gets a new id
     return {}
 
 
@@ -258,7 +368,7 @@ def _apply(fake: GoogleApiFake, form: dict, request: dict, where: str) -> dict:
     if kind == "createItem":
         return _create_item(fake, form, inner, where)
     if kind == "updateItem":
-        return _update_item(form, inner, where)
+        return _update_item(fake, form, inner, where)
     items = form.get("items", [])
     if kind == "deleteItem":
         items.pop(_index(inner.get("location"), len(items), where))

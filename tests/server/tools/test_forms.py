@@ -24,7 +24,7 @@ async def test_get_form_renders_items_compactly(mcp):
     )
     assert "4. [scale 1-5 (Not)] How satisfied are you?" in shown and "5. [date] Visit date" in shown
     assert "1. [text] About you (item=0000000a)\n   A few questions" in shown
-    assert "6. [grid] Rate each (item=0000000e) rows: Food | Venue" in shown
+    assert "6. [grid] Rate each (item=0000000e)\n   rows: Food | Venue\n   columns: Good | Bad" in shown
     legacy = await text(mcp, "get_form", form_id="legacy1")
     assert "publish settings: not available (legacy form)" in legacy and "No questions yet." in legacy
     assert "form 'nope' does not exist" in await error(mcp, "get_form", form_id="nope")
@@ -106,11 +106,27 @@ async def test_unpublished_form_and_publish_settings(mcp, google_api):
         ({"kind": "multiple_choice"}, "options: a multiple_choice question needs at least one option"),
         ({"kind": "checkbox", "options": ["a", " "]}, "options: an option must not be empty"),
         ({"kind": "dropdown", "options": ["a", "b", "a"]}, "options: each option must be different (repeated: a)"),
-        ({"kind": "short_text", "options": ["a"]}, "options: only multiple_choice, checkbox and dropdown"),
+        ({"kind": "short_text", "options": ["a"]}, "options: only multiple_choice, checkbox, dropdown, grid and"),
+        ({"kind": "rating", "options": ["a"]}, "options: only multiple_choice, checkbox, dropdown, grid and"),
         ({"kind": "scale", "scale_low": 2}, "scale: the low end must be 0 or 1 and the high end 2 to 10"),
         ({"kind": "scale", "scale_high": 11}, "scale: the low end must be 0 or 1 and the high end 2 to 10"),
         ({"kind": "scale", "scale_labels": ["only one"]}, "scale_labels: give two labels"),
-        ({"kind": "date", "scale_high": 7}, "scale_low, scale_high, scale_labels: only for scale questions"),
+        ({"kind": "date", "scale_high": 7}, "scale_high: only for scale questions (kind=date)"),
+        ({"kind": "rating", "rating_levels": 2}, "rating_levels: must be 3 to 10 (got 2)"),
+        ({"kind": "rating", "rating_levels": 11}, "rating_levels: must be 3 to 10 (got 11)"),
+        ({"kind": "rating", "rating_icon": "smiley"}, "rating_icon"),
+        ({"kind": "rating", "scale_low": 0}, "scale_low: only for scale questions (kind=rating)"),
+        ({"kind": "short_text", "rating_levels": 7}, "rating_levels: only for rating questions (kind=short_text)"),
+        (
+            {"kind": "grid", "rows": ["r"], "options": ["c"], "rating_icon": "heart", "scale_labels": ["a", "b"]},
+            "scale_labels: only for scale questions; rating_icon: only for rating questions (kind=grid)",
+        ),
+        ({"kind": "multiple_choice", "options": ["a"], "rows": ["r"]}, "rows: only for grid and checkbox_grid"),
+        ({"kind": "grid", "options": ["Yes"]}, "rows: a grid question needs at least one row"),
+        ({"kind": "checkbox_grid", "rows": ["r"]}, "options: a checkbox_grid question needs at least one option"),
+        ({"kind": "grid", "options": ["c"], "rows": ["r", " "]}, "rows: a row must not be empty"),
+        ({"kind": "checkbox_grid", "options": ["c"], "rows": ["r", "s", "r "]}, "rows: each row must be different"),
+        ({"kind": "grid", "options": ["c", "c"], "rows": ["r"]}, "options: each option must be different"),
         ({"index": 99}, "index: must be between 0 and 6 (the form has 6 items; got 99)"),
         ({"index": -1}, "index: must be between 0 and 6"),
         ({"title": "  "}, "title: must not be empty"),
@@ -179,7 +195,7 @@ async def test_responses_paging_filter_and_titles(mcp, google_api):
     one = await text(mcp, "get_form_response", form_id="form1", response_id="resp3")
     assert one == (
         "response resp3 submitted 2025-03-03T10:00:00.000Z\n"
-        "Your name\n   Chloé\nFavourite colour\n   Red\nRate each / Venue\n   Good"
+        "Your name\n   Chloé\nFavourite colour\n   Red\nRate each\n   Venue: Good"
     )
     assert "response 'resp99' of form 'form1' does not exist" in await error(
         mcp, "get_form_response", form_id="form1", response_id="resp99"
@@ -243,3 +259,197 @@ def test_standin_refuses_what_google_refuses(google_api):
     assert status == 400 and "Invalid filter" in body["error"]["message"]
     state = {"publishSettings": {"publishState": {"isPublished": True}}, "updateMask": "publish_state"}
     refused(google_api, send(google_api, "POST", "v1/forms/form1:setPublishSettings", state), "needs both")
+
+
+async def test_rating_and_grids_are_added_shown_and_updated(mcp, google_api):
+    form_id = (await call(mcp, "create_form", title="Ratings")).structured_content["formId"]
+    stars = await call(mcp, "add_form_question", form_id=form_id, title="Stars", kind="rating")
+    hearts = await text(
+        mcp, "add_form_question", form_id=form_id, title="Love", kind="rating", rating_levels=10, rating_icon="heart"
+    )
+    assert hearts.startswith("Added rating question 'Love' at position 2 (item=")
+    grid = await call(
+        mcp,
+        "add_form_question",
+        form_id=form_id,
+        title="Sessions",
+        kind="grid",
+        rows=["Keynote", "Lab 🧪"],
+        options=["Good", "Poor"],
+        required=True,
+        description="One per row",
+    )
+    days = await call(
+        mcp, "add_form_question", form_id=form_id, title="Days", kind="checkbox_grid", rows=["AM"], options=["Mo"]
+    )
+    sent = google_api.calls("forms.forms.batchUpdate")[-2].json()["requests"][0]["createItem"]["item"]
+    assert sent == {
+        "title": "Sessions",
+        "description": "One per row",
+        "questionGroupItem": {
+            "grid": {"columns": {"type": "RADIO", "options": [{"value": "Good"}, {"value": "Poor"}]}},
+            "questions": [
+                {"required": True, "rowQuestion": {"title": "Keynote"}},
+                {"required": True, "rowQuestion": {"title": "Lab 🧪"}},
+            ],
+        },
+    }
+    items = google_api.state["forms"][form_id]["items"]
+    assert [i["questionItem"]["question"]["ratingQuestion"] for i in items[:2]] == [
+        {"ratingScaleLevel": 5, "iconType": "STAR"},
+        {"ratingScaleLevel": 10, "iconType": "HEART"},
+    ]
+    assert items[3]["questionGroupItem"]["grid"]["columns"]["type"] == "CHECKBOX"
+    row_ids = [q["questionId"] for q in items[2]["questionGroupItem"]["questions"]]
+    assert grid.structured_content["questionId"] == row_ids and len(set(row_ids)) == 2
+    assert f"question={', '.join(row_ids)})" in grid.content[0].text
+    shown = await text(mcp, "get_form", form_id=form_id)
+    stars_id, grid_id, days_id = (r.structured_content["itemId"] for r in (stars, grid, days))
+    assert f"1. [rating 5 stars] Stars (item={stars_id} question=" in shown
+    assert "2. [rating 10 hearts] Love" in shown
+    assert (
+        f"3. [grid, required] Sessions (item={grid_id})\n   rows: Keynote | Lab 🧪\n   columns: Good | Poor\n"
+        "   One per row"
+    ) in shown
+    assert f"4. [checkbox grid] Days (item={days_id})\n   rows: AM\n   columns: Mo" in shown
+
+    updated = await text(
+        mcp, "update_form_question", form_id=form_id, item_id=stars_id, rating_levels=3, rating_icon="thumb_up"
+    )
+    assert updated == f"Updated item {stars_id} (rating_levels, rating_icon)."
+    assert items_of(google_api, form_id)[0]["questionItem"]["question"]["ratingQuestion"] == {
+        "ratingScaleLevel": 3,
+        "iconType": "THUMB_UP",
+    }
+    await call(mcp, "update_form_question", form_id=form_id, item_id=stars_id, rating_icon="heart")
+    assert "1. [rating 3 hearts] Stars" in await text(mcp, "get_form", form_id=form_id)
+    # New rows: a kept title keeps its question id (and so its answers), a new one gets a new id.
+    updated = await text(
+        mcp,
+        "update_form_question",
+        form_id=form_id,
+        item_id=grid_id,
+        rows=["Lab 🧪", "Dinner"],
+        options=["A", "B", "C"],
+    )
+    assert updated == f"Updated item {grid_id} (options, rows)."
+    request = google_api.calls("forms.forms.batchUpdate")[-1].json()["requests"][0]["updateItem"]
+    assert request["updateMask"] == "questionGroupItem.grid.columns.options,questionGroupItem.questions"
+    group = items_of(google_api, form_id)[2]["questionGroupItem"]
+    assert group["grid"]["columns"] == {"type": "RADIO", "options": [{"value": v} for v in "ABC"]}
+    rows = group["questions"]
+    assert [q["rowQuestion"]["title"] for q in rows] == ["Lab 🧪", "Dinner"] and all(q["required"] for q in rows)
+    assert rows[0]["questionId"] == row_ids[1] and rows[1]["questionId"] not in row_ids
+    await call(mcp, "update_form_question", form_id=form_id, item_id=days_id, required=True, rows=["AM", "PM"])
+    days_rows = items_of(google_api, form_id)[3]["questionGroupItem"]["questions"]
+    assert [q["required"] for q in days_rows] == [True, True]
+    assert "4. [checkbox grid, required] Days" in await text(mcp, "get_form", form_id=form_id)
+    await call(mcp, "update_form_question", form_id=form_id, item_id=days_id, required=False, title="Days 2")
+    assert [q["required"] for q in items_of(google_api, form_id)[3]["questionGroupItem"]["questions"]] == [False] * 2
+    assert [q["questionId"] for q in items_of(google_api, form_id)[3]["questionGroupItem"]["questions"]] == [
+        q["questionId"] for q in days_rows
+    ]
+
+    before = len(google_api.calls("forms.forms.batchUpdate"))
+    for arguments, message in [
+        ({"item_id": grid_id, "rows": []}, "rows: a grid question needs at least one row"),
+        ({"item_id": grid_id, "rows": ["a", "a"]}, "rows: each row must be different (repeated: a)"),
+        ({"item_id": grid_id, "options": []}, "options: a grid question needs at least one option"),
+        ({"item_id": grid_id, "rating_levels": 4}, f"item {grid_id} is a grid, not a rating"),
+        ({"item_id": stars_id, "rows": ["x"]}, f"rows: item {stars_id} is a rating 3 hearts question, not a grid"),
+        ({"item_id": stars_id, "options": ["x"]}, "is a rating 3 hearts question, without options"),
+        ({"item_id": stars_id, "rating_levels": 11}, "rating_levels: must be 3 to 10 (got 11)"),
+        ({"item_id": stars_id, "rating_icon": "smiley"}, "rating_icon"),
+        ({"item_id": grid_id}, "give title, description, required, options, rows or a rating setting"),
+    ]:
+        assert message in await error(mcp, "update_form_question", form_id=form_id, **arguments)
+    assert "is a multiple choice question, not a rating" in await error(
+        mcp, "update_form_question", form_id="form1", item_id="a000000b", rating_levels=5
+    )
+    assert "item 0000000a is not a question" in await error(
+        mcp, "update_form_question", form_id="form1", item_id="0000000a", rows=["x"]
+    )
+    assert len(google_api.calls("forms.forms.batchUpdate")) == before
+
+
+def items_of(google_api, form_id: str) -> list[dict]:
+    return google_api.state["forms"][form_id]["items"]
+
+
+async def test_rating_and_grid_answers_are_rendered_by_row(mcp):
+    shown = await text(mcp, "get_form", form_id="feedback1")
+    assert "1. [rating 5 stars, required] Overall (item=a000000a question=3000000a)" in shown
+    assert (
+        "2. [grid, required] Sessions (item=3000000b)\n   rows: Keynote | Lab\n   columns: Good | Fair | Poor" in shown
+    )
+    assert (
+        "3. [checkbox grid] Days attended (item=3000000c)\n   rows: Morning | Evening\n   columns: Mon | Tue" in shown
+    )
+    listed = (await text(mcp, "list_form_responses", form_id="feedback1")).splitlines()
+    assert listed == [
+        "response fb1 submitted 2025-04-01T09:30:00.000Z",
+        "   Overall: 4; Sessions: Keynote: Good | Lab: Poor; Days attended: Morning: Mon, Tue | Evening: Tue",
+        "response fb2 submitted 2025-04-02T09:30:00.000Z",
+        "   Overall: 5; Sessions: Keynote: Fair | Lab: Good; Days attended: Evening: Mon; "
+        "(deleted question 4000000f): Good",
+    ]
+    one = await text(mcp, "get_form_response", form_id="feedback1", response_id="fb1")
+    assert one == (
+        "response fb1 submitted 2025-04-01T09:30:00.000Z\n"
+        "Overall\n   4\n"
+        "Sessions\n   Keynote: Good\n   Lab: Poor\n"
+        "Days attended\n   Morning: Mon, Tue\n   Evening: Tue"
+    )
+
+
+def test_standin_refuses_bad_ratings_and_grids(google_api):
+    path = "v1/forms/feedback1:batchUpdate"
+
+    def create(item: dict) -> tuple[int, dict]:
+        revision = google_api.state["forms"]["feedback1"]["revisionId"]
+        request = {"createItem": {"item": {"title": "x", **item}, "location": {"index": 0}}}
+        return send(google_api, "POST", path, {"requests": [request], "writeControl": {"requiredRevisionId": revision}})
+
+    def rating(levels: int, icon: str = "STAR") -> dict:
+        return {"questionItem": {"question": {"ratingQuestion": {"ratingScaleLevel": levels, "iconType": icon}}}}
+
+    def grid(columns: dict | None, titles: list, **extra) -> dict:
+        questions = [{"rowQuestion": {"title": title}} for title in titles]
+        return {
+            "questionGroupItem": {
+                "grid": {**({"columns": columns} if columns else {}), **extra},
+                "questions": questions,
+            }
+        }
+
+    radio = {"type": "RADIO", "options": [{"value": "a"}, {"value": "b"}]}
+    cases = [
+        (rating(2), "ratingScaleLevel: must be 3 to 10"),
+        (rating(11), "ratingScaleLevel: must be 3 to 10"),
+        (rating(5, "SMILEY"), "iconType: must be STAR, HEART or THUMB_UP"),
+        (grid(None, ["r"]), "grid.columns is required"),
+        (grid(radio, []), "questions: at least one question is required"),
+        (grid(radio, ["r", "r"]), "duplicate row titles"),
+        (grid(radio, [""]), "rowQuestion.title is required"),
+        (grid({"type": "DROP_DOWN", "options": [{"value": "a"}]}, ["r"]), "must be RADIO or CHECKBOX"),
+        (grid({"type": "RADIO", "options": []}, ["r"]), "columns.options: at least one option is required"),
+        (grid({"type": "RADIO", "options": [{"value": "a"}, {"value": "a"}]}, ["r"]), "duplicate option values"),
+        (grid({"type": "RADIO", "options": [{"value": "a"}, {"isOther": True}]}, ["r"]), "isOther is not allowed"),
+        (grid(radio, ["r"], rows=["r"]), 'Unknown name "rows"'),
+        ({"questionItem": {"question": {"rowQuestion": {"title": "r"}}}}, "only allowed in a questionGroupItem"),
+    ]
+    for item, message in cases:
+        status, body = create(item)
+        assert status == 400 and message in body["error"]["message"], (item, body)
+    group = grid(radio, ["r"])
+    group["questionGroupItem"]["questions"][0]["questionId"] = "4000000a"  # a row of the Sessions grid
+    status, body = create(group)
+    assert status == 400 and "questionId 4000000a is already used" in body["error"]["message"]
+    # A row given another item's question id by an update is refused too.
+    revision = google_api.state["forms"]["feedback1"]["revisionId"]
+    rows = {"questionGroupItem": {"questions": [{"questionId": "3000000a", "rowQuestion": {"title": "r"}}]}}
+    update = {"item": rows, "location": {"index": 2}, "updateMask": "questionGroupItem.questions"}
+    body = {"requests": [{"updateItem": update}], "writeControl": {"requiredRevisionId": revision}}
+    status, answer = send(google_api, "POST", path, body)
+    assert status == 400 and "questionId 3000000a is already used" in answer["error"]["message"]
+    assert len(google_api.state["forms"]["feedback1"]["items"]) == 3
