@@ -52,13 +52,16 @@ def request(
     method: str,
     target: str,
     headers: dict[str, str],
-    body: Iterable[bytes] = (),
+    body: bytes | Iterable[bytes] = (),
     *,
     chunked: bool = False,
     timeout: float = 60.0,
 ) -> RawResponse:
     """Send the request, streaming ``body`` until it ends or the server answers; then read the answer.
 
+    ``body`` as bytes goes out with the head in one write, as a client sends a small request: a server
+    answering from the head alone then has the whole request read (a body arriving after it closed
+    would be answered with a reset, which can discard its answer before it is read).
     Without ``chunked`` the caller gives ``Content-Length`` in ``headers`` (or none at all).
     """
     started = time.monotonic()
@@ -66,11 +69,14 @@ def request(
     head = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     if chunked:
         head += "Transfer-Encoding: chunked\r\n"
-    sent = 0
+    whole = body if isinstance(body, bytes) else b""
+    assert not (chunked and whole), "a chunked body is given as pieces"
+    pieces: Iterable[bytes] = () if isinstance(body, bytes) else body
+    sent = len(whole)
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall((head + "\r\n").encode("latin-1"))
+        sock.sendall((head + "\r\n").encode("latin-1") + whole)
         try:
-            for piece in body:
+            for piece in pieces:
                 readable, _, _ = select.select([sock], [], [], 0)
                 if readable:  # the server answered before the body ended
                     break

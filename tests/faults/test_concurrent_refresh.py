@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 
 import httpx2
 import pytest
 
 from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc
-from tests.server.oauth_client import CLIENT_REDIRECT, _follow_to_client, discover, login, pkce_pair
+from tests.server.oauth_client import authorize, login
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def test_two_processes_refreshing_one_users_google_token_both_keep_working(
     token at once. Only one may refresh; the other must use its result, and nobody signs in again."""
     google_oauth.signed_in = "race@example.com"
     user = login(cluster.mcp_url)
-    assert expire_upstream_tokens(moto, cluster.token_store, cluster.key) == 1
+    assert expire_upstream_tokens(moto, cluster.token_store, cluster.cipher) == 1
     google_oauth.expire_all_access_tokens()
     refreshes_before = google_oauth.refresh_grants
     # Google takes a second to answer the refresh: both processes are in the middle of it together.
@@ -52,45 +51,17 @@ def test_two_processes_refreshing_one_users_google_token_both_keep_working(
     assert all(not a.json()["result"].get("isError") for a in answers), [a.text[:300] for a in answers]
     assert google_oauth.refresh_grants - refreshes_before == 1, "only one process may refresh the token"
     # The stored refresh token is the current one: the next refresh works too.
-    assert expire_upstream_tokens(moto, cluster.token_store, cluster.key) == 1
+    assert expire_upstream_tokens(moto, cluster.token_store, cluster.cipher) == 1
     google_oauth.expire_all_access_tokens()
     again = rpc(cluster.mcp_url, user.access_token, call_tool("list_gmail_labels"))
     assert again.status_code == 200 and not again.json()["result"].get("isError"), again.text
     assert not [e for e in cluster.log_events() if e.get("event") == "token_family_revoked"]
 
 
-def _code(mcp_url: str) -> tuple[dict, str, str, str, str]:
+def _code_exchange(mcp_url: str) -> dict[str, str]:
+    """A fresh authorization code's token request, as the client would send it."""
     with httpx2.Client(timeout=30, follow_redirects=False) as http:
-        found = discover(http, mcp_url)
-        meta = found.metadata
-        client_id = http.post(
-            meta["registration_endpoint"],
-            json={
-                "client_name": "race",
-                "redirect_uris": [CLIENT_REDIRECT],
-                "token_endpoint_auth_method": "none",
-                "grant_types": ["authorization_code", "refresh_token"],
-                "response_types": ["code"],
-            },
-        ).json()["client_id"]
-        verifier, challenge = pkce_pair()
-        state = secrets.token_urlsafe(8)
-        callback = _follow_to_client(
-            http,
-            http.get(
-                meta["authorization_endpoint"],
-                params={
-                    "response_type": "code",
-                    "client_id": client_id,
-                    "redirect_uri": CLIENT_REDIRECT,
-                    "state": state,
-                    "code_challenge": challenge,
-                    "code_challenge_method": "S256",
-                    "resource": found.resource_metadata["resource"],
-                },
-            ),
-        )
-        return meta, client_id, callback["code"][0], verifier, found.resource_metadata["resource"]
+        return authorize(http, mcp_url, client_name="race").token_request()
 
 
 def test_an_authorization_code_exchanged_twice_at_once_is_refused_and_revokes_its_tokens(
@@ -99,17 +70,9 @@ def test_an_authorization_code_exchanged_twice_at_once_is_refused_and_revokes_it
     """RFC 6749 §4.1.2: a code presented twice is taken for stolen; the tokens it granted are revoked, as
     when it is replayed later, also when the two exchanges overlap on two processes."""
     google_oauth.signed_in = "code-race@example.com"
-    meta, client_id, code, verifier, resource = _code(cluster.mcp_url)
+    form = _code_exchange(cluster.mcp_url)
     # Deleting the used code takes S3 a second: both processes read it before either removed it.
     s3_proxy.add("delay", method="DELETE", path="mcp-authorization-codes", seconds=1.0, times=2)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": CLIENT_REDIRECT,
-        "client_id": client_id,
-        "code_verifier": verifier,
-        "resource": resource,
-    }
 
     async def both():
         async with httpx2.AsyncClient(timeout=60) as http:
@@ -141,16 +104,8 @@ def test_a_code_presented_while_its_first_exchange_is_finishing_revokes_the_toke
     """The other order: the first exchange has recorded the spent code and is releasing its claim (slowly)
     when the second arrives; the second finds the record and revokes what the first was given."""
     google_oauth.signed_in = "code-race-late@example.com"
-    meta, client_id, code, verifier, resource = _code(cluster.mcp_url)
+    form = _code_exchange(cluster.mcp_url)
     s3_proxy.add("delay", method="DELETE", path="mcp-consumed-grants", seconds=2.0, times=1)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": CLIENT_REDIRECT,
-        "client_id": client_id,
-        "code_verifier": verifier,
-        "resource": resource,
-    }
     mark = s3_proxy.mark()
 
     async def both():

@@ -112,56 +112,73 @@ def _follow_to_client(http: httpx2.Client, response: httpx2.Response) -> dict[st
     raise AssertionError("too many redirects")
 
 
+@dataclass
+class Authorized:
+    """A registered client's authorization code, not exchanged yet."""
+
+    discovery: Discovery
+    client_id: str
+    code: str
+    verifier: str
+
+    def token_request(self) -> dict[str, str]:
+        """The form of the code's exchange at the token endpoint."""
+        return {
+            "grant_type": "authorization_code",
+            "code": self.code,
+            "redirect_uri": CLIENT_REDIRECT,
+            "client_id": self.client_id,
+            "code_verifier": self.verifier,
+            "resource": self.discovery.resource_metadata["resource"],
+        }
+
+
+def authorize(http: httpx2.Client, mcp_url: str, client_name: str = "spec-following test client") -> Authorized:
+    """Discovery, registration and the authorization request through consent: the code the client receives."""
+    found = discover(http, mcp_url)
+    meta = found.metadata
+    registration = http.post(
+        meta["registration_endpoint"],
+        json={
+            "client_name": client_name,
+            "redirect_uris": [CLIENT_REDIRECT],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none",
+        },
+    )
+    assert registration.status_code == 201, registration.text
+    client_id = registration.json()["client_id"]
+    verifier, challenge = pkce_pair()
+    state = secrets.token_urlsafe(16)
+    authorize = http.get(
+        meta["authorization_endpoint"],
+        params={
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": CLIENT_REDIRECT,
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "resource": found.resource_metadata["resource"],
+        },
+    )
+    callback = _follow_to_client(http, authorize)
+    assert callback.get("state") == [state], callback
+    assert "code" in callback, callback
+    return Authorized(found, client_id, callback["code"][0], verifier)
+
+
 def login(mcp_url: str, *, http: httpx2.Client | None = None) -> Login:
     """The whole flow; returns the server-issued tokens."""
     own = http is None
     http = http or httpx2.Client(timeout=30, follow_redirects=False)
     try:
-        found = discover(http, mcp_url)
-        meta = found.metadata
-        registration = http.post(
-            meta["registration_endpoint"],
-            json={
-                "client_name": "spec-following test client",
-                "redirect_uris": [CLIENT_REDIRECT],
-                "grant_types": ["authorization_code", "refresh_token"],
-                "response_types": ["code"],
-                "token_endpoint_auth_method": "none",
-            },
-        )
-        assert registration.status_code == 201, registration.text
-        client_id = registration.json()["client_id"]
-        verifier, challenge = pkce_pair()
-        state = secrets.token_urlsafe(16)
-        authorize = http.get(
-            meta["authorization_endpoint"],
-            params={
-                "response_type": "code",
-                "client_id": client_id,
-                "redirect_uri": CLIENT_REDIRECT,
-                "state": state,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-                "resource": found.resource_metadata["resource"],
-            },
-        )
-        callback = _follow_to_client(http, authorize)
-        assert callback.get("state") == [state], callback
-        assert "code" in callback, callback
-        token = http.post(
-            meta["token_endpoint"],
-            data={
-                "grant_type": "authorization_code",
-                "code": callback["code"][0],
-                "redirect_uri": CLIENT_REDIRECT,
-                "client_id": client_id,
-                "code_verifier": verifier,
-                "resource": found.resource_metadata["resource"],
-            },
-        )
+        authorized = authorize(http, mcp_url)
+        token = http.post(authorized.discovery.metadata["token_endpoint"], data=authorized.token_request())
         assert token.status_code == 200, token.text
         body = token.json()
-        return Login(body["access_token"], body.get("refresh_token"), client_id, found)
+        return Login(body["access_token"], body.get("refresh_token"), authorized.client_id, authorized.discovery)
     finally:
         if own:
             http.close()

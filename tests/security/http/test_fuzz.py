@@ -228,7 +228,7 @@ def _send_raw(target, method: str, path: str, sent_headers: dict, body: bytes) -
     """Paths and headers exactly as chosen (no client normalizes them away)."""
     sent_headers = {**sent_headers, "Content-Length": str(len(body)), "Connection": "close"}
     target_path = path.encode("utf-8", "surrogatepass").decode("latin-1")
-    answer = raw_request(target.port, method, target_path, sent_headers, [body] if body else [], timeout=30)
+    answer = raw_request(target.port, method, target_path, sent_headers, body, timeout=30)
     return f"{method} {path[:120]}", answer.status, answer.body.decode("utf-8", "replace")
 
 

@@ -65,8 +65,9 @@ def _stopped_within(process, sigterm_at: float, budget: float) -> float:
     return took
 
 
-def test_a_slow_call_in_flight_at_sigterm_gets_its_real_answer(google_oauth, google_api, slow_google, tmp_path):
-    slow_google.add("delay", method="GET", path="/gmail/v1/users/me/labels", seconds=3, times=1)
+def _sigterm_during(google_oauth, slow_google, tmp_path, tool: str, arguments: dict) -> tuple[bool, str]:
+    """Call ``tool`` while Google's answer to its label lookup is held; SIGTERM the server meanwhile.
+    Returns the call's answer, once the process has stopped within ECS's stop timeout."""
     with single_user_server(
         google_oauth,
         tmp_path,
@@ -74,14 +75,20 @@ def test_a_slow_call_in_flight_at_sigterm_gets_its_real_answer(google_oauth, goo
         GOOGLE_API_ROOT_URL=slow_google.url,
         WORKSPACE_MCP_STOP_TIMEOUT_SECONDS=str(STOP_TIMEOUT),
     ) as target:
-        thread, outcome = _call_in_background(target.url(f"{PREFIX}/mcp"), "list_gmail_labels", {})
+        thread, outcome = _call_in_background(target.url(f"{PREFIX}/mcp"), tool, arguments)
         _wait_for(slow_google, "GET", "/labels")
         sigterm_at = time.monotonic()
         target.process.process.send_signal(signal.SIGTERM)
         thread.join(timeout=30)
-        is_error, text = _result(outcome)
-        assert not is_error and "INBOX" in text, text
+        answer = _result(outcome)  # an answer, not a dropped connection or a 500
         _stopped_within(target.process.process, sigterm_at, STOP_TIMEOUT)
+        return answer
+
+
+def test_a_slow_call_in_flight_at_sigterm_gets_its_real_answer(google_oauth, google_api, slow_google, tmp_path):
+    slow_google.add("delay", method="GET", path="/gmail/v1/users/me/labels", seconds=3, times=1)
+    is_error, text = _sigterm_during(google_oauth, slow_google, tmp_path, "list_gmail_labels", {})
+    assert not is_error and "INBOX" in text, text
 
 
 def test_a_call_that_would_write_after_the_cut_off_stops_before_the_write(
@@ -89,21 +96,7 @@ def test_a_call_that_would_write_after_the_cut_off_stops_before_the_write(
 ):
     # The label lookup is in flight at SIGTERM; the write would come after it, when no request may start.
     slow_google.add("delay", method="GET", path="/gmail/v1/users/me/labels", seconds=2, times=1)
-    with single_user_server(
-        google_oauth,
-        tmp_path,
-        PREFIX,
-        GOOGLE_API_ROOT_URL=slow_google.url,
-        WORKSPACE_MCP_STOP_TIMEOUT_SECONDS=str(STOP_TIMEOUT),
-    ) as target:
-        thread, outcome = _call_in_background(
-            target.url(f"{PREFIX}/mcp"), "modify_gmail_labels", {"message_ids": ["m-1"], "add_labels": ["STARRED"]}
-        )
-        _wait_for(slow_google, "GET", "/labels")
-        sigterm_at = time.monotonic()
-        target.process.process.send_signal(signal.SIGTERM)
-        thread.join(timeout=30)
-        is_error, text = _result(outcome)  # an answer, not a dropped connection or a 500
-        assert is_error and "not sent" in text and "again" in text, text
-        assert not slow_google.requests("POST", "batchModify"), "the write went out while the server was stopping"
-        _stopped_within(target.process.process, sigterm_at, STOP_TIMEOUT)
+    arguments = {"message_ids": ["m-1"], "add_labels": ["STARRED"]}
+    is_error, text = _sigterm_during(google_oauth, slow_google, tmp_path, "modify_gmail_labels", arguments)
+    assert is_error and "not sent" in text and "again" in text, text
+    assert not slow_google.requests("POST", "batchModify"), "the write went out while the server was stopping"
