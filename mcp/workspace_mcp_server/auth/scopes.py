@@ -26,16 +26,14 @@ def grantable_scopes(default: Iterable[str]) -> list[str]:
     """``default`` (what the enabled tools need) plus the narrower scopes each of them implies."""
     scopes = list(dict.fromkeys([*IDENTITY_SCOPES, *default]))
     for scope in list(scopes):
-        narrower = IMPLIES.get(scope)
-        if narrower and narrower not in scopes:
-            scopes.append(narrower)
+        scopes.extend(sorted(IMPLIES.get(scope, frozenset()) - set(scopes)))
     return scopes
 
 
 def effective(granted: Iterable[str]) -> set[str]:
     """The granted scopes plus the narrower ones they imply."""
     granted = set(granted)
-    return granted | {IMPLIES[scope] for scope in granted if scope in IMPLIES}
+    return granted.union(*(IMPLIES.get(scope, frozenset()) for scope in granted))
 
 
 def missing_scopes(required: Iterable[str], granted: Iterable[str]) -> list[str]:

@@ -57,15 +57,17 @@ SERVICES: tuple[Service, ...] = (
     _read_write("tasks", "Tasks", "tasks", "v1", s.TASKS_READ, s.TASKS_WRITE),
     _read_write("contacts", "Contacts (People API)", "people", "v1", s.CONTACTS_READ, s.CONTACTS_WRITE),
     _read_write("forms", "Forms", "forms", "v1", s.FORMS_BODY_READ, s.FORMS_BODY, s.FORMS_RESPONSES_READ),
-    # Reading, posting and reacting are granted one by one. chat.messages (edit, delete) covers all three;
-    # a broad scope implies one narrower scope here, and reading is the one its tools' users need.
+    # Reading, posting and reacting are granted one by one; chat.messages (edit, delete) covers all three.
     Service(
         "chat",
         "Chat",
         "chat",
         "v1",
         (s.CHAT_SPACES_READ, s.CHAT_MESSAGES_READ, s.CHAT_MESSAGES_CREATE, s.CHAT_REACTIONS_CREATE, s.CHAT_MESSAGES),
-        ((s.CHAT_MESSAGES, s.CHAT_MESSAGES_READ),),
+        tuple(
+            (s.CHAT_MESSAGES, narrow)
+            for narrow in (s.CHAT_MESSAGES_READ, s.CHAT_MESSAGES_CREATE, s.CHAT_REACTIONS_CREATE)
+        ),
     ),
     _read_write("slides", "Slides", "slides", "v1", s.SLIDES_READ, s.SLIDES_WRITE),
     Service(
@@ -93,5 +95,6 @@ NAMES = tuple(BY_NAME)
 APIS = {service.api: service.version for service in SERVICES}
 #: Discovery name -> the scopes it accepts, narrow to broad.
 SCOPES_BY_API = {service.api: service.scopes for service in SERVICES}
-#: Broad scope -> the narrower scope it makes redundant.
-IMPLIES = {broad: narrow for service in SERVICES for broad, narrow in service.implies}
+_IMPLIED = [pair for service in SERVICES for pair in service.implies]
+#: Broad scope -> the narrower scopes it makes redundant.
+IMPLIES = {broad: frozenset(narrow for b, narrow in _IMPLIED if b == broad) for broad, _ in _IMPLIED}

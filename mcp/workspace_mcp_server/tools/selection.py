@@ -63,5 +63,5 @@ class ToolSelection:
         wanted = {google_scopes.OPENID, google_scopes.USERINFO_EMAIL}
         for spec in self.tools():
             wanted.update(spec.scopes)
-        implied = {IMPLIES.get(scope) for scope in wanted}
+        implied = set().union(*(IMPLIES.get(scope, frozenset()) for scope in wanted))
         return sorted(wanted - implied)

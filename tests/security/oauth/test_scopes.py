@@ -8,6 +8,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 
 from tests.fakes.oauth_steps import OAuthSteps, jwt_claims
+from tests.security.oauth.conftest import start
 
 IDENTITY = "openid https://www.googleapis.com/auth/userinfo.email"
 GMAIL_READ = "https://www.googleapis.com/auth/gmail.readonly"
@@ -109,3 +110,29 @@ def test_refresh_cannot_widen_the_grant(steps: OAuthSteps):
     same = steps.refresh(client_id, tokens.refresh_token)
     assert same.status_code == 200, same.text
     assert set(same.json()["scope"].split()) == {*IDENTITY.split(), GMAIL_READ}
+
+
+def test_a_broad_scope_grants_the_tools_of_the_narrower_ones_it_covers(
+    google_oauth, google_api, moto, tmp_path_factory
+):
+    """chat.messages covers reading, posting and reacting (each also grantable alone): a token with it sees
+    and calls those tools, and the server asks Google for it alone, not next to the scopes it covers."""
+    chat = "https://www.googleapis.com/auth/chat."
+    public_url, _, running = start(
+        google_oauth,
+        google_api,
+        moto,
+        tmp_path_factory,
+        WORKSPACE_MCP_SERVICES="chat",
+        WORKSPACE_MCP_TOOL_TIER="complete",
+    )
+    with running:
+        steps = OAuthSteps(public_url)
+        _, tokens = steps.sign_in(scope=f"{IDENTITY} {chat}spaces.readonly {chat}messages")
+        assert upstream_scopes(google_oauth) == {*IDENTITY.split(), f"{chat}spaces.readonly", f"{chat}messages"}
+        names, result = asyncio.run(_list_and_call(steps.resource, tokens.access_token, "list_chat_spaces"))
+        assert {"list_chat_messages", "send_chat_message", "add_chat_reaction", "delete_chat_message"} <= names, names
+        assert not result.is_error, result
+        _, default = steps.sign_in()  # no scope asked: what the enabled tools need, without redundant ones
+        assert set(default.scope.split()) == {*IDENTITY.split(), f"{chat}spaces.readonly", f"{chat}messages"}
+        steps.http.close()

@@ -12,6 +12,6 @@ TOOLS = {
     "update_chat_message": ("extended", "destructive"),
     "delete_chat_message": ("complete", "destructive"),
 }
-# chat.messages (edit, delete) makes chat.messages.readonly redundant.
-SCOPES = ("chat.spaces.readonly", "chat.messages.create", "chat.messages.reactions.create", "chat.messages")
+# chat.messages (edit, delete) makes reading, posting and reacting (each granted alone) redundant.
+SCOPES = ("chat.spaces.readonly", "chat.messages")
 READ_ONLY_SCOPES = ("chat.spaces.readonly", "chat.messages.readonly")
