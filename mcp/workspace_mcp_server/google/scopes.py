@@ -38,3 +38,5 @@ CHAT_MESSAGES_READ = _BASE + "chat.messages.readonly"
 CHAT_MESSAGES_CREATE = _BASE + "chat.messages.create"
 CHAT_REACTIONS_CREATE = _BASE + "chat.messages.reactions.create"
 CHAT_MESSAGES = _BASE + "chat.messages"  # the only user scope that edits and deletes messages
+KEEP_READ = _BASE + "keep.readonly"
+KEEP_WRITE = _BASE + "keep"

@@ -87,6 +87,7 @@ SERVICES: tuple[Service, ...] = (
     ),
     # No OAuth scopes: the Custom Search JSON API takes the server's API key, never a user's token.
     Service("search", "Programmable Search", "customsearch", "v1"),
+    _read_write("keep", "Keep", "keep", "v1", s.KEEP_READ, s.KEEP_WRITE),
 )
 
 BY_NAME = {service.name: service for service in SERVICES}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,18 @@ def test_catalog_names_each_service_api_and_scopes():
 def test_the_server_readme_shows_the_catalog_as_generated():
     readme = (Path(__file__).parents[3] / "mcp" / "README.md").read_text()
     assert catalog() in readme, "mcp/README.md: re-run python -m workspace_mcp_server.tools.catalog into ## Tools"
+
+
+def test_hand_written_service_lists_name_every_service():
+    """The service lists written out in the READMEs follow the service descriptor."""
+    root = Path(__file__).parents[3]
+    names = ",".join(service.name for service in SERVICES)
+    assert f"comma list of `{names}`" in (root / "mcp" / "README.md").read_text(), (
+        "mcp/README.md: WORKSPACE_MCP_SERVICES"
+    )
+    overview = re.search(r"over (\w+) Google services \(([^;]+);", " ".join((root / "README.md").read_text().split()))
+    assert overview, "README.md: the server's bullet names its Google services"
+    numbers = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    assert overview[1] == numbers.split()[len(SERVICES)], "README.md: the number of Google services"
+    titles = {service.title.split(" (")[0] for service in SERVICES}
+    assert set(overview[2].split(", ")) == titles, "README.md: the server's bullet lists every service"
