@@ -108,7 +108,7 @@ def test_scopes(environ, scopes):
             "WORKSPACE_MCP_TOOL_TIER: must be one of core, extended, complete (got 'all')",
         ),
         ({"WORKSPACE_MCP_READ_ONLY": "maybe"}, "WORKSPACE_MCP_READ_ONLY: must be true or false (got 'maybe')"),
-        ({"WORKSPACE_MCP_SERVICES": "gmail,keep"}, "WORKSPACE_MCP_SERVICES: unknown service 'keep'"),
+        ({"WORKSPACE_MCP_SERVICES": "gmail,photos"}, "WORKSPACE_MCP_SERVICES: unknown service 'photos'"),
     ],
 )
 def test_selection_errors_name_the_variable(environ, message):
