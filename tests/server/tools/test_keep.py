@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastmcp import Client
+from fastmcp.client.transports import StreamableHttpTransport
 
 from tests.fakes.google.keep import JPEG, PNG
-from tests.server.tools.conftest import ACCESS_TOKEN, call, error, text
+from tests.fakes.server_process import run_server
+from tests.server.tools.conftest import ACCESS_TOKEN, call, error, seed_credentials, text, tools_env
 from tests.server.tools.expected import AUTH
 from tests.server.tools.test_drive_files import blob
 from tests.server.tools.test_selection import listed
@@ -300,6 +303,21 @@ async def test_read_only_mode_lists_only_reading_tools_and_asks_for_keep_readonl
     assert not complete["share_keep_note"].annotations.destructive_hint
     assert AUTH + "keep" in ToolSelection(services=keep).scopes()
     assert AUTH + "keep.readonly" not in ToolSelection(services=keep).scopes()
+
+
+async def test_read_only_server_with_keep_alone(google_api, tmp_path):
+    """A server started read-only with only keep: three tools, and a keep.readonly token is all they need."""
+    token = "ya29.keep-read-only"
+    google_api.add_token(token, [AUTH + "keep.readonly"])
+    seed_credentials(tmp_path / "creds", token, ToolSelection(read_only=True, services=("keep",)).scopes())
+    env = tools_env(tmp_path / "creds", google_api, WORKSPACE_MCP_READ_ONLY="true", WORKSPACE_MCP_SERVICES="keep")
+    with run_server(env, log_path=tmp_path / "server.log") as server:
+        async with Client(StreamableHttpTransport(server.url("/mcp"))) as client:
+            tools = {tool.name for tool in await client.list_tools()}
+            note = await client.call_tool("get_keep_note", {"note": "notes/groceries"})
+    assert tools == {"list_keep_notes", "get_keep_note", "download_keep_attachment"}
+    assert "[x] Milk" in note.content[0].text
+    assert google_api.calls("keep.notes.get")[-1].token == token
 
 
 def test_standin_refuses_what_google_refuses(google_api):
