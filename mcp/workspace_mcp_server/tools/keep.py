@@ -27,7 +27,8 @@ MAX_ITEM_TEXT = 1000
 MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024  # what one tool reply carries as base64 comfortably
 PREVIEW = 80
 WORKSPACE_ONLY = (
-    " (Google offers the Keep API to Google Workspace accounts only; a personal Google account is refused this way.)"
+    " (If you signed in with a personal Google account, that is why: Google offers the Keep API to Google "
+    "Workspace accounts only.)"
 )
 _ID = re.compile(r"[A-Za-z0-9_.~-]{1,200}")
 
@@ -149,7 +150,8 @@ async def list_keep_notes(
     )
     terms += [f'{term} "{_timestamp(field, value)}"' for field, term, value in bounds if value]
     listing = await _keep(
-        lambda s: s.notes().list(filter=" AND ".join(terms), pageSize=page_size, pageToken=page_token)
+        lambda s: s.notes().list(filter=" AND ".join(terms), pageSize=page_size, pageToken=page_token),
+        what="your Keep notes",
     )
     notes, token = listing.get("notes", []), listing.get("nextPageToken")
     text = "\n".join(_line(note) for note in notes) or ("No trashed notes." if trashed else "No notes.")

@@ -278,8 +278,8 @@ async def test_read_only_token_missing_scopes_and_personal_accounts(mcp, google_
     google_api.fail("keep.notes.list", 403, message="The caller does not have permission")
     refusal = await error(mcp, "list_keep_notes")
     assert refusal == (
-        "Permission denied on the requested item: The caller does not have permission (Google offers the Keep API "
-        "to Google Workspace accounts only; a personal Google account is refused this way.)"
+        "Permission denied on your Keep notes: The caller does not have permission (If you signed in with a personal "
+        "Google account, that is why: Google offers the Keep API to Google Workspace accounts only.)"
     )
     google_api.fail("keep.notes.get", 429, times=10)
     try:
