@@ -38,11 +38,18 @@ class ServerKind:
     expected_tools: int | None = None  # "every tool loaded": tools/list must return exactly this many
 
 
+def every_tool() -> dict[str, str]:
+    """The selection that serves every tool: the complete tier of every service, opt-in ones included."""
+    from workspace_mcp_server.google.services import NAMES
+
+    return {"WORKSPACE_MCP_TOOL_TIER": "complete", "WORKSPACE_MCP_SERVICES": ",".join(NAMES)}
+
+
 def complete_tier_size() -> int:
     """How many tools our complete tier has, from the tools package's own selection."""
     from workspace_mcp_server.tools.selection import ToolSelection
 
-    return len(ToolSelection.from_env({"WORKSPACE_MCP_TOOL_TIER": "complete"}).tool_names())
+    return len(ToolSelection.from_env(every_tool()).tool_names())
 
 
 def ours_command(extra_env: dict[str, str] | None = None) -> Callable[[int, Path], tuple[list[str], dict[str, str]]]:
@@ -55,7 +62,7 @@ def ours_command(extra_env: dict[str, str] | None = None) -> Callable[[int, Path
                 "MCP_SINGLE_USER_MODE": "1",
                 "GOOGLE_OAUTH_CLIENT_SECRET": "benchmark-secret",
                 "GOOGLE_MCP_CREDENTIALS_DIR": str(creds),
-                "WORKSPACE_MCP_TOOL_TIER": "complete",
+                **every_tool(),
                 # Every tool loaded: the search service needs its key and engine id to be served at all.
                 SEARCH_KEY_VARIABLE: "benchmark-search-key",
                 SEARCH_ENGINE_VARIABLE: "benchmark-engine",

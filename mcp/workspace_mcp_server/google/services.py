@@ -20,6 +20,9 @@ class Service:
     scopes: what that API accepts, narrow to broad (a missing-scope error names the narrowest the
     method takes). implies: (broad, narrow) pairs; asking for narrow next to broad is redundant.
     cloud_api: the API to enable in the Google Cloud project (``gcloud services enable``).
+    opt_in: served only when ``WORKSPACE_MCP_SERVICES`` names it. For a service whose scopes Google
+    grants only where a Workspace administrator has allowed them: Google refuses a whole sign-in that
+    asks for such a scope elsewhere, so every other user would lose access if it were asked by default.
     """
 
     name: str
@@ -29,15 +32,18 @@ class Service:
     scopes: tuple[str, ...] = ()
     implies: tuple[tuple[str, str], ...] = ()
     cloud_api: str = ""
+    opt_in: bool = False
 
     def __post_init__(self) -> None:
         if not self.cloud_api:
             object.__setattr__(self, "cloud_api", f"{self.api}.googleapis.com")
 
 
-def _read_write(name: str, title: str, api: str, version: str, read: str, write: str, *more: str) -> Service:
+def _read_write(
+    name: str, title: str, api: str, version: str, read: str, write: str, *more: str, opt_in: bool = False
+) -> Service:
     """The common shape: a read-only scope, a full scope that implies it, and maybe others after them."""
-    return Service(name, title, api, version, (read, write, *more), ((write, read),))
+    return Service(name, title, api, version, (read, write, *more), ((write, read),), opt_in=opt_in)
 
 
 SERVICES: tuple[Service, ...] = (
@@ -87,11 +93,15 @@ SERVICES: tuple[Service, ...] = (
     ),
     # No OAuth scopes: the Custom Search JSON API takes the server's API key, never a user's token.
     Service("search", "Programmable Search", "customsearch", "v1"),
-    _read_write("keep", "Keep", "keep", "v1", s.KEEP_READ, s.KEEP_WRITE),
+    # Google grants the Keep scopes only to Workspace users whose administrator allowed this OAuth
+    # client for them (domain-wide delegation); asked anywhere else, the whole sign-in is refused.
+    _read_write("keep", "Keep", "keep", "v1", s.KEEP_READ, s.KEEP_WRITE, opt_in=True),
 )
 
 BY_NAME = {service.name: service for service in SERVICES}
 NAMES = tuple(BY_NAME)
+#: What ``WORKSPACE_MCP_SERVICES`` unset serves: every service but the opt-in ones.
+DEFAULT_NAMES = tuple(service.name for service in SERVICES if not service.opt_in)
 #: Discovery name -> version of every API the tools call.
 APIS = {service.api: service.version for service in SERVICES}
 #: Discovery name -> the scopes it accepts, narrow to broad.

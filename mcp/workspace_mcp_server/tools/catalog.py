@@ -14,11 +14,14 @@ from .selection import ToolSelection
 
 def markdown() -> str:
     all_specs = specs()
-    counts = [f"{tier} {len(ToolSelection(tier=tier).tools())}" for tier in TIERS]
-    read_only = len(ToolSelection(read_only=True).tools())
+    every = tuple(service.name for service in SERVICES)
+    counts = [f"{tier} {len(ToolSelection(tier=tier, services=every).tools())}" for tier in TIERS]
+    read_only = len(ToolSelection(read_only=True, services=every).tools())
+    opt_in = ", ".join(service.title for service in SERVICES if service.opt_in)
     lines = [
         f"{len(all_specs)} tools. Tiers are cumulative ({' / '.join(counts)}); read-only mode keeps the "
-        f"{read_only} tools marked R (and asks only read-only scopes).",
+        f"{read_only} tools marked R (and asks only read-only scopes). Opt-in services ({opt_in}) are "
+        "served only when `WORKSPACE_MCP_SERVICES` names them.",
         "",
     ]
     for service in SERVICES:
@@ -41,7 +44,8 @@ def _needs(service: Service) -> str:
     """The API to enable in the Google Cloud project and the scopes the consent screen must list."""
     short = [scope.rsplit("/", 1)[-1] for scope in service.scopes]
     granted = f"scopes {', '.join(f'`{s}`' for s in short)}" if short else "no OAuth scope (an API key)"
-    return f"Enable `{service.cloud_api}`; {granted}."
+    opt_in = " Opt-in: served only when `WORKSPACE_MCP_SERVICES` names it." if service.opt_in else ""
+    return f"Enable `{service.cloud_api}`; {granted}.{opt_in}"
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Keep tools: notes (list, read, create, delete), sharing, attachment downloads.
 
-Google offers the Keep API to Google Workspace accounts only; a personal account's requests are refused
-(403), and the tools say so next to Google's words.
+Google serves the Keep API only to Google Workspace users whose administrator allowed this server's
+OAuth client for them (domain-wide delegation); anyone else is refused (403), and the tools say so
+next to Google's words. The service is opt-in (``google/services.py``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ MAX_ITEM_TEXT = 1000
 MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024  # what one tool reply carries as base64 comfortably
 PREVIEW = 80
 WORKSPACE_ONLY = (
-    " (If you signed in with a personal Google account, that is why: Google offers the Keep API to Google "
-    "Workspace accounts only.)"
+    " (Google serves Keep only to Google Workspace users whose administrator allowed this server for them;"
+    " a personal account is always refused.)"
 )
 _ID = re.compile(r"[A-Za-z0-9_.~-]{1,200}")
 

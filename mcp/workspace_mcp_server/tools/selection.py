@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..google import scopes as google_scopes
-from ..google.services import IMPLIES
+from ..google.services import DEFAULT_NAMES, IMPLIES
 from .registry import SERVICES, TIERS, ToolSpec, specs
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -16,12 +16,13 @@ _FALSE = {"0", "false", "no", "off", ""}
 @dataclass(frozen=True)
 class ToolSelection:
     """tier: core / extended / complete (default; cumulative). read_only: only tools that never
-    change data, and only read-only scopes (default False). services: enabled services (default all).
+    change data, and only read-only scopes (default False). services: enabled services (default all
+    but the opt-in ones).
     """
 
     tier: str = "complete"
     read_only: bool = False
-    services: tuple[str, ...] = SERVICES
+    services: tuple[str, ...] = DEFAULT_NAMES
 
     def __post_init__(self):
         if self.tier not in TIERS:
@@ -39,7 +40,7 @@ class ToolSelection:
         if raw_read_only not in _TRUE | _FALSE:
             raise ValueError(f"WORKSPACE_MCP_READ_ONLY: must be true or false (got {raw_read_only!r})")
         raw_services = (environ.get("WORKSPACE_MCP_SERVICES") or "").strip()
-        services = SERVICES
+        services = DEFAULT_NAMES
         if raw_services:
             named = [s.strip().lower() for s in raw_services.split(",") if s.strip()]
             services = tuple(dict.fromkeys(named))

@@ -21,6 +21,7 @@ from tests.fakes.google.search import SEARCH_API_KEY
 from tests.fakes.google_api import GoogleApiFake, run_google_api
 from tests.fakes.server_process import run_server
 from tests.server.conftest import single_user_env
+from workspace_mcp_server.google.services import NAMES as SERVICE_NAMES
 from workspace_mcp_server.tools.selection import ToolSelection
 
 ACCESS_TOKEN = "ya29.single-user-token"
@@ -49,7 +50,7 @@ def seed_credentials(directory: Path, token: str, scopes: list[str]) -> None:
 def tools_env(credentials_dir: Path, google_api: GoogleApiFake, **extra: str) -> dict[str, str]:
     return {
         **single_user_env(credentials_dir),
-        "WORKSPACE_MCP_SERVICES": "",
+        "WORKSPACE_MCP_SERVICES": ",".join(SERVICE_NAMES),  # every service, opt-in ones included
         "GOOGLE_API_ROOT_URL": google_api.root_url,
         "GOOGLE_SEARCH_API_KEY": SEARCH_API_KEY,
         "GOOGLE_SEARCH_ENGINE_ID": SEARCH_ENGINE_ID,
@@ -60,7 +61,7 @@ def tools_env(credentials_dir: Path, google_api: GoogleApiFake, **extra: str) ->
 @pytest.fixture(scope="session")
 def google_api() -> GoogleApiFake:
     with run_google_api() as fake:
-        fake.add_token(ACCESS_TOKEN, ToolSelection().scopes())
+        fake.add_token(ACCESS_TOKEN, ToolSelection(services=SERVICE_NAMES).scopes())
         yield fake
 
 
@@ -68,7 +69,7 @@ def google_api() -> GoogleApiFake:
 def server(google_api, tmp_path_factory):
     """The server with every tool (complete tier, all services)."""
     credentials = tmp_path_factory.mktemp("tool-credentials")
-    seed_credentials(credentials, ACCESS_TOKEN, ToolSelection().scopes())
+    seed_credentials(credentials, ACCESS_TOKEN, ToolSelection(services=SERVICE_NAMES).scopes())
     log = tmp_path_factory.mktemp("tool-logs") / "server.log"
     with run_server(tools_env(credentials, google_api), log_path=log) as process:
         yield process

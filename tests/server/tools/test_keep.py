@@ -274,12 +274,13 @@ async def test_read_only_token_missing_scopes_and_personal_accounts(mcp, google_
     assert listing == (
         f"Missing OAuth scope: keep.notes.list needs the {AUTH}keep.readonly scope; sign in again and grant it."
     )
-    # What Google answers a personal (consumer) account: the tool says why.
+    # What Google answers a user it does not serve Keep to: the tool says why.
     google_api.fail("keep.notes.list", 403, message="The caller does not have permission")
     refusal = await error(mcp, "list_keep_notes")
     assert refusal == (
-        "Permission denied on your Keep notes: The caller does not have permission (If you signed in with a personal "
-        "Google account, that is why: Google offers the Keep API to Google Workspace accounts only.)"
+        "Permission denied on your Keep notes: The caller does not have permission (Google serves Keep only to "
+        "Google Workspace users whose administrator allowed this server for them; a personal account is always "
+        "refused.)"
     )
     google_api.fail("keep.notes.get", 429, times=10)
     try:

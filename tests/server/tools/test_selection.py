@@ -8,7 +8,7 @@ from fastmcp.client.transports import StreamableHttpTransport
 
 from tests.fakes.server_process import run_server
 from tests.server.tools.conftest import ACCESS_TOKEN, seed_credentials, tools_env
-from tests.server.tools.expected import AUTH, BY_SERVICE, COMPLETE, CORE, DESTRUCTIVE, EXTENDED, READ_ONLY, names
+from tests.server.tools.expected import AUTH, BY_SERVICE, DEFAULT_SERVICES, DESTRUCTIVE, READ_ONLY, names
 from workspace_mcp_server.google.services import NAMES as SERVICE_NAMES
 from workspace_mcp_server.google.settings import GoogleApiSettings
 from workspace_mcp_server.tools import register_tools
@@ -28,20 +28,23 @@ async def listed(selection: ToolSelection) -> list:
     return tools
 
 
-@pytest.mark.parametrize(
-    "tier, read_only, expected",
-    [
-        ("core", False, CORE),
-        ("extended", False, EXTENDED),
-        ("complete", False, COMPLETE),
-        ("core", True, CORE & READ_ONLY),
-        ("extended", True, EXTENDED & READ_ONLY),
-        ("complete", True, READ_ONLY),
-    ],
-)
-async def test_exact_tool_names(tier, read_only, expected):
-    tools = await listed(ToolSelection(tier=tier, read_only=read_only))
-    assert sorted(t.name for t in tools) == sorted(expected)
+@pytest.mark.parametrize("tier", ["core", "extended", "complete"])
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_exact_tool_names(tier, read_only):
+    """WORKSPACE_MCP_SERVICES unset: every service but the opt-in ones."""
+    tools = await listed(
+        ToolSelection.from_env({"WORKSPACE_MCP_TOOL_TIER": tier, "WORKSPACE_MCP_READ_ONLY": str(read_only)})
+    )
+    assert sorted(t.name for t in tools) == sorted(names(tier, read_only, DEFAULT_SERVICES))
+
+
+async def test_an_opt_in_service_is_served_only_when_named():
+    opt_in = sorted(set(BY_SERVICE) - set(DEFAULT_SERVICES))
+    assert opt_in == ["keep"]
+    every = ",".join(BY_SERVICE)
+    tools = await listed(ToolSelection.from_env({"WORKSPACE_MCP_SERVICES": every}))
+    assert sorted(t.name for t in tools) == sorted(names())
+    assert not any(AUTH + "keep" in scope for scope in ToolSelection().scopes())
 
 
 def test_every_service_has_its_expectations_and_tools_in_every_service():
@@ -51,7 +54,7 @@ def test_every_service_has_its_expectations_and_tools_in_every_service():
 
 
 async def test_annotations_and_tags():
-    for tool in await listed(ToolSelection()):
+    for tool in await listed(ToolSelection(services=SERVICE_NAMES)):
         hints = tool.annotations
         assert hints.read_only_hint is (tool.name in READ_ONLY), tool.name
         if tool.name not in READ_ONLY:
@@ -80,8 +83,9 @@ def test_scopes_of_one_service(service, read_only):
 
 
 @pytest.mark.parametrize("read_only", [False, True])
-def test_scopes_of_every_service(read_only):
-    wanted = {AUTH + s for m in BY_SERVICE.values() for s in (m.READ_ONLY_SCOPES if read_only else m.SCOPES)}
+def test_scopes_of_every_default_service(read_only):
+    modules = [BY_SERVICE[service] for service in DEFAULT_SERVICES]
+    wanted = {AUTH + s for m in modules for s in (m.READ_ONLY_SCOPES if read_only else m.SCOPES)}
     assert ToolSelection(read_only=read_only).scopes() == sorted(set(ALWAYS) | set(_without_implied(wanted)))
 
 

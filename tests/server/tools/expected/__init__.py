@@ -1,6 +1,7 @@
 """What the server must list, stated per service independently of the server's own metadata: one
 module per service (``TOOLS``: name -> (tier, kind), kind one of read / write / destructive;
-``SCOPES`` and ``READ_ONLY_SCOPES``: what the service alone asks for). Adding a service adds a module.
+``SCOPES`` and ``READ_ONLY_SCOPES``: what the service alone asks for; ``OPT_IN`` True: served only when
+named). Adding a service adds a module.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ BY_SERVICE: dict[str, ModuleType] = {
     info.name: importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__)
 }
 TOOLS: dict[str, tuple[str, str]] = {name: row for module in BY_SERVICE.values() for name, row in module.TOOLS.items()}
+#: What a server serves when WORKSPACE_MCP_SERVICES is unset.
+DEFAULT_SERVICES = tuple(service for service, module in BY_SERVICE.items() if not getattr(module, "OPT_IN", False))
 
 
 def names(tier: str = "complete", read_only: bool = False, services=None) -> set[str]:
@@ -29,6 +32,7 @@ def names(tier: str = "complete", read_only: bool = False, services=None) -> set
     }
 
 
+# Over every service, opt-in ones included (the catalog lists them all).
 CORE, EXTENDED, COMPLETE = (names(tier) for tier in TIERS)
 READ_ONLY = names(read_only=True)
 DESTRUCTIVE = {name for name, (_, kind) in TOOLS.items() if kind == "destructive"}

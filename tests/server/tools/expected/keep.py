@@ -12,3 +12,6 @@ TOOLS = {
 }
 SCOPES = ("keep",)
 READ_ONLY_SCOPES = ("keep.readonly",)
+# Served only when WORKSPACE_MCP_SERVICES names it: Google refuses a sign-in asking for Keep's scopes
+# unless a Workspace administrator allowed them for this client.
+OPT_IN = True
