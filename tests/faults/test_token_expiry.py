@@ -18,13 +18,13 @@ import pytest
 from tests.faults.cluster import call_tool, expire_upstream_tokens, rpc
 from tests.server.oauth_client import login
 
-LIFETIME = 4  # seconds, Google's access tokens in these tests
+LIFETIME = 6  # seconds, Google's access tokens in these tests
 
 
 @pytest.fixture
 def user_with_short_google_tokens(cluster, moto, google_oauth):
     """Signed in (our token lives an hour), then the Google token behind it refreshed to one that lives
-    ``LIFETIME`` seconds; returns the user and when that Google token was issued."""
+    ``LIFETIME`` seconds; returns the user and when that Google token expires (Google's clock)."""
     google_oauth.signed_in = "expiry-edge@example.com"
     user = login(cluster.mcp_url)
     google_oauth.access_token_lifetime = LIFETIME
@@ -32,10 +32,13 @@ def user_with_short_google_tokens(cluster, moto, google_oauth):
         expire_upstream_tokens(moto, cluster.token_store, cluster.cipher)
         google_oauth.expire_all_access_tokens()
         refreshes = google_oauth.refresh_grants
-        issued = time.time()
         _assert_served(rpc(cluster.mcp_url, user.access_token, call_tool("list_gmail_labels")))
         assert google_oauth.refresh_grants == refreshes + 1
-        yield user, issued
+        with google_oauth.lock:
+            expires = max(
+                g.expires_at for g in google_oauth.access_tokens.values() if g.email == google_oauth.signed_in
+            )
+        yield user, expires
     finally:
         google_oauth.access_token_lifetime = 3600
 
@@ -48,9 +51,9 @@ def _assert_served(answer) -> None:
 def test_a_token_checked_just_before_it_expires_is_refreshed_first(
     cluster, api_proxy, google_oauth, user_with_short_google_tokens
 ):
-    user, issued = user_with_short_google_tokens
+    user, expires = user_with_short_google_tokens
     api_proxy.add("delay", path=r"/gmail/v1/users/me/labels", seconds=2.0, times=1)
-    time.sleep(max(0.0, issued + LIFETIME - 1.0 - time.time()))  # one second left: checked valid, arrives expired
+    time.sleep(max(0.0, expires - 1.0 - time.time()))  # one second left: checked valid, arrives expired
     refreshes = google_oauth.refresh_grants
     _assert_served(rpc(cluster.mcp_url, user.access_token, call_tool("list_gmail_labels")))
     assert google_oauth.refresh_grants == refreshes + 1, "the token was not refreshed ahead of its expiry"
