@@ -491,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
             "servers": lambda: server_rows(plan, work / "servers"),
             "synth": lambda: synth_rows(plan),
         }
+        servers.compile_ours()
         synth_future = None
         if "synth" in only and plan.overlap_synth:
             synth_future = background.submit(measure.pop("synth"))

@@ -38,6 +38,17 @@ class ServerKind:
     expected_tools: int | None = None  # "every tool loaded": tools/list must return exactly this many
 
 
+def compile_ours() -> None:
+    """Byte-compile the server package as the container image ships it (pip compiles at install). From a
+    shell with PYTHONDONTWRITEBYTECODE set, every start would otherwise compile each module edited since
+    its bytecode was last written (about 0.15 s of cold start for a dozen tool modules)."""
+    import compileall
+
+    import workspace_mcp_server
+
+    compileall.compile_dir(Path(workspace_mcp_server.__file__).parent, quiet=1)
+
+
 def every_tool() -> dict[str, str]:
     """The selection that serves every tool: the complete tier of every service, opt-in ones included."""
     from workspace_mcp_server.google.services import NAMES
