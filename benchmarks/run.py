@@ -14,6 +14,7 @@ import argparse
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import json
 import os
 import platform
 import statistics
@@ -404,22 +405,13 @@ def run_profiles(rows: list[Row], out_dir: Path) -> dict[str, Path]:
     return done
 
 
-def rerender(out: Path) -> Path:
-    """RESULTS.md again from ``out``/results.json, the profiles beside it and the current ANALYSIS.md."""
-    import json
-    import types
-
-    data = json.loads((out / "results.json").read_text())
-
-    def namespace(value):
-        if isinstance(value, dict) and all(isinstance(k, str) and k.isidentifier() for k in value):
-            return types.SimpleNamespace(**{k: namespace(v) for k, v in value.items()})
-        return value
+def rows_from_json(data: dict) -> list[Row]:
+    """The rows of a results.json, as measured (goals already judged)."""
 
     def summary(value: dict | None) -> Summary | None:
         return None if value is None else Summary(value["median"], value["min"], value["max"], tuple(value["runs"]))
 
-    ordered = [
+    return [
         Row(
             r["id"],
             r["figure"],
@@ -432,9 +424,24 @@ def rerender(out: Path) -> Path:
             met=r["met"],
             note=r["note"],
             not_available=r["not_available"],
+            group=r.get("group", ""),
         )
         for r in data["rows"]
     ]
+
+
+def rerender(out: Path) -> Path:
+    """RESULTS.md again from ``out``/results.json, the profiles beside it and the current ANALYSIS.md."""
+    import types
+
+    data = json.loads((out / "results.json").read_text())
+    ordered = rows_from_json(data)
+
+    def namespace(value):
+        if isinstance(value, dict) and all(isinstance(k, str) and k.isidentifier() for k in value):
+            return types.SimpleNamespace(**{k: namespace(v) for k, v in value.items()})
+        return value
+
     plan = namespace(data["meta"]["plan"])
     plan.deployed.per_worker = {int(k): v for k, v in data["meta"]["plan"]["deployed"]["per_worker"].items()}
     wanted = {profile.FOR_ROW[row.id] for row in ordered if row.met is False and row.id in profile.FOR_ROW}
@@ -454,7 +461,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="where RESULTS.md and results.json go (default: benchmarks/, or build/bench/quick/ with --quick)",
     )
-    parser.add_argument("--only", default=",".join(GROUPS), help=f"comma list of {', '.join(GROUPS)}")
+    parser.add_argument(
+        "--only",
+        default=",".join(GROUPS),
+        help=f"comma list of {', '.join(GROUPS)}; the other groups keep their rows from the results in --out",
+    )
     parser.add_argument("--users", type=int, help="distinct users in the memory-growth row (default 1000; quick 10)")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles of missed goals (full mode)")
     parser.add_argument(
@@ -502,7 +513,20 @@ def main(argv: list[str] | None = None) -> int:
                 rows[group] = _measured(group, fn, failed)
         if synth_future is not None:
             rows["synth"] = _measured("synth", synth_future.result, failed)
-    ordered = [row.evaluate() for group in GROUPS for row in rows.get(group, skipped(group))]
+    for group, measured in rows.items():
+        for row in measured:
+            row.group = group
+    # A group not run this time keeps its rows from the results already in ``out`` (their own goals).
+    previous: dict[str, list[Row]] = {}
+    if (args.out / "results.json").exists():
+        for row in rows_from_json(json.loads((args.out / "results.json").read_text())):
+            if row.group and row.group not in rows and not row.id.endswith("_skipped"):
+                previous.setdefault(row.group, []).append(row)
+    ordered = [
+        row.evaluate() if group in rows else row
+        for group in GROUPS
+        for row in rows.get(group) or previous.get(group) or skipped(group)
+    ]
     profiles = {} if args.quick or args.no_profile else run_profiles(ordered, args.out / "profiles")
 
     meta = {
@@ -515,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "plan": dataclasses.asdict(plan),
         "peer": peer.PEER_PACKAGE,
+        "kept": [group for group in GROUPS if group in previous],
     }
     json_path, md_path = write(args.out, ordered, meta, method.sections(ordered, args.out, profiles, plan))
     log(f"wrote {md_path} and {json_path} in {meta['seconds']:.0f} s")

@@ -99,3 +99,25 @@ def test_quick_benchmark_fills_every_row(tmp_path):
     for row in data["rows"]:
         assert row["figure"] in markdown
     assert "## Method" in markdown
+
+
+def test_a_group_run_alone_keeps_the_other_groups_rows(tmp_path):
+    """``--only users`` re-measures that group and keeps every other row of the results already there."""
+    committed = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    (tmp_path / "results.json").write_text(json.dumps(committed))
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "users", "--users", "3", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {row["id"]: row for row in json.loads((tmp_path / "results.json").read_text())["rows"]}
+    before = {row["id"]: row for row in committed["rows"]}
+    assert set(rows) == set(before) == set(EXPECTED)
+    assert [i for i in rows if rows[i] != before[i]] == ["users_growth"]
+    assert rows["users_growth"]["group"] == "users" and _filled(rows["users_growth"]["ours"])
+    assert rows["users_growth"]["ours"] != before["users_growth"]["ours"], "the users row was not measured again"
+    header = (tmp_path / "RESULTS.md").read_text().splitlines()[2]
+    assert "Rows of synth, servers, calls, deployed, soak, image are kept from the run before." in header, header
