@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import inspect
 
-from ..google.services import SERVICES, Service
+from ..google.services import NAMES, SERVICES, Service
 from .registry import TIERS, specs
 from .selection import ToolSelection
 
 
 def markdown() -> str:
     all_specs = specs()
-    every = tuple(service.name for service in SERVICES)
-    counts = [f"{tier} {len(ToolSelection(tier=tier, services=every).tools())}" for tier in TIERS]
-    read_only = len(ToolSelection(read_only=True, services=every).tools())
+    counts = [f"{tier} {len(ToolSelection(tier=tier, services=NAMES).tools())}" for tier in TIERS]
+    read_only = len(ToolSelection(read_only=True, services=NAMES).tools())
     opt_in = ", ".join(service.title for service in SERVICES if service.opt_in)
     lines = [
         f"{len(all_specs)} tools. Tiers are cumulative ({' / '.join(counts)}); read-only mode keeps the "
