@@ -427,30 +427,54 @@ async def _check_replaceable(file_id: str) -> None:
         kind = "a folder" if mime == FOLDER else "a Google editor file"
         raise UserError(
             f"file_id: {item.get('name')!r} is {kind} ({mime}); only files with binary content can take new "
-            "content. Edit it with its own tools, or leave out file_id to upload a new file."
+            "content. Edit it with its own tools, or upload a new file with upload_drive_file."
         )
 
 
-@write("core", DRIVE_WRITE, destructive=True)
+@write("core", DRIVE_WRITE)
 async def upload_drive_file(
     content_base64: str,
     name: str | None = None,
-    mime_type: str | None = None,
+    mime_type: str = "application/octet-stream",
     folder_id: str | None = None,
-    file_id: str | None = None,
     total_size: int | None = None,
     upload_id: str | None = None,
     offset: int = 0,
 ) -> ToolResult:
-    """Upload a file from base64 (resumable), or with file_id replace its content (same id, new revision; name
-    renames). Over ~2 MB: give total_size and the first part, then call again with the upload_id and offset
-    replied (and file_id); parts are multiples of 262144 bytes but the last."""
+    """Upload a file from base64 (resumable). Over ~2 MB: give total_size and the first part, then call
+    again with the upload_id and offset replied; parts are multiples of 262144 bytes but the last."""
+    return await _upload(content_base64, name, mime_type, folder_id, None, total_size, upload_id, offset)
+
+
+@write("extended", DRIVE_WRITE, destructive=True)
+async def replace_drive_file(
+    file_id: str,
+    content_base64: str,
+    name: str | None = None,
+    mime_type: str | None = None,
+    total_size: int | None = None,
+    upload_id: str | None = None,
+    offset: int = 0,
+) -> ToolResult:
+    """Replace a binary file's content from base64: same id, sharing and place, a new revision (name renames).
+    In parts like upload_drive_file (total_size, then upload_id and offset)."""
+    if not file_id.strip():
+        raise UserError("file_id: empty; upload_drive_file uploads a new file")
+    return await _upload(content_base64, name, mime_type, None, file_id, total_size, upload_id, offset)
+
+
+async def _upload(
+    content_base64: str,
+    name: str | None,
+    mime_type: str | None,
+    folder_id: str | None,
+    file_id: str | None,
+    total_size: int | None,
+    upload_id: str | None,
+    offset: int,
+) -> ToolResult:
+    """A new file (``file_id`` None) or a new revision of ``file_id``, through one resumable session."""
     data = decode_base64("content_base64", content_base64)
-    if file_id is not None:
-        if not file_id.strip():
-            raise UserError("file_id: empty; leave it out to upload a new file")
-        if folder_id:
-            raise UserError("folder_id: a replaced file stays where it is; move_drive_file moves it")
     if upload_id is None:
         if (name is None and file_id is None) or (name is not None and not name.strip()):
             raise UserError("name: required to start an upload" if file_id is None else "name: a new name is blank")
@@ -461,7 +485,7 @@ async def upload_drive_file(
             raise UserError(f"total_size: {total} is less than the {len(data)} bytes given")
     else:
         if not _UPLOAD_ID.fullmatch(upload_id):
-            raise UserError(f"upload_id: {upload_id!r} is not an upload id from upload_drive_file")
+            raise UserError(f"upload_id: {upload_id!r} is not an upload id from this tool")
         if total_size is None:
             raise UserError("total_size: give the file's total size with upload_id")
         total = total_size
@@ -507,7 +531,7 @@ async def upload_drive_file(
             f"{session_uri}&upload_id={upload_id}", total, offset, data, ask=continuing, replace=replace
         ),
         what=f"upload '{upload_id}'{f' of file {file_id!r}' if replace else ''} (sessions expire after a week: start "
-        "again; a replacement continues with its file_id)",
+        "again; a replacement continues with replace_drive_file and its file_id)",
     )
     if "file" in result:
         item = result["file"]
@@ -522,7 +546,7 @@ async def upload_drive_file(
     same_file = {"file_id": file_id} if replace else {}
     return respond(
         f"Received {received} of {total} bytes. Continue with upload_id={upload_id}, offset={received}, "
-        f"total_size={total}" + (f", file_id={file_id}." if replace else "."),
+        f"total_size={total}" + (f", file_id={file_id} (replace_drive_file)." if replace else "."),
         {"upload_id": upload_id, "offset": received, "total_size": total, **same_file, "complete": False},
     )
 

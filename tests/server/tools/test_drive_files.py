@@ -283,7 +283,7 @@ async def test_replace_a_file_in_parts_keeps_its_id_place_and_sharing(mcp, googl
     count = len(google_api.state["files"])
     data = os.urandom(PART + CHUNK_UNIT + 777)
     first = await call(
-        mcp, "upload_drive_file", file_id="bin-replace", content_base64=b64(data[:PART]), total_size=len(data)
+        mcp, "replace_drive_file", file_id="bin-replace", content_base64=b64(data[:PART]), total_size=len(data)
     )
     state = first.structured_content
     assert state["file_id"] == "bin-replace" and state["offset"] == PART and state["complete"] is False
@@ -293,7 +293,7 @@ async def test_replace_a_file_in_parts_keeps_its_id_place_and_sharing(mcp, googl
     assert opened.query["uploadType"] == ["resumable"] and opened.json() == {}  # no metadata: nothing else changes
     done = await call(
         mcp,
-        "upload_drive_file",
+        "replace_drive_file",
         file_id="bin-replace",
         content_base64=b64(data[PART:]),
         upload_id=state["upload_id"],
@@ -318,7 +318,7 @@ async def test_replace_and_rename_in_one_call(mcp, google_api):
     own_binary(google_api, "bin-rename")
     done = await call(
         mcp,
-        "upload_drive_file",
+        "replace_drive_file",
         file_id="bin-rename",
         name="report v2.pdf",
         mime_type="application/pdf",
@@ -333,17 +333,17 @@ async def test_replace_and_rename_in_one_call(mcp, google_api):
 
 async def test_replacing_what_cannot_be_replaced_is_a_clear_error(mcp, google_api):
     before = len(google_api.requests)
-    moved = await error(mcp, "upload_drive_file", file_id="pdf1", folder_id="folder1", content_base64=b64(b"x"))
-    assert "folder_id" in moved and "move_drive_file" in moved
-    assert "file_id: empty" in await error(mcp, "upload_drive_file", file_id=" ", content_base64=b64(b"x"))
-    blank = await error(mcp, "upload_drive_file", file_id="pdf1", name=" ", content_base64=b64(b"x"))
+    moved = await error(mcp, "replace_drive_file", file_id="pdf1", folder_id="folder1", content_base64=b64(b"x"))
+    assert "folder_id" in moved and "Unexpected keyword argument" in moved  # a replaced file stays where it is
+    assert "file_id: empty" in await error(mcp, "replace_drive_file", file_id=" ", content_base64=b64(b"x"))
+    blank = await error(mcp, "replace_drive_file", file_id="pdf1", name=" ", content_base64=b64(b"x"))
     assert "name: a new name is blank" in blank
     assert len(google_api.requests) == before  # refused before anything reached Google
-    assert "Not found: file 'nope'" in await error(mcp, "upload_drive_file", file_id="nope", content_base64=b64(b"x"))
-    native = await error(mcp, "upload_drive_file", file_id="doc1", content_base64=b64(b"%PDF"))
+    assert "Not found: file 'nope'" in await error(mcp, "replace_drive_file", file_id="nope", content_base64=b64(b"x"))
+    native = await error(mcp, "replace_drive_file", file_id="doc1", content_base64=b64(b"%PDF"))
     assert "'Design doc' is a Google editor file (application/vnd.google-apps.document)" in native
-    assert "binary content" in native and "leave out file_id" in native
-    assert "'Projects' is a folder" in await error(mcp, "upload_drive_file", file_id="folder1", content_base64="eA==")
+    assert "binary content" in native and "upload_drive_file" in native
+    assert "'Projects' is a folder" in await error(mcp, "replace_drive_file", file_id="folder1", content_base64="eA==")
     assert not [r for r in google_api.requests[before:] if r.method == "PATCH"]  # no session was opened
     assert google_api.state["files"]["doc1"]["content"] == b"Design\nThe plan is simple."
 
@@ -353,13 +353,13 @@ async def test_an_interrupted_replacement_resumes_and_continues_only_at_its_file
     data = os.urandom(PART + 5000)
     google_api.state["upload_cuts"].append(CHUNK_UNIT + 1000)  # the first PUT breaks; 256 KiB of it are kept
     first = await call(
-        mcp, "upload_drive_file", file_id="bin-cut", content_base64=b64(data[:PART]), total_size=len(data)
+        mcp, "replace_drive_file", file_id="bin-cut", content_base64=b64(data[:PART]), total_size=len(data)
     )
     upload_id = first.structured_content["upload_id"]
     assert first.structured_content["offset"] == PART
     assert [len(r.body) for r in session_puts(google_api)[-3:]] == [PART, 0, PART - CHUNK_UNIT]
     assert google_api.state["files"]["bin-cut"]["content"] == b"old bytes"  # unchanged until the last byte
-    # the session belongs to the file's upload URI: continuing without file_id is refused, naming the cure
+    # the session belongs to the file's upload URI: continuing it as a new upload is refused, naming the cure
     lost = await error(
         mcp,
         "upload_drive_file",
@@ -371,7 +371,7 @@ async def test_an_interrupted_replacement_resumes_and_continues_only_at_its_file
     assert "Not found" in lost and "file_id" in lost
     done = await call(
         mcp,
-        "upload_drive_file",
+        "replace_drive_file",
         file_id="bin-cut",
         content_base64=b64(data[PART:]),
         upload_id=upload_id,

@@ -17,7 +17,8 @@ TOOLS = {
     "share_drive_file": ("extended", "write"),
     "remove_drive_permission": ("complete", "destructive"),
     "list_shared_drives": ("complete", "read"),
-    "upload_drive_file": ("core", "destructive"),
+    "upload_drive_file": ("core", "write"),
+    "replace_drive_file": ("extended", "destructive"),
     "download_drive_file": ("core", "read"),
 }
 SCOPES = ("drive",)
