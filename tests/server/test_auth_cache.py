@@ -16,6 +16,7 @@ from tests.fakes.ports import free_port
 from tests.fakes.server_process import run_server
 from tests.server.conftest import PREFIX, oauth_env
 from tests.server.oauth_client import login
+from workspace_mcp_server.auth.google import EARLY_REFRESH_SECONDS
 
 SHORT_TTL = 4  # seconds, the task that learns of a revocation only from the store
 LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
@@ -123,6 +124,21 @@ def test_a_cached_check_ends_with_the_token(tasks, google_oauth):
     assert _status(tasks["default"], user.access_token) == 200  # from the cache
     time.sleep(6)
     assert _status(tasks["default"], user.access_token) == 401, "an expired token was accepted from the cache"
+
+
+def test_a_cached_check_ends_when_googles_token_is_due_for_refresh(tasks, google_oauth):
+    """Google's token is refreshed a minute before it expires (auth/google.py); a cached check must not
+    outlive that moment, or the task would keep sending the old token until Google refuses it."""
+    google_oauth.access_token_lifetime = EARLY_REFRESH_SECONDS + 3  # due for refresh 3 s after sign-in
+    try:
+        user, _ = _sign_in(google_oauth, tasks["default"], "hans@example.com")
+        assert _status(tasks["default"], user.access_token) == 200  # checked, and cached until then
+        refreshes = google_oauth.refresh_grants
+        time.sleep(4)
+        assert _status(tasks["default"], user.access_token) == 200
+        assert google_oauth.refresh_grants == refreshes + 1, "the cached check hid a token due for refresh"
+    finally:
+        google_oauth.access_token_lifetime = 3600
 
 
 def test_unknown_and_rejected_tokens_are_never_cached(tasks, google_oauth):
