@@ -92,7 +92,9 @@ class GoogleClient:
             return request.execute(http=http, num_retries=0)
         return request.execute(http=AuthorizedHttp(credentials, http=http), num_retries=0)
 
-    async def call(self, api: str, build: Callable[[Any], Any], what: str | None, api_key: str | None = None) -> Any:
+    async def call(
+        self, api: str, build: Callable[[Any], Any], what: str | None, api_key: str | None = None, denied_hint: str = ""
+    ) -> Any:
         import httplib2
         from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
@@ -152,6 +154,7 @@ class GoogleClient:
                         what=what,
                         scope=scope,
                         attempts=attempt + 1,
+                        denied_hint=denied_hint,
                     )
                     if retryable:
                         cause = "Google is rate-limiting requests" if status in (429, 403) else "Google is unavailable"
@@ -332,10 +335,18 @@ def client() -> GoogleClient:
     return _client or configure(GoogleApiSettings.from_env(os.environ))
 
 
-async def call(api: str, build: Callable[[Any], Any], *, what: str | None = None, api_key: str | None = None) -> Any:
+async def call(
+    api: str,
+    build: Callable[[Any], Any],
+    *,
+    what: str | None = None,
+    api_key: str | None = None,
+    denied_hint: str = "",
+) -> Any:
     """Build a request from ``api``'s shared service object and execute it as the caller.
 
     ``what`` names the item for a not-found error, e.g. "message '18c2...'". ``api_key``: send the
     request with this key (a ``key`` query parameter) and without the caller's credentials.
+    ``denied_hint`` ends the error when Google refuses the caller permission (403), e.g. why.
     """
-    return await client().call(api, build, what, api_key)
+    return await client().call(api, build, what, api_key, denied_hint)

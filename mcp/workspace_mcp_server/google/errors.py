@@ -64,8 +64,10 @@ def tool_error(
     what: str | None,
     scope: str | None,
     attempts: int = 1,
+    denied_hint: str = "",
 ) -> ToolError:
-    """The ToolError a user sees for a Google API failure (a UserError unless Google itself failed)."""
+    """The ToolError a user sees for a Google API failure (a UserError unless Google itself failed).
+    ``denied_hint`` ends a permission refusal: why the API may refuse this caller, what to do."""
     target = what or "the requested item"
     if "chat app not found" in message.lower():  # Chat's answer (404) when the Cloud project has no Chat app
         return UserError(
@@ -85,7 +87,7 @@ def tool_error(
             f"Google said: {message}"
         )
     if status == 403:
-        return UserError(f"Permission denied on {target}: {message}")
+        return UserError(f"Permission denied on {target}: {message}{denied_hint}")
     if status == 400:
         return UserError(f"Google rejected the request ({method_id}): {message}")
     if 400 <= status < 500:

@@ -247,21 +247,20 @@ async def add_chat_reaction(message: str, emoji: str) -> ToolResult:
     return respond(f"Reacted {body['emoji']['unicode']} to {message}.", reaction)
 
 
-async def _own_message(name: str, build) -> dict:
-    """Run an edit or delete of message ``name``; Google's 403 there means someone else sent it."""
-    try:
-        return await call("chat", build, what=f"message '{name}'")
-    except UserError as failure:
-        if str(failure).startswith("Permission denied"):
-            raise UserError(f"{failure} (Chat lets you edit or delete only messages you sent)") from None
-        raise
+# Google's 403 on an edit or delete: someone else sent the message.
+OWN_MESSAGES_ONLY = " (Chat lets you edit or delete only messages you sent)"
 
 
 @write("extended", CHAT_MESSAGES, destructive=True)
 async def update_chat_message(message: str, text: str) -> ToolResult:
     """Replace the text of a message you sent (spaces/<id>/messages/<id>)."""
     name, body = _message(message), {"text": _text(text)}
-    updated = await _own_message(name, lambda s: s.spaces().messages().patch(name=name, updateMask="text", body=body))
+    updated = await call(
+        "chat",
+        lambda s: s.spaces().messages().patch(name=name, updateMask="text", body=body),
+        what=f"message '{name}'",
+        denied_hint=OWN_MESSAGES_ONLY,
+    )
     return respond(f"Edited {name}:\n" + _render_message(updated), updated)
 
 
@@ -274,7 +273,12 @@ async def delete_chat_message(message: str, with_replies: bool = False) -> ToolR
     """
     name = _message(message)
     try:
-        await _own_message(name, lambda s: s.spaces().messages().delete(name=name, force=with_replies or None))
+        await call(
+            "chat",
+            lambda s: s.spaces().messages().delete(name=name, force=with_replies or None),
+            what=f"message '{name}'",
+            denied_hint=OWN_MESSAGES_ONLY,
+        )
     except UserError as failure:
         if "threaded replies" not in str(failure):
             raise

@@ -62,13 +62,8 @@ def _what(name: str) -> str:
 
 
 async def _keep(build: Any, what: str | None = None) -> Any:
-    """A Keep request; a permission refusal also says that personal accounts are refused."""
-    try:
-        return await call("keep", build, what=what)
-    except UserError as failure:
-        if str(failure).startswith("Permission denied"):
-            raise UserError(str(failure) + WORKSPACE_ONLY) from None
-        raise
+    """A Keep request; a permission refusal also says whom Google serves Keep to."""
+    return await call("keep", build, what=what, denied_hint=WORKSPACE_ONLY)
 
 
 def _text(content: dict) -> str:
