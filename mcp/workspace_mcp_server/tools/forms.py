@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -229,8 +230,11 @@ def _options(kind: str, options: Sequence[str]) -> list[dict]:
     return [{"value": value} for value in _distinct("options", kind, options)]
 
 
-def _refuse_unused(kind: str, given: dict[str, bool]) -> None:
-    """Name each argument given that the kind does not take, rather than drop it."""
+def _refuse_unused(kind: str, tool: Callable[..., Any], arguments: dict[str, Any]) -> None:
+    """Name each argument given (other than its default in ``tool``) that the kind does not take, rather
+    than drop it."""
+    parameters = inspect.signature(tool).parameters
+    given = {name: value != parameters[name].default for name, value in arguments.items()}
     problems = [
         f"{', '.join(wrong)}: only for {' and '.join(kinds)} questions"
         for kinds, names in _KIND_ARGUMENTS
@@ -391,15 +395,15 @@ async def add_form_question(
     """
     if not title.strip():
         raise UserError("title: must not be empty")
-    given = {
-        "scale_low": scale_low != 1,
-        "scale_high": scale_high != 5,
-        "scale_labels": bool(scale_labels),
-        "rating_levels": rating_levels != 5,
-        "rating_icon": rating_icon != "star",
-        "rows": bool(rows),
+    kind_arguments = {
+        "scale_low": scale_low,
+        "scale_high": scale_high,
+        "scale_labels": scale_labels,
+        "rating_levels": rating_levels,
+        "rating_icon": rating_icon,
+        "rows": rows,
     }
-    _refuse_unused(kind, given)
+    _refuse_unused(kind, add_form_question, kind_arguments)
     detail = _scale(scale_low, scale_high, scale_labels) if kind == "scale" else None
     detail = _rating(rating_levels, rating_icon) if kind == "rating" else detail
     content = _new_item(kind, required, options, rows, detail)
